@@ -1,0 +1,119 @@
+"""The study's 15 evaluation sets: one table that every part of medfr reads.
+
+Task names are public interface (``medfr_<set>``). The table says, per set,
+its family (as the study groups them in its tables), its kind of item, the
+number of options, the test size in the study, the metric that the study
+reports and where the data comes from. It is pure Python on purpose: the
+significance tool and the leaderboard builder read it without importing
+lm-eval or torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Family = Literal["mcq_translated", "mcq_native", "openqa"]
+Kind = Literal["mcq", "mcq_multi", "openqa", "openqa_case"]
+
+FAMILIES: dict[str, str] = {
+    "mcq_translated": "QCM traduits",
+    "mcq_native": "QCM natifs",
+    "openqa": "Questions ouvertes",
+}
+
+# lm-eval result keys are "<metric>,<filter>"; these are ours.
+MCQ_FILTER = "none"
+OPENQA_FILTER = "bertscore"
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    """One evaluation set of the study."""
+
+    name: str  # set id; the lm-eval task is f"medfr_{name}"
+    title: str  # display name
+    family: Family
+    kind: Kind
+    n_options: int  # 0 for open QA
+    study_size: int  # test size in the study (PAPER.md, Table 6)
+    has_context: bool
+    description: str  # what it measures, in French, for people
+
+    @property
+    def task(self) -> str:
+        return f"medfr_{self.name}"
+
+    @property
+    def metric(self) -> str:
+        """The study's headline metric for this set, as named in our sample logs."""
+        return {"mcq": "acc", "mcq_multi": "emr"}.get(self.kind, "bertscore_f1")
+
+    @property
+    def filter(self) -> str:
+        return MCQ_FILTER if self.kind.startswith("mcq") else OPENQA_FILTER
+
+    @property
+    def result_key(self) -> str:
+        """Key of the headline metric in lm-eval's ``results`` dict."""
+        return f"{self.metric},{self.filter}"
+
+    @property
+    def letters(self) -> tuple[str, ...]:
+        return tuple("ABCDE"[: self.n_options])
+
+
+def _mmlu(subject: str, title: str, size: int, what: str) -> EvalSet:
+    return EvalSet(
+        f"mmlu_{subject}", f"MMLU {title}", "mcq_translated", "mcq", 4, size, False,
+        f"QCM de MMLU ({what}), traduits de l'anglais.",
+    )
+
+
+SETS: tuple[EvalSet, ...] = (
+    EvalSet("medqa_4opt", "MedQA (4 options)", "mcq_translated", "mcq", 4, 1273, False,
+            "Questions d'examen de médecine américain (USMLE), traduites, quatre options."),
+    EvalSet("medqa_5opt", "MedQA (5 options)", "mcq_translated", "mcq", 5, 1273, False,
+            "Les mêmes questions USMLE traduites, avec cinq options."),
+    EvalSet("medmcqa", "MedMCQA", "mcq_translated", "mcq", 4, 4183, False,
+            "QCM d'examens d'entrée en médecine indiens, traduits."),
+    EvalSet("pubmedqa", "PubMedQA", "mcq_translated", "mcq", 3, 500, True,
+            "Questions de recherche biomédicale avec un résumé d'article ; réponse oui, non ou peut-être."),
+    _mmlu("anatomy", "Anatomie", 135, "anatomie"),
+    _mmlu("clinical_knowledge", "Connaissances cliniques", 265, "connaissances cliniques"),
+    _mmlu("college_biology", "Biologie universitaire", 144, "biologie de niveau universitaire"),
+    _mmlu("college_medicine", "Médecine universitaire", 173, "médecine de niveau universitaire"),
+    _mmlu("professional_medicine", "Médecine professionnelle", 272, "médecine professionnelle"),
+    _mmlu("medical_genetics", "Génétique médicale", 100, "génétique médicale"),
+    EvalSet("frbmedqa", "FrBMedQA", "mcq_native", "mcq", 4, 2156, False,
+            "Questions à trous tirées de Wikipédia biomédical en français, sur huit groupes sémantiques UMLS, posées en QCM."),
+    EvalSet("frmedmcqa", "FrMedMCQA", "mcq_native", "mcq_multi", 5, 183, False,
+            "QCM natifs (S-Editions) où une ou plusieurs réponses sont justes ; score : réponse exacte (EMR) et score de Hamming."),
+    EvalSet("kqa", "K-QA", "openqa", "openqa", 0, 201, False,
+            "Questions de patients avec réponses de médecins, traduites ; score BERTScore F1."),
+    EvalSet("frclinicalqa", "FrClinicalQA", "openqa", "openqa_case", 0, 262, True,
+            "Questions enchaînées sur un même cas clinique ; chaque question voit le cas et les questions précédentes."),
+    EvalSet("frmedqa", "FrMedQA", "openqa", "openqa", 0, 81, False,
+            "Questions médicales générales en français ; score BERTScore F1."),
+)
+
+BY_NAME: dict[str, EvalSet] = {s.name: s for s in SETS}
+BY_TASK: dict[str, EvalSet] = {s.task: s for s in SETS}
+
+# Groups as lm-eval sees them (tasks/_groups): name -> member tasks.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "medfr_mmlu": tuple(s.task for s in SETS if s.name.startswith("mmlu_")),
+    "medfr_mcq_translated": tuple(s.task for s in SETS if s.family == "mcq_translated"),
+    "medfr_mcq_native": tuple(s.task for s in SETS if s.family == "mcq_native"),
+    "medfr_openqa": tuple(s.task for s in SETS if s.family == "openqa"),
+    "medfr_all": tuple(s.task for s in SETS),
+}
+
+
+def get_set(name_or_task: str) -> EvalSet:
+    """Look a set up by set name (``medqa_4opt``) or task name (``medfr_medqa_4opt``)."""
+    found = BY_NAME.get(name_or_task) or BY_TASK.get(name_or_task)
+    if found is None:
+        known = ", ".join(s.name for s in SETS)
+        raise KeyError(f"unknown medfr set {name_or_task!r}; known sets: {known}")
+    return found
