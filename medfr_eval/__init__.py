@@ -29,9 +29,9 @@ def task_manager(**kwargs) -> TaskManager:
 
     Keyword arguments go to ``TaskManager`` (e.g. ``metadata={"medfr_data": "sample"}``).
     """
-    from medfr_eval.autoload import with_medfr_tasks
-
     from lm_eval.tasks import TaskManager
+
+    from medfr_eval.autoload import with_medfr_tasks
 
     kwargs["include_path"] = with_medfr_tasks(kwargs.get("include_path"))
     return TaskManager(**kwargs)

@@ -63,9 +63,7 @@ def patch_task_manager(module: Any) -> None:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         bound = signature.bind(self, *args, **kwargs)
         if "include_path" in signature.parameters:
-            bound.arguments["include_path"] = with_medfr_tasks(
-                bound.arguments.get("include_path")
-            )
+            bound.arguments["include_path"] = with_medfr_tasks(bound.arguments.get("include_path"))
         original(*bound.args, **bound.kwargs)
 
     setattr(__init__, _MARK, True)

@@ -119,8 +119,13 @@ def tiny_mistral_config(vocab_size: int, **overrides):
     return MistralConfig(**cfg)
 
 
-def build_tiny_model(out_dir: str | Path, texts: Iterable[str] | None = None, seed: int = 0,
-                     vocab_size: int = 1000, **config_overrides) -> Path:
+def build_tiny_model(
+    out_dir: str | Path,
+    texts: Iterable[str] | None = None,
+    seed: int = 0,
+    vocab_size: int = 1000,
+    **config_overrides,
+) -> Path:
     """Write a random-weight tiny Mistral model and its tokenizer to ``out_dir``."""
     import torch
     from transformers import MistralForCausalLM
@@ -139,4 +144,56 @@ def build_tiny_model(out_dir: str | Path, texts: Iterable[str] | None = None, se
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
+    return out
+
+
+def build_tiny_bert(out_dir: str | Path, texts: Iterable[str] | None = None, seed: int = 0) -> Path:
+    """A 2-layer BERT + WordPiece tokenizer for BERTScore in tests and the offline demo.
+
+    Its scores are not meaningful medically (random weights); it exercises the
+    real bert-score code path without a download.
+    """
+    import torch
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    corpus = list(texts if texts is not None else shipped_texts()) or ["texte médical"]
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=False)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.train_from_iterator(
+        corpus,
+        trainers.WordPieceTrainer(vocab_size=800, special_tokens=specials, show_progress=False),
+    )
+    cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+    )
+    fast = BertTokenizerFast(
+        tokenizer_object=tok,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_max_length=512,
+    )
+    torch.manual_seed(seed)
+    model = BertModel(
+        BertConfig(
+            vocab_size=len(fast),
+            hidden_size=32,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            intermediate_size=64,
+            max_position_embeddings=512,
+        )
+    )
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out)
+    fast.save_pretrained(out)
     return out

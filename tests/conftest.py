@@ -28,3 +28,20 @@ def tiny_tokenizer(tiny_model_dir):
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(tiny_model_dir)
+
+
+@pytest.fixture(scope="session")
+def tiny_bert_dir(tmp_path_factory) -> Path:
+    """A 2-layer BERT for BERTScore, built offline."""
+    from medfr_eval.tiny import build_tiny_bert
+
+    return build_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))
+
+
+@pytest.fixture()
+def tiny_bertscore_env(tiny_bert_dir, monkeypatch):
+    """Point the open-QA BERTScore filter at the tiny local BERT."""
+    monkeypatch.setenv("MEDFR_BERTSCORE_MODEL", str(tiny_bert_dir))
+    monkeypatch.setenv("MEDFR_BERTSCORE_LAYER", "2")
+    monkeypatch.setenv("MEDFR_BERTSCORE_BATCH_SIZE", "16")
+    return tiny_bert_dir

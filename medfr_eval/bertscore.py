@@ -1,0 +1,143 @@
+"""BERTScore for open QA, batched over a whole task and loaded once per process.
+
+lm-eval calls ``process_results`` one document at a time, which would run the
+scorer with batches of one. Filters, on the other hand, see every response of
+a task at once (``Filter.apply(resps, docs)``), so :class:`BERTScoreFilter`
+scores all generations against their references in batches and hands each
+document a small dict (the answer text and its precision / recall / F1).
+``process_results`` then only reads those numbers, and the per-sample F1
+lands in lm-eval's sample log, ready for ``medfr-signif``.
+
+The scorer is bert-score's ``BERTScorer``; its default for French is the one
+bert-score itself picks for ``lang="fr"`` (``bert-base-multilingual-cased``,
+layer 9). Users choose another with environment variables, no YAML edit:
+``MEDFR_BERTSCORE_MODEL`` (hub id or local path), ``MEDFR_BERTSCORE_LAYER``,
+``MEDFR_BERTSCORE_BATCH_SIZE``, ``MEDFR_BERTSCORE_DEVICE``,
+``MEDFR_BERTSCORE_IDF`` (0/1), ``MEDFR_BERTSCORE_RESCALE`` (0/1).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from lm_eval.api.filter import Filter
+
+LANG = "fr"
+
+
+@dataclass(frozen=True)
+class ScorerSpec:
+    model_type: str | None = None
+    num_layers: int | None = None
+    batch_size: int = 64
+    device: str | None = None
+    idf: bool = False
+    rescale_with_baseline: bool = False
+
+    @classmethod
+    def from_env(cls, **yaml_kwargs: Any) -> ScorerSpec:
+        """YAML filter arguments, overridden by ``MEDFR_BERTSCORE_*`` variables."""
+        env = os.environ
+
+        def pick(name: str, key: str, cast):
+            raw = env.get(f"MEDFR_BERTSCORE_{name}")
+            if raw not in (None, ""):
+                return cast(raw)
+            value = yaml_kwargs.get(key)
+            return cast(value) if value is not None else None
+
+        def boolean(v: Any) -> bool:
+            return str(v).strip().lower() in ("1", "true", "yes", "on")
+
+        return cls(
+            model_type=pick("MODEL", "model_type", str),
+            num_layers=pick("LAYER", "num_layers", int),
+            batch_size=pick("BATCH_SIZE", "batch_size", int) or 64,
+            device=pick("DEVICE", "device", str),
+            idf=bool(pick("IDF", "idf", boolean)),
+            rescale_with_baseline=bool(pick("RESCALE", "rescale_with_baseline", boolean)),
+        )
+
+
+@functools.lru_cache(maxsize=4)
+def get_scorer(spec: ScorerSpec):
+    """One ``BERTScorer`` per distinct setting for the life of the process."""
+    from bert_score import BERTScorer
+
+    if spec.idf:
+        raise ValueError("idf weighting needs the reference corpus; use MEDFR_BERTSCORE_IDF=0")
+    scorer = BERTScorer(
+        model_type=spec.model_type,
+        num_layers=spec.num_layers,
+        batch_size=spec.batch_size,
+        device=spec.device,
+        lang=LANG,
+        rescale_with_baseline=spec.rescale_with_baseline,
+    )
+    # bert-score 0.3.13 passes tokenizer.model_max_length to the tokenizer; a
+    # tokenizer saved without one reports ~1e30 and the fast tokenizer overflows.
+    tok = scorer._tokenizer
+    if tok.model_max_length > 100_000:
+        tok.model_max_length = int(getattr(scorer._model.config, "max_position_embeddings", 512))
+    return scorer
+
+
+def score(
+    candidates: list[str], references: list[str], spec: ScorerSpec | None = None
+) -> list[dict[str, float]]:
+    """Per-pair BERTScore precision, recall and F1.
+
+    Empty candidates get 0 without calling the model: bert-score sets raw
+    scores of empty candidates to 0 as well, but its empty-string path calls a
+    tokenizer method that transformers 5 removed.
+    """
+    spec = spec or ScorerSpec.from_env()
+    out = [{"precision": 0.0, "recall": 0.0, "f1": 0.0} for _ in candidates]
+    idx = [i for i, c in enumerate(candidates) if c.strip()]
+    if idx:
+        scorer = get_scorer(spec)
+        p, r, f = scorer.score(
+            [candidates[i].strip() for i in idx],
+            [references[i] for i in idx],
+            batch_size=spec.batch_size,
+        )
+        for j, i in enumerate(idx):
+            out[i] = {"precision": float(p[j]), "recall": float(r[j]), "f1": float(f[j])}
+    return out
+
+
+def clean_generation(text: str) -> str:
+    """The answer as scored: generation stripped of surrounding white space."""
+    return text.strip()
+
+
+class BERTScoreFilter(Filter):
+    """lm-eval filter: responses -> ``{"answer", "bertscore_precision", "bertscore_recall", "bertscore_f1"}``."""
+
+    def __init__(self, reference_field: str = "answer", **scorer_kwargs: Any) -> None:
+        super().__init__()
+        self.reference_field = reference_field
+        self.spec = ScorerSpec.from_env(**scorer_kwargs)
+
+    def apply(self, resps, docs):
+        firsts = [clean_generation(r[0] if isinstance(r, (list, tuple)) else r) for r in resps]
+        refs = [str(doc[self.reference_field]) for doc in docs]
+        scores = score(firsts, refs, self.spec)
+        return [
+            {
+                "answer": a,
+                "bertscore_precision": s["precision"],
+                "bertscore_recall": s["recall"],
+                "bertscore_f1": s["f1"],
+            }
+            for a, s in zip(firsts, scores)
+        ]
+
+
+def openqa_results(doc: dict, results: list[dict]) -> dict[str, float]:
+    """``process_results`` for open QA: read the numbers the filter computed."""
+    scored = results[0]
+    return {k: scored[k] for k in ("bertscore_f1", "bertscore_precision", "bertscore_recall")}

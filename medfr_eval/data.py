@@ -1,0 +1,353 @@
+"""Loading and checking the evaluation sets.
+
+Where the data comes from, in this order:
+
+1. ``--metadata '{"medfr_data": ...}'`` (lm-eval passes ``--metadata`` to our
+   loader) or the ``MEDFR_DATA`` environment variable: ``sample`` for the small
+   sets shipped with medfr, ``hub`` for the Hub, or a folder of ``<set>.jsonl``
+   files in our schema;
+2. otherwise the Hub source of :mod:`medfr_eval.sources`.
+
+Every record is checked against the schema of its set's kind; a bad row fails
+with the file, line and field. The prompt is rendered into each doc here (see
+:mod:`medfr_eval.prompts`), together with the answer choices and the gold index
+that the lm-eval YAML reads.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from medfr_eval import prompts
+from medfr_eval.errors import DataError
+from medfr_eval.resources import samples_dir
+from medfr_eval.sets import EvalSet, get_set
+from medfr_eval.sources import HubSource, get_source
+
+LETTERS = "ABCDE"
+
+
+def letter_sets(n_options: int = 5) -> list[str]:
+    """All non-empty answer sets over the first ``n_options`` letters ("A", ..., "A B C D E").
+
+    FrMedMCQA is scored by choosing among these 31 strings, so a model can only
+    answer a well-formed set of letters (the study's restricted output).
+    """
+    letters = LETTERS[:n_options]
+    return [
+        " ".join(c) for k in range(1, n_options + 1) for c in itertools.combinations(letters, k)
+    ]
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _need(rec: dict, key: str, typ: type | tuple[type, ...], where: dict) -> Any:
+    if key not in rec or rec[key] is None:
+        raise DataError("missing", field=key, **where)
+    value = rec[key]
+    if not isinstance(value, typ) or (isinstance(value, str) and not value.strip()):
+        name = typ.__name__ if isinstance(typ, type) else " or ".join(t.__name__ for t in typ)
+        raise DataError(f"expected a non-empty {name}, got {value!r}", field=key, **where)
+    return value
+
+
+def validate_record(
+    es: EvalSet, rec: Any, *, file: str | Path | None = None, line: int | None = None
+) -> dict:
+    """Check one record against its set's schema and return it normalised."""
+    where = {"file": file, "line": line}
+    if not isinstance(rec, dict):
+        raise DataError(f"expected a JSON object, got {type(rec).__name__}", **where)
+    out: dict[str, Any] = {
+        "id": str(_need(rec, "id", (str, int), where)),
+        "question": _need(rec, "question", str, where),
+    }
+    if es.kind in ("mcq", "mcq_multi"):
+        options = _need(rec, "options", list, where)
+        if len(options) != es.n_options:
+            raise DataError(
+                f"expected {es.n_options} options, got {len(options)}", field="options", **where
+            )
+        for i, opt in enumerate(options):
+            if not isinstance(opt, str) or not opt.strip():
+                raise DataError(
+                    "every option must be a non-empty string", field=f"options[{i}]", **where
+                )
+        out["options"] = list(options)
+        allowed = es.letters
+        if es.kind == "mcq":
+            answer = _need(rec, "answer", str, where).strip()
+            if answer not in allowed:
+                raise DataError(
+                    f"expected one of {', '.join(allowed)}, got {answer!r}", field="answer", **where
+                )
+            out["answer"] = answer
+            if es.has_context:
+                out["context"] = _need(rec, "context", str, where)
+        else:
+            answers = _need(rec, "answers", list, where)
+            bad = [a for a in answers if a not in allowed]
+            if bad or not answers or len(set(answers)) != len(answers):
+                raise DataError(
+                    f"expected distinct letters among {', '.join(allowed)}, got {answers!r}",
+                    field="answers",
+                    **where,
+                )
+            out["answers"] = sorted(answers)
+    else:
+        out["answer"] = _need(rec, "answer", str, where)
+        if es.kind == "openqa_case":
+            out["case_id"] = str(_need(rec, "case_id", (str, int), where))
+            out["case"] = _need(rec, "case", str, where)
+            position = rec.get("position")
+            if not isinstance(position, int) or isinstance(position, bool) or position < 1:
+                raise DataError(
+                    f"expected an integer >= 1, got {position!r}", field="position", **where
+                )
+            out["position"] = position
+    return out
+
+
+def validate_records(
+    es: EvalSet, records: Iterable[tuple[int | None, Any]], file: str | Path | None
+) -> list[dict]:
+    """Validate (line, record) pairs; also check unique ids and, per case, unique positions."""
+    out: list[dict] = []
+    seen: dict[str, int | None] = {}
+    for line, rec in records:
+        item = validate_record(es, rec, file=file, line=line)
+        if item["id"] in seen:
+            raise DataError(
+                f"duplicate id {item['id']!r} (first at line {seen[item['id']]})",
+                file=file,
+                line=line,
+                field="id",
+            )
+        seen[item["id"]] = line
+        out.append(item)
+    if not out:
+        raise DataError(f"no records for set {es.name!r}: the data set is empty", file=file)
+    if es.kind == "openqa_case":
+        positions: dict[str, set[int]] = defaultdict(set)
+        for item in out:
+            if item["position"] in positions[item["case_id"]]:
+                raise DataError(
+                    f"case {item['case_id']!r} has two questions at position {item['position']}",
+                    file=file,
+                    field="position",
+                )
+            positions[item["case_id"]].add(item["position"])
+    return out
+
+
+def read_jsonl(path: str | Path) -> list[tuple[int, Any]]:
+    """Read a JSONL file as (line number, object) pairs; a broken line names file and line."""
+    path = Path(path)
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for lineno, text in enumerate(fh, start=1):
+            if not text.strip():
+                continue
+            try:
+                rows.append((lineno, json.loads(text)))
+            except json.JSONDecodeError as exc:
+                raise DataError(f"not valid JSON: {exc.msg}", file=path, line=lineno) from exc
+    return rows
+
+
+# ---------------------------------------------------------------- sources
+
+
+def _resolve_choice(medfr_data: str | None) -> tuple[str, str | None]:
+    """('sample'|'hub'|'dir', folder) from the argument or the environment."""
+    value = medfr_data or os.environ.get("MEDFR_DATA") or "hub"
+    if value == "sample":
+        return "sample", str(samples_dir())
+    if value == "hub":
+        return "hub", None
+    return "dir", str(Path(value).expanduser())
+
+
+def _from_folder(es: EvalSet, folder: str, how: str) -> list[dict]:
+    path = Path(folder) / f"{es.name}.jsonl"
+    if not path.is_file():
+        raise DataError(
+            f"no data for set {es.name!r}: looked for {path} ({how}). Provide it as JSONL in the "
+            f"medfr schema (README, section Data; `medfr-data convert` turns other files into it), "
+            f'or use --metadata \'{{"medfr_data": "sample"}}\' for the shipped samples',
+            file=path,
+        )
+    return validate_records(es, read_jsonl(path), path)
+
+
+def _answer_letter(value: Any, fmt: str, options: list[str], where: dict) -> str:
+    try:
+        if fmt == "letter":
+            return str(value).strip().upper()
+        if fmt in ("index0", "index1"):
+            return LETTERS[int(value) - (fmt == "index1")]
+        if fmt == "text":
+            return LETTERS[options.index(value)]
+    except (ValueError, IndexError) as exc:
+        raise DataError(f"cannot read answer {value!r} as {fmt}", field="answer", **where) from exc
+    raise DataError(f"unknown answer_format {fmt!r}", field="answer_format", **where)
+
+
+def convert_row(es: EvalSet, row: dict, src: HubSource, where: dict) -> dict:
+    """Map one foreign row onto our schema with the source's column mapping."""
+    cols = src.columns
+    rec: dict[str, Any] = {}
+    for ours, theirs in cols.items():
+        if ours == "options" and isinstance(theirs, list):
+            missing = [c for c in theirs if c not in row]
+            if missing:
+                raise DataError(f"column(s) {missing} not in the data", field="options", **where)
+            rec["options"] = [row[c] for c in theirs]
+        else:
+            if theirs not in row:
+                raise DataError(
+                    f"column {theirs!r} not in the data (columns: {sorted(row)})",
+                    field=ours,
+                    **where,
+                )
+            rec[ours] = row[theirs]
+    for ours in (
+        "id",
+        "question",
+        "answer",
+        "answers",
+        "options",
+        "context",
+        "case_id",
+        "case",
+        "position",
+    ):
+        if ours not in rec and ours in row:
+            rec[ours] = row[ours]
+    if es.kind == "mcq" and "answer" in rec:
+        rec["answer"] = _answer_letter(
+            rec["answer"], src.answer_format, rec.get("options", []), where
+        )
+    if es.kind == "mcq_multi" and isinstance(rec.get("answers"), str):
+        rec["answers"] = sorted(rec["answers"].replace(",", " ").split())
+    rec.setdefault("id", str(where.get("line")))
+    return rec
+
+
+def _from_hub(es: EvalSet, sources_file: str | None) -> list[dict]:
+    src = get_source(es.name, sources_file)
+    if not src.path:
+        raise DataError(
+            f"no data for set {es.name!r}: it has no known Hub copy (origin: {src.origin}). "
+            f"Give its location in a sources file (--metadata '{{\"medfr_hub\": FILE}}', see "
+            f"medfr_eval/sources.py), or put {es.name}.jsonl in a folder named by "
+            f"--metadata '{{\"medfr_data\": DIR}}' or MEDFR_DATA, or use medfr_data=sample "
+            f"for the shipped samples"
+        )
+    import datasets
+
+    label = f"hub:{src.path}" + (f"/{src.name}" if src.name else "") + f"[{src.split}]"
+    try:
+        ds = datasets.load_dataset(src.path, src.name, split=src.split)
+    except Exception as exc:  # network, missing config, gated set...
+        raise DataError(
+            f"could not load set {es.name!r} from {label}: {exc}. Without Hub access, put "
+            f"{es.name}.jsonl in a folder named by MEDFR_DATA (README, section Data)",
+            file=label,
+        ) from exc
+    rows = ((i, convert_row(es, row, src, {"file": label, "line": i})) for i, row in enumerate(ds))
+    return validate_records(es, rows, label)
+
+
+def load_records(
+    set_name: str, medfr_data: str | None = None, medfr_hub: str | None = None
+) -> list[dict]:
+    """Validated records of one set, from the chosen source."""
+    es = get_set(set_name)
+    how, folder = _resolve_choice(medfr_data)
+    if how == "hub":
+        return _from_hub(es, medfr_hub)
+    origin = "shipped samples" if how == "sample" else "medfr_data / MEDFR_DATA"
+    return _from_folder(es, folder, origin)
+
+
+# ---------------------------------------------------------------- docs for lm-eval
+
+
+def build_docs(es: EvalSet, records: list[dict], prompt_dir: str | None = None) -> list[dict]:
+    """Add the rendered ``prompt``, the ``choices`` and the ``gold`` index to every record."""
+    docs = []
+    if es.kind in ("mcq", "mcq_multi"):
+        choices = list(es.letters) if es.kind == "mcq" else letter_sets(es.n_options)
+        for rec in records:
+            variables = {
+                "question": rec["question"],
+                "options": list(zip(es.letters, rec["options"])),
+                "letters": list(es.letters),
+                "n_options": es.n_options,
+                "context": rec.get("context", ""),
+            }
+            gold = rec["answer"] if es.kind == "mcq" else " ".join(rec["answers"])
+            docs.append(
+                {
+                    **rec,
+                    "context": rec.get("context", ""),
+                    "prompt": prompts.render(es.kind, variables, prompt_dir),
+                    "choices": choices,
+                    "gold": choices.index(gold),
+                }
+            )
+    elif es.kind == "openqa":
+        for rec in records:
+            docs.append(
+                {
+                    **rec,
+                    "prompt": prompts.render("openqa", {"question": rec["question"]}, prompt_dir),
+                }
+            )
+    else:  # openqa_case: each question sees the case and the earlier questions, not their answers
+        by_case: dict[str, list[dict]] = defaultdict(list)
+        for rec in records:
+            by_case[rec["case_id"]].append(rec)
+        order = {rec["id"]: i for i, rec in enumerate(records)}
+        built = {}
+        for case_recs in by_case.values():
+            case_recs.sort(key=lambda r: r["position"])
+            for i, rec in enumerate(case_recs):
+                previous = [r["question"] for r in case_recs[:i]]
+                variables = {"case": rec["case"], "previous": previous, "question": rec["question"]}
+                built[rec["id"]] = {
+                    **rec,
+                    "previous_questions": previous,
+                    "prompt": prompts.render("openqa_case", variables, prompt_dir),
+                }
+        docs = sorted(built.values(), key=lambda d: order[d["id"]])
+    return docs
+
+
+def load_set(
+    medfr_set: str,
+    medfr_data: str | None = None,
+    medfr_prompts: str | None = None,
+    medfr_hub: str | None = None,
+    **_metadata: Any,
+):
+    """lm-eval ``custom_dataset`` entry point: a ``DatasetDict`` with a ``test`` split.
+
+    lm-eval calls it with the task's ``metadata`` (which includes ``--metadata``
+    and the model arguments) plus ``dataset_kwargs``; keys that are not ours
+    are ignored.
+    """
+    import datasets
+
+    es = get_set(medfr_set)
+    records = load_records(es.name, medfr_data, medfr_hub)
+    docs = build_docs(es, records, prompts.prompt_dir_from(medfr_prompts))
+    return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})

@@ -1,0 +1,122 @@
+"""Where each set comes from on the Hugging Face Hub: the one place for dataset ids.
+
+Each entry says the set's origin (as the study describes it) and, where a copy
+that ``datasets.load_dataset`` can read is known, its id, config, split and
+how its columns map onto our schema (DEVELOPERS.md / README "Data").
+
+At the time of writing the study's own test sets (its LLM translations of
+MedQA, MedMCQA, PubMedQA, MMLU and K-QA, and the native FrBMedQA sample,
+FrMedMCQA and FrClinicalQA/FrMedQA items) have no Hub copy under a name we
+could verify, so their ``path`` is empty: the error then says how to provide
+the files. A user who has them on the Hub (e.g. the authors' account) points
+medfr at them with a sources file, without editing code::
+
+    # my_sources.yaml
+    medqa_4opt:
+      path: my-org/medqa-fr          # dataset id (or a local dataset folder)
+      name: 4_options                 # config, optional
+      split: test
+      columns: {question: question, options: [opa, opb, opc, opd], answer: cop}
+      answer_format: index0           # letter | index0 | index1 | text
+
+and ``--metadata '{"medfr_hub": "my_sources.yaml"}'`` (or ``MEDFR_HUB_SOURCES``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from medfr_eval.errors import DataError
+from medfr_eval.sets import BY_NAME
+
+ANSWER_FORMATS = ("letter", "index0", "index1", "text")
+
+
+@dataclass(frozen=True)
+class HubSource:
+    """How to load one set from the Hub and map its columns to our schema."""
+
+    path: str | None = None
+    name: str | None = None
+    split: str = "test"
+    # our field -> their column; "options" may map to a list of columns
+    columns: dict[str, Any] = field(default_factory=dict)
+    answer_format: str = "letter"
+    origin: str = ""
+
+
+_TRANSLATED = "traduit de l'anglais par un LLM pour l'étude (Belmadani et al., 2025)"
+
+SOURCES: dict[str, HubSource] = {
+    "medqa_4opt": HubSource(origin=f"MedQA (USMLE), 4 options, {_TRANSLATED}"),
+    "medqa_5opt": HubSource(origin=f"MedQA (USMLE), 5 options, {_TRANSLATED}"),
+    "medmcqa": HubSource(origin=f"MedMCQA, {_TRANSLATED}"),
+    "pubmedqa": HubSource(origin=f"PubMedQA (PQA-L), {_TRANSLATED}"),
+    "mmlu_anatomy": HubSource(origin=f"MMLU anatomy, {_TRANSLATED}"),
+    "mmlu_clinical_knowledge": HubSource(origin=f"MMLU clinical knowledge, {_TRANSLATED}"),
+    "mmlu_college_biology": HubSource(origin=f"MMLU college biology, {_TRANSLATED}"),
+    "mmlu_college_medicine": HubSource(origin=f"MMLU college medicine, {_TRANSLATED}"),
+    "mmlu_professional_medicine": HubSource(origin=f"MMLU professional medicine, {_TRANSLATED}"),
+    "mmlu_medical_genetics": HubSource(origin=f"MMLU medical genetics, {_TRANSLATED}"),
+    "frbmedqa": HubSource(
+        origin="FrBMedQA (Kaddari et al.), questions à trous de Wikipédia biomédical ; échantillon de test de l'étude"
+    ),
+    "frmedmcqa": HubSource(
+        origin="S-Editions (QCM d'entraînement pour étudiants en médecine), réponses multiples"
+    ),
+    "kqa": HubSource(origin=f"K-QA (réponses de médecins), {_TRANSLATED}"),
+    "frclinicalqa": HubSource(
+        origin="Cas cliniques en français, questions enchaînées (jeu de l'étude)"
+    ),
+    "frmedqa": HubSource(origin="Questions médicales générales en français (jeu de l'étude)"),
+}
+
+
+def _read_sources_file(path: str | Path) -> dict[str, HubSource]:
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("sources file not found", file=path, field="medfr_hub")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise DataError(f"not valid YAML: {exc}", file=path) from exc
+    if not isinstance(raw, dict):
+        raise DataError("expected a mapping of set name -> source", file=path)
+    known = {f.name for f in fields(HubSource)}
+    out: dict[str, HubSource] = {}
+    for set_name, entry in raw.items():
+        if set_name not in BY_NAME:
+            raise DataError(
+                f"unknown set; known: {', '.join(BY_NAME)}", file=path, field=str(set_name)
+            )
+        if not isinstance(entry, dict):
+            raise DataError("expected a mapping", file=path, field=str(set_name))
+        unknown = set(entry) - known
+        if unknown:
+            raise DataError(
+                f"unknown key(s) {sorted(unknown)}; allowed: {sorted(known)}",
+                file=path,
+                field=f"{set_name}.{sorted(unknown)[0]}",
+            )
+        fmt = entry.get("answer_format", "letter")
+        if fmt not in ANSWER_FORMATS:
+            raise DataError(
+                f"must be one of {ANSWER_FORMATS}", file=path, field=f"{set_name}.answer_format"
+            )
+        out[set_name] = HubSource(**{**SOURCES[set_name].__dict__, **entry})
+    return out
+
+
+def get_source(set_name: str, sources_file: str | None = None) -> HubSource:
+    """The Hub source of a set, with the user's sources file (if any) taking precedence."""
+    sources_file = sources_file or os.environ.get("MEDFR_HUB_SOURCES") or None
+    if sources_file:
+        user = _read_sources_file(sources_file)
+        if set_name in user:
+            return user[set_name]
+    return SOURCES[set_name]

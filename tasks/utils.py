@@ -1,0 +1,13 @@
+"""Functions our task YAML reaches with ``!function utils.<name>``.
+
+Thin on purpose: the logic lives in the ``medfr_eval`` package (tested there);
+this file only names it for lm-eval.
+"""
+
+from __future__ import annotations
+
+from medfr_eval.bertscore import BERTScoreFilter, openqa_results
+from medfr_eval.data import load_set
+from medfr_eval.scoring import multi_answer_results
+
+__all__ = ["BERTScoreFilter", "load_set", "multi_answer_results", "openqa_results"]
