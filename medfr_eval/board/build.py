@@ -1,0 +1,190 @@
+"""Build the site and register submissions: the steps behind ``medfr-leaderboard``.
+
+The site is written into a fresh temporary folder beside the output and swapped in
+at the end, so a failed build leaves the previous site untouched. Nothing in it
+depends on the clock or on the machine: same inputs, same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from medfr_eval.errors import DataError, MedfrError
+from medfr_eval.resources import leaderboard_dir
+
+from .checks import SubmissionRefused, check, make_reference, read_reference, write_json_atomic
+from .collect import Run, read_entries, read_runs, read_signif
+from .plots import render_plots
+from .render import render_site
+from .table import Model, build_rows, slugify
+
+MARKER = ".medfr-board"  # marks a folder this tool wrote, so rebuilding may replace it
+
+
+def default_board() -> Path:
+    return leaderboard_dir() / "entries"
+
+
+def default_reference(board: Path) -> Path:
+    """The reference sits beside the entries folder: ``leaderboard/reference.json``."""
+    return Path(board).parent / "reference.json"
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+def load_reference(path: Path | None, board: Path, runs: list[Run]) -> dict:
+    """The given reference, else the board's, else one pinned from the first run given."""
+    if path is not None:
+        return read_reference(path)
+    board_ref = default_reference(board)
+    if board_ref.is_file():
+        return read_reference(board_ref)
+    if not runs:
+        raise DataError("no run to build from", file=board)
+    _say(
+        f"no board reference at {board_ref}: using the first run ({runs[0].model_name}) "
+        "as the reference for task versions and prompt hashes"
+    )
+    return make_reference(runs[0])
+
+
+def _replace_dir(tmp: Path, out: Path) -> None:
+    if out.exists():
+        if not out.is_dir():
+            raise DataError("output exists and is not a folder", file=out)
+        if any(out.iterdir()) and not (out / MARKER).exists():
+            raise DataError(
+                f"output folder is not empty and was not written by medfr-leaderboard "
+                f"(no {MARKER}); refusing to replace it",
+                file=out,
+            )
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.replace(out, old / out.name)
+        os.replace(tmp, out)
+        shutil.rmtree(old)
+    else:
+        os.replace(tmp, out)
+
+
+def build_site(
+    roots: list[Path],
+    out: Path,
+    *,
+    signif: Path | None = None,
+    board: Path | None = None,
+    reference: Path | None = None,
+) -> list[dict]:
+    """Check every run, compute the rows, write the whole site; returns the rows."""
+    board = Path(board) if board is not None else default_board()
+    if not roots:
+        if not board.is_dir():
+            raise DataError("no RUNS given and no board entries folder", file=board)
+        roots = [board]
+    runs = read_runs([Path(r) for r in roots])
+    ref = load_reference(reference, board, runs)
+    refusals = []
+    for run in runs:
+        try:
+            check(run, ref)
+        except SubmissionRefused as exc:
+            refusals.append(str(exc))
+    if refusals:
+        raise MedfrError("\n".join(refusals))
+    entries = read_entries(board)
+    signif_data = read_signif(Path(signif)) if signif is not None else None
+    models = [Model(run, entries.get(run.model_name)) for run in runs]
+    rows = build_rows(models, signif_data)
+    slugs: dict[str, str] = {}
+    for r in rows:
+        if r["slug"] in slugs:
+            raise DataError(f"two models named {r['name']!r}", field="name")
+        slugs[r["slug"]] = r["name"]
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        plots = render_plots(rows, tmp / "plots")
+        versions = sorted({r.lm_eval_version for r in runs if r.lm_eval_version})
+        render_site(rows, ref, plots, tmp, {"lm_eval_versions": versions})
+        (tmp / MARKER).write_text("medfr-leaderboard output; safe to delete\n", encoding="utf-8")
+        os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; a static host must read it
+        _replace_dir(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return rows
+
+
+def pin_reference(results_dir: Path, out: Path) -> dict:
+    """Write the board reference from one trusted run."""
+    runs = read_runs([Path(results_dir)])
+    if len(runs) != 1:
+        raise DataError(f"expected one model, found {len(runs)}", file=results_dir)
+    ref = make_reference(runs[0])
+    write_json_atomic(out, ref)
+    return ref
+
+
+def add_submission(
+    results_dir: Path, board: Path | None = None, reference: Path | None = None
+) -> Path:
+    """Check one run and copy its results, sample logs and run card into the board."""
+    board = Path(board) if board is not None else default_board()
+    runs = read_runs([Path(results_dir)])
+    if len(runs) != 1:
+        names = ", ".join(r.model_name for r in runs)
+        raise DataError(
+            f"expected results for one model, found {len(runs)}: {names}", file=results_dir
+        )
+    run = runs[0]
+    ref_path = Path(reference) if reference is not None else default_reference(board)
+    if not ref_path.is_file():
+        raise DataError(
+            "the board has no reference yet; pin it from a trusted run with "
+            "`medfr-leaderboard reference RESULTS_DIR -o " + str(ref_path) + "`",
+            file=ref_path,
+        )
+    check(run, read_reference(ref_path))
+    slug = slugify(run.model_name)
+    dest = board / slug
+    board.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{slug}.tmp-", dir=board))
+    try:
+        files = set()
+        for tr in run.tasks.values():
+            files.add(tr.results_file)
+            files.add(tr.samples_file)
+        for f in sorted(files):
+            shutil.copy2(f, tmp / f.name)
+        if run.run_card_path is not None:
+            shutil.copy2(run.run_card_path, tmp / "run_card.json")
+        os.chmod(tmp, 0o755)
+        if dest.exists():
+            shutil.rmtree(dest)
+        os.replace(tmp, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    entry = board / f"{slug}.yaml"
+    if not entry.exists():
+        card = run.run_card or {}
+        skeleton = {"model": run.model_name}
+        for key in ("base_model", "strategy"):
+            if isinstance(card.get(key), str):
+                skeleton[key] = card[key]
+        tmp_entry = entry.with_name(entry.name + ".tmp")
+        tmp_entry.write_text(
+            "# Fiche du modèle sur le classement ; clés : model, name, base_model, strategy, "
+            "links, notes\n" + yaml.safe_dump(skeleton, allow_unicode=True, sort_keys=True),
+            encoding="utf-8",
+        )
+        os.replace(tmp_entry, entry)
+    return dest
