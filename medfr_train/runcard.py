@@ -1,0 +1,214 @@
+"""The run card: what a training run was, what it cost, written next to the model.
+
+Fields (DEVELOPERS.md, ``run_card.json``): ``model_name``, ``base_model``,
+``strategy``, ``recipe`` (resolved), ``stages``, ``versions``, ``data`` (files
+and sha256), ``tokens_seen``, ``wall_time_s``, ``gpu_hours``, ``hardware``,
+``energy_kwh``, ``kgco2e``, ``cost_usd``, ``carbon_intensity_kg_per_kwh``,
+``price_per_gpu_hour``; plus ``energy_method`` saying how energy was obtained.
+
+Energy, as the study's Table 8 does it, from the measured or estimated GPU
+energy and the grid's published carbon intensity:
+
+1. codecarbon's measurement, when the package is installed and the recipe
+   lists ``codecarbon`` in ``report_to`` (transformers wires in its
+   ``CodeCarbonCallback``, which writes ``emissions.csv`` in the output folder);
+2. else GPU-hours x the GPU board power (``run_card.gpu_tdp_watts``), an
+   upper bound since GPUs rarely draw their full TDP;
+3. else none: CPU runs count no GPU-hours, hence 0 kWh (``energy_method`` says so).
+
+kgCO2e = kWh x ``carbon_intensity_kg_per_kwh``; cost = GPU-hours x
+``price_per_gpu_hour`` (both ``null`` when the user gave no figure).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+RUN_CARD = "run_card.json"
+
+
+def versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": sys.version.split()[0]}
+    for pkg in ("torch", "transformers", "trl", "peft", "accelerate", "datasets", "medfr"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def data_record(stage) -> list[dict[str, Any]]:
+    """Files and their sha256 (or the hub dataset id) of a stage."""
+    d = stage.data
+    if d.dataset_name:
+        return [{"dataset_name": d.dataset_name, "config": d.dataset_config, "split": d.split}]
+    return [{"file": str(p), "sha256": sha256_file(p), "bytes": p.stat().st_size} for p in d.files]
+
+
+def hardware() -> dict[str, Any]:
+    """The machine the run used; ``num_gpus`` counts every process's GPU."""
+    import torch
+    from accelerate import PartialState
+
+    world = PartialState().num_processes
+    if torch.cuda.is_available():
+        return {
+            "device": "cuda",
+            "gpu_name": torch.cuda.get_device_name(0),
+            "num_gpus": world,
+            "num_processes": world,
+        }
+    return {
+        "device": "cpu",
+        "cpu": platform.processor() or platform.machine(),
+        "num_gpus": 0,
+        "num_processes": world,
+    }
+
+
+def codecarbon_kwh(output_dir: Path) -> float | None:
+    """Energy measured by codecarbon's tracker, if it ran (``emissions.csv``)."""
+    path = Path(output_dir) / "emissions.csv"
+    if not path.is_file():
+        return None
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or "energy_consumed" not in rows[-1]:
+        return None
+    try:
+        return float(rows[-1]["energy_consumed"])
+    except ValueError:
+        return None
+
+
+def costs(
+    wall_time_s: float,
+    num_gpus: int,
+    opts: dict[str, Any],
+    measured_kwh: float | None = None,
+) -> dict[str, Any]:
+    """GPU-hours, energy, kgCO2e and cost from the wall time and the user's figures."""
+    gpu_hours = wall_time_s / 3600.0 * num_gpus
+    if measured_kwh is not None:
+        energy, method = measured_kwh, "codecarbon"
+    elif gpu_hours > 0 and opts.get("gpu_tdp_watts"):
+        energy = gpu_hours * float(opts["gpu_tdp_watts"]) / 1000.0
+        method = f"estimate: GPU-hours x TDP {opts['gpu_tdp_watts']} W"
+    elif num_gpus == 0:
+        energy, method = 0.0, "none: CPU run, no GPU-hours counted"
+    else:
+        energy, method = None, "unknown: give run_card.gpu_tdp_watts or install codecarbon"
+    intensity = opts.get("carbon_intensity_kg_per_kwh")
+    price = opts.get("price_per_gpu_hour")
+    return {
+        "gpu_hours": gpu_hours,
+        "energy_kwh": energy,
+        "energy_method": method,
+        "kgco2e": energy * intensity if energy is not None and intensity is not None else None,
+        "cost_usd": gpu_hours * price if price is not None else None,
+        "carbon_intensity_kg_per_kwh": intensity,
+        "price_per_gpu_hour": price,
+    }
+
+
+def stage_record(stage, info: dict[str, Any], wall_time_s: float, opts: dict[str, Any]) -> dict:
+    """One stage's entry of the run card."""
+    hw = hardware()
+    state = info["trainer"].state if "trainer" in info else None
+    rec = {
+        "stage": stage.name,
+        "stage_hash": stage.hash,
+        "output_dir": str(stage.output_dir),
+        "model_name_or_path": str(stage.model.model_name_or_path),
+        "tokens_seen": int(getattr(state, "num_input_tokens_seen", 0) or 0),
+        "global_steps": int(getattr(state, "global_step", 0) or 0),
+        "epochs": float(getattr(state, "epoch", 0) or 0),
+        "train_loss": getattr(info.get("train_result"), "training_loss", None),
+        "wall_time_s": wall_time_s,
+        "hardware": hw,
+        "data": data_record(stage),
+        "resumed_from": info.get("resumed_from"),
+    }
+    if "packing" in info:
+        rec["packing"] = info["packing"]
+    if stage.name == "sft":
+        rec["adapter"] = info.get("adapter", False)
+        rec["merged"] = info.get("merged", False)
+        rec["examples"] = info.get("examples")
+    rec.update(costs(wall_time_s, hw["num_gpus"], opts, codecarbon_kwh(stage.output_dir)))
+    return rec
+
+
+def build_card(recipe, stage_records: list[dict[str, Any]], strategy: str) -> dict[str, Any]:
+    """The run card of a model: the sum of the stages that made it."""
+    opts = recipe.run_card
+    total_wall = sum(r["wall_time_s"] for r in stage_records)
+    gpu_hours = sum(r["gpu_hours"] for r in stage_records)
+    energies = [r["energy_kwh"] for r in stage_records]
+    energy = None if any(e is None for e in energies) else sum(energies)
+    intensity = opts.get("carbon_intensity_kg_per_kwh")
+    price = opts.get("price_per_gpu_hour")
+    last = stage_records[-1]
+    return {
+        "medfr_run_card_version": 1,
+        "model_name": recipe.model_name
+        if strategy == recipe.strategy
+        else Path(last["output_dir"]).name,
+        "base_model": recipe.base_model,
+        "strategy": strategy,
+        "recipe": recipe.resolved(),
+        "recipe_file": str(recipe.path),
+        "stage_hash": last["stage_hash"],
+        "stages": stage_records,
+        "versions": versions(),
+        "data": [d for r in stage_records for d in r["data"]],
+        "tokens_seen": sum(r["tokens_seen"] for r in stage_records),
+        "wall_time_s": total_wall,
+        "gpu_hours": gpu_hours,
+        "hardware": last["hardware"],
+        "energy_kwh": energy,
+        "energy_method": "; ".join(sorted({r["energy_method"] for r in stage_records})),
+        "kgco2e": energy * intensity if energy is not None and intensity is not None else None,
+        "cost_usd": gpu_hours * price if price is not None else None,
+        "carbon_intensity_kg_per_kwh": intensity,
+        "price_per_gpu_hour": price,
+    }
+
+
+def write_card(card: dict[str, Any], output_dir: str | Path) -> Path:
+    """Write ``run_card.json`` atomically (temp file then ``os.replace``)."""
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / RUN_CARD
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(
+        json.dumps(card, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
+    os.replace(tmp, path)
+    return path
+
+
+def read_card(output_dir: str | Path) -> dict[str, Any] | None:
+    path = Path(output_dir) / RUN_CARD
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return None
