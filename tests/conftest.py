@@ -45,3 +45,15 @@ def tiny_bertscore_env(tiny_bert_dir, monkeypatch):
     monkeypatch.setenv("MEDFR_BERTSCORE_LAYER", "2")
     monkeypatch.setenv("MEDFR_BERTSCORE_BATCH_SIZE", "16")
     return tiny_bert_dir
+
+
+@pytest.fixture(scope="session")
+def sample_task_manager():
+    """A TaskManager with only our tasks, reading the shipped samples.
+
+    Skipping lm-eval's own ~10,000 task files saves ~5 s per evaluation; the
+    registration tests check the full default path separately.
+    """
+    import medfr_eval
+
+    return medfr_eval.task_manager(include_defaults=False, metadata={"medfr_data": "sample"})
