@@ -88,6 +88,9 @@ def build_site(
         if not board.is_dir():
             raise DataError("no RUNS given and no board entries folder", file=board)
         roots = [board]
+    # Small inputs first: a typo in them should not wait for every sample log to be read.
+    signif_data = read_signif(Path(signif)) if signif is not None else None
+    entries = read_entries(board)
     runs = read_runs([Path(r) for r in roots])
     ref = load_reference(reference, board, runs)
     refusals = []
@@ -98,8 +101,6 @@ def build_site(
             refusals.append(str(exc))
     if refusals:
         raise MedfrError("\n".join(refusals))
-    entries = read_entries(board)
-    signif_data = read_signif(Path(signif)) if signif is not None else None
     models = [Model(run, entries.get(run.model_name)) for run in runs]
     rows = build_rows(models, signif_data)
     slugs: dict[str, str] = {}

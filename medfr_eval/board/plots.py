@@ -137,16 +137,15 @@ def plot_compute(rows: list[dict], path: Path) -> bool:
     return True
 
 
-def render_plots(rows: list[dict], folder: Path) -> dict[str, str]:
-    """Draw every figure that has data; returns {figure id: file name}."""
+def render_plots(rows: list[dict], folder: Path) -> dict[str, str | None]:
+    """Draw every figure that has data; returns {figure id: file name, or None if no data}."""
     folder.mkdir(parents=True, exist_ok=True)
-    made = {}
+    made: dict[str, str | None] = {}
     for key, fn in (
         ("families", plot_families),
         ("win_tie_loss", plot_win_tie_loss),
         ("compute", plot_compute),
     ):
         name = f"{key}.svg"
-        if fn(rows, folder / name):
-            made[key] = name
+        made[key] = name if fn(rows, folder / name) else None
     return made

@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from medfr_eval.sets import GROUPS, SETS
 
@@ -259,8 +258,7 @@ def signif_for(a: str, b: str) -> dict:
     }
 
 
-@pytest.fixture
-def runs(tmp_path) -> dict:
+def make_runs(tmp_path: Path) -> dict:
     """Four models: a base, a CPT model with a run card, an SFT model, a hostile name."""
     out = tmp_path / "lm_eval_out"
     write_run(out, BASE, 0.3, seed=1)
