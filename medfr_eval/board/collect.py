@@ -42,6 +42,7 @@ class TaskRun:
     values: list[float] | None = None  # per-sample headline metric, in doc_id order
     prompt_digest: str | None = None
     prompt_example: str | None = None
+    clusters: list[str] | None = None  # cluster label per item, for the interval
 
 
 @dataclass
@@ -114,9 +115,16 @@ def prompt_digest(pairs: list[tuple[int, str]]) -> str:
     return h.hexdigest()
 
 
-def read_samples(path: Path, spec: EvalSet) -> tuple[list[float], str, str | None]:
-    """Per-sample headline values, prompt digest and first prompt of one sample log."""
+def read_samples(
+    path: Path, spec: EvalSet
+) -> tuple[list[float], str, str | None, list[str] | None]:
+    """Per-sample headline values, prompt digest, first prompt and clusters of one sample log.
+
+    Clusters are FrClinicalQA's ``doc.case_id`` (questions on one case are not
+    independent; medfr-signif resamples whole cases, and so does our interval).
+    """
     rows: dict[int, tuple[float, str]] = {}
+    cases: dict[int, str] = {}
     example: tuple[int, str] | None = None
     try:
         handle = path.open(encoding="utf-8")
@@ -153,6 +161,9 @@ def read_samples(path: Path, spec: EvalSet) -> tuple[list[float], str, str | Non
                     f"bad or repeated doc_id {doc_id!r}", file=path, line=lineno, field="doc_id"
                 )
             rows[doc_id] = (float(value), str(obj["prompt_hash"]))
+            doc = obj.get("doc")
+            if spec.kind == "openqa_case" and isinstance(doc, dict) and doc.get("case_id"):
+                cases[doc_id] = str(doc["case_id"])
             if example is None or doc_id < example[0]:
                 args = obj.get("arguments")
                 first = args.get("gen_args_0", {}).get("arg_0") if isinstance(args, dict) else None
@@ -162,7 +173,8 @@ def read_samples(path: Path, spec: EvalSet) -> tuple[list[float], str, str | Non
     ordered = sorted(rows)
     values = [rows[d][0] for d in ordered]
     digest = prompt_digest([(d, rows[d][1]) for d in ordered])
-    return values, digest, (example[1] if example else None) or None
+    clusters = [cases[d] for d in ordered] if len(cases) == len(ordered) else None
+    return values, digest, (example[1] if example else None) or None, clusters
 
 
 def find_result_folders(root: Path) -> list[Path]:
@@ -237,7 +249,7 @@ def read_run(folder: Path) -> Run:
         raise DataError("no results_*.json", file=folder)
     for tr in run.tasks.values():
         if tr.samples_file is not None:
-            tr.values, tr.prompt_digest, tr.prompt_example = read_samples(
+            tr.values, tr.prompt_digest, tr.prompt_example, tr.clusters = read_samples(
                 tr.samples_file, BY_TASK[tr.task]
             )
     run.run_card_path = find_run_card(folder, run.model_args)

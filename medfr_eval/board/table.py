@@ -10,9 +10,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-import numpy as np
 from tqdm import tqdm
 
+from medfr_eval.bootstrap import bootstrap_distribution
 from medfr_eval.sets import BY_TASK, FAMILIES, SETS
 
 from .checks import complete_families
@@ -39,25 +39,15 @@ def slugify(name: str) -> str:
 
 
 def bootstrap_ci(
-    values: list[float], resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0
+    values: list[float], clusters: list[str] | None = None, resamples: int = BOOTSTRAP_RESAMPLES
 ) -> tuple[float, float]:
-    """Percentile bootstrap 95% interval of a mean, resampling items with replacement.
+    """Percentile bootstrap 95% interval of a score, when no medfr-signif JSON gives one.
 
-    Used only when no medfr-signif JSON gives the interval: a few lines of numpy rather
-    than scipy.stats.bootstrap, whose BCa default and batching differ from the study's
-    plain percentile method. The seed is fixed so that rebuilding gives the same bytes.
+    Same code and seed as medfr-signif (``medfr_eval.bootstrap``, numpy only), so the two
+    agree; the fixed seed keeps rebuilt pages byte-identical.
     """
-    x = np.asarray(values, dtype=np.float64)
-    n = len(x)
-    rng = np.random.default_rng(seed)
-    means = np.empty(resamples)
-    chunk = max(1, 2_000_000 // max(n, 1))  # bound memory: chunk x n indices at a time
-    for start in range(0, resamples, chunk):
-        stop = min(resamples, start + chunk)
-        idx = rng.integers(0, n, size=(stop - start, n))
-        means[start:stop] = x[idx].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return float(low), float(high)
+    dist = bootstrap_distribution(values, resamples=resamples, seed=0, clusters=clusters)
+    return dist.interval(0.95)
 
 
 @dataclass
@@ -159,7 +149,7 @@ def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
             ci = _signif_ci(signif, m.aliases, task)
             source = "medfr-signif"
             if ci is None and tr.values:
-                ci, source = bootstrap_ci(tr.values), "bootstrap"
+                ci, source = bootstrap_ci(tr.values, tr.clusters), "bootstrap"
             scores[spec.name] = {
                 "score": tr.score,
                 "n": len(tr.values or []) or tr.n_effective,

@@ -101,6 +101,8 @@ def write_run(
             p = prompt(spec, i, variant)
             target = "B" if spec.kind.startswith("mcq") else "Le foie, organe fictif ici."
             doc = {"id": f"t{i}", "question": f"Question {i}"}
+            if spec.kind == "openqa_case":
+                doc["case_id"] = f"cas-{i // 3}"  # four cases of three questions
             sample = {
                 "doc_id": i,
                 "doc": doc,

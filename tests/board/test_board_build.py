@@ -151,6 +151,21 @@ def test_refuses_to_replace_a_foreign_folder(runs, capsys):
     assert (home / "thesis.tex").read_text() == "important"
 
 
+def test_case_questions_are_resampled_by_case(runs):
+    from medfr_eval.board.collect import read_runs
+
+    run = next(r for r in read_runs([runs["out"]]) if r.model_name == BASE)
+    tr = run.tasks["medfr_frclinicalqa"]
+    assert tr.clusters == [f"cas-{i // 3}" for i in range(12)]
+    site = runs["tmp"] / "site"
+    build(runs, site)
+    data = json.loads((site / "data/leaderboard.json").read_text())
+    row = next(m for m in data["models"] if m["model_name"] == BASE)
+    got = row["scores"]["frclinicalqa"]
+    assert (got["ci_low"], got["ci_high"]) == pytest.approx(bootstrap_ci(tr.values, tr.clusters))
+    assert (got["ci_low"], got["ci_high"]) != pytest.approx(bootstrap_ci(tr.values))
+
+
 def test_bootstrap_interval():
     values = [1.0] * 30 + [0.0] * 70
     low, high = bootstrap_ci(values)
