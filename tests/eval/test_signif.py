@@ -1,0 +1,438 @@
+"""medfr-signif on sample logs written in lm-eval 0.4.13's layout (fast, no model).
+
+``write_run`` reproduces what ``EvaluationTracker`` writes (one folder per model,
+``results_<date>.json`` + ``samples_<task>_<date>.jsonl``, the same per-line
+fields and sha256 hashes); test_signif_lmeval.py checks the parser on logs
+written by lm-eval itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from medfr_eval import signif
+from medfr_eval.sets import BY_TASK
+from medfr_eval.signif_cli import main
+
+DATE = "2026-01-02T10-11-12.123456"
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def write_run(
+    root: Path,
+    model_name: str | None,
+    scores: dict[str, list[float]],
+    *,
+    date: str = DATE,
+    prompt_prefix: str = "Question",
+    doc_ids: dict[str, list[int]] | None = None,
+    case_size: int = 3,
+    n_samples: dict[str, int] | None = None,
+    model_args: dict | None = None,
+) -> Path:
+    """One model's lm-eval output folder with the given per-item metric values."""
+    sanitized = (model_name or "anonyme").replace("/", "__")
+    folder = root / sanitized
+    folder.mkdir(parents=True, exist_ok=True)
+    results = {
+        "results": {},
+        "n-samples": {},
+        "config": {"model": "hf", "model_args": model_args or {"pretrained": model_name}},
+    }
+    if model_name is not None:
+        results["model_name"] = model_name
+        results["model_name_sanitized"] = sanitized
+    for task, values in scores.items():
+        spec = BY_TASK[task]
+        ids = (doc_ids or {}).get(task, list(range(len(values))))
+        lines = []
+        for doc_id, value in zip(ids, values, strict=True):
+            doc = {
+                "id": f"{spec.name}-{doc_id}",
+                "question": f"Question inventée numéro {doc_id} ?",
+            }
+            if task == "medfr_frclinicalqa":
+                doc["case_id"] = f"cas-{doc_id // case_size}"
+            prompt = f"{prompt_prefix} : {doc['question']}\nRéponse :"
+            rec = {
+                "doc_id": doc_id,
+                "doc": doc,
+                "target": "A",
+                "arguments": {"gen_args_0": {"arg_0": prompt, "arg_1": " A"}},
+                "resps": [[["-1.0", "False"]]],
+                "filtered_resps": [["-1.0", "False"]],
+                "filter": spec.filter,
+                "metrics": [spec.metric],
+                "doc_hash": sha(json.dumps(doc, indent=2, ensure_ascii=False)),
+                "prompt_hash": sha(prompt),
+                "target_hash": sha("A"),
+                spec.metric: value,
+            }
+            lines.append(json.dumps(rec, ensure_ascii=False))
+        (folder / f"samples_{task}_{date}.jsonl").write_text(
+            "\n".join(lines) + "\n", encoding="utf-8"
+        )
+        n = (n_samples or {}).get(task, len(values))
+        results["n-samples"][task] = {"original": n, "effective": n}
+        results["results"][task] = {f"{spec.result_key}": float(np.mean(values))}
+    (folder / f"results_{date}.json").write_text(json.dumps(results), encoding="utf-8")
+    return folder
+
+
+def binary(n: int, ones: int, offset: int = 0) -> list[float]:
+    v = np.zeros(n)
+    v[offset : offset + ones] = 1.0
+    return v.tolist()
+
+
+@pytest.fixture
+def grid(tmp_path) -> Path:
+    """Three models on four sets; 'fort' is clearly better than 'faible' everywhere."""
+    rng = np.random.default_rng(0)
+    base_kqa = rng.uniform(0.5, 0.7, 60)
+    base_case = rng.uniform(0.4, 0.6, 60)
+    out = tmp_path / "out"
+    write_run(out, "org/fort", {
+        "medfr_pubmedqa": binary(200, 150),
+        "medfr_frmedmcqa": binary(150, 90),
+        "medfr_kqa": (base_kqa + 0.1).tolist(),
+        "medfr_frclinicalqa": (base_case + 0.15).tolist(),
+    })  # fmt: skip
+    write_run(out, "org/moyen", {
+        "medfr_pubmedqa": binary(200, 100),
+        "medfr_frmedmcqa": binary(150, 40),
+        "medfr_kqa": (base_kqa + 0.05).tolist(),
+        "medfr_frclinicalqa": (base_case + 0.05).tolist(),
+    })  # fmt: skip
+    write_run(out, "org/faible", {
+        "medfr_pubmedqa": binary(200, 60),
+        "medfr_frmedmcqa": binary(150, 20),
+        "medfr_kqa": base_kqa.tolist(),
+        "medfr_frclinicalqa": base_case.tolist(),
+    })  # fmt: skip
+    return out
+
+
+SCHEMA_TOP = {"medfr_signif_version", "method", "models", "comparisons", "win_rates", "scores"}
+SCHEMA_METHOD = {"resamples", "alpha", "correction", "m", "seed"}
+SCHEMA_COMPARISON = {
+    "model_a", "model_b", "task", "set", "family", "metric", "n", "score_a", "score_b", "diff",
+    "ci_low", "ci_high", "level", "p_value", "decision", "bootstrap",
+}  # fmt: skip
+SCHEMA_WIN = {"model_a", "model_b", "family", "win", "tie", "loss", "n_sets"}
+SCHEMA_SCORE = {"model", "task", "score", "ci_low", "ci_high"}
+
+
+def test_cli_all_pairs_writes_every_output_in_the_documented_schema(grid, tmp_path, capsys):
+    out = tmp_path / "res"
+    assert main([str(grid), "--all-pairs", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Victoires" in printed and "m = 12" in printed and "grappes" in printed
+    assert sorted(p.name for p in out.iterdir()) == sorted(signif.OUTPUT_FILES)
+    data = json.loads((out / "signif.json").read_text(encoding="utf-8"))
+    assert set(data) == SCHEMA_TOP and data["medfr_signif_version"] == 1
+    assert set(data["method"]) == SCHEMA_METHOD
+    assert data["method"] == {
+        "resamples": 10000, "alpha": 0.05, "correction": "bonferroni", "m": 12, "seed": 0,
+    }  # fmt: skip
+    assert data["models"] == ["org/faible", "org/fort", "org/moyen"]
+    assert len(data["comparisons"]) == 12
+    for c in data["comparisons"]:
+        assert set(c) == SCHEMA_COMPARISON
+        assert c["level"] == pytest.approx(1 - 0.05 / 12)
+        assert c["ci_low"] - 1e-12 <= c["diff"] <= c["ci_high"] + 1e-12
+        assert c["metric"] == BY_TASK[c["task"]].metric
+        assert c["bootstrap"] == ("cluster" if c["task"] == "medfr_frclinicalqa" else "paired")
+    by = {(c["model_a"], c["model_b"], c["task"]): c for c in data["comparisons"]}
+    for task in ("medfr_pubmedqa", "medfr_frmedmcqa", "medfr_kqa", "medfr_frclinicalqa"):
+        assert by[("org/faible", "org/fort", task)]["decision"] == "loss"
+    c = by[("org/faible", "org/fort", "medfr_pubmedqa")]
+    assert (c["n"], c["score_a"], c["score_b"], c["diff"]) == (200, 0.3, 0.75, pytest.approx(-0.45))
+    for w in data["win_rates"]:
+        assert set(w) == SCHEMA_WIN
+        assert w["win"] + w["tie"] + w["loss"] == pytest.approx(1.0)
+    fams = {w["family"] for w in data["win_rates"]}
+    assert fams == {"all", "mcq_translated", "mcq_native", "openqa"}
+    faible_fort = [
+        w for w in data["win_rates"] if w["model_a"] == "org/faible" and w["model_b"] == "org/fort"
+    ]
+    assert {w["family"]: (w["loss"], w["n_sets"]) for w in faible_fort} == {
+        "all": (1.0, 4), "mcq_translated": (1.0, 1), "mcq_native": (1.0, 1), "openqa": (1.0, 2),
+    }  # fmt: skip
+    assert len(data["scores"]) == 12
+    for s in data["scores"]:
+        assert set(s) == SCHEMA_SCORE and s["ci_low"] <= s["score"] <= s["ci_high"]
+    csv_lines = (out / "signif.csv").read_text(encoding="utf-8").splitlines()
+    assert len(csv_lines) == 13 and csv_lines[0].startswith("pair_id,model_a,model_b,task")
+    md = (out / "signif.md").read_text(encoding="utf-8")
+    assert "| faible vs fort |" in md and "grappes" in md and "défaite" in md
+    assert (out / "signif_wtl.png").read_bytes()[:4] == b"\x89PNG"
+    assert b"<svg" in (out / "signif_wtl.svg").read_bytes()[:500]
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_identical_models_tie_everywhere(tmp_path):
+    values = {"medfr_pubmedqa": binary(100, 40), "medfr_kqa": list(np.linspace(0.2, 0.9, 30))}
+    write_run(tmp_path / "o", "un", values)
+    write_run(tmp_path / "o", "deux", values)
+    runs = signif.load_runs([tmp_path / "o"])
+    report = signif.compare(runs, signif.all_pairs(runs), correction="none")
+    assert [c.result.decision for c in report.comparisons] == ["tie", "tie"]
+    assert all(c.result.p_value == 1.0 for c in report.comparisons)
+
+
+def test_model_right_everywhere_wins_and_baseline_orients_pairs(tmp_path):
+    write_run(tmp_path / "o", "parfait", {"medfr_medqa_4opt": [1.0] * 120})
+    write_run(tmp_path / "o", "base", {"medfr_medqa_4opt": binary(120, 30)})
+    write_run(tmp_path / "o", "autre", {"medfr_medqa_4opt": binary(120, 30, offset=60)})
+    runs = signif.load_runs([tmp_path / "o"])
+    report = signif.compare(runs, signif.baseline_pairs(runs, "base"))
+    got = {(c.pair.model_a, c.pair.model_b): c.result.decision for c in report.comparisons}
+    assert got == {("parfait", "base"): "win", ("autre", "base"): "tie"}
+
+
+def test_bonferroni_changes_a_borderline_decision_in_the_grid(tmp_path):
+    # Per set: A alone right on 58 items, B alone on 37 (p about 0.037).
+    a = binary(500, 58)
+    b = binary(500, 37, offset=58)
+    tasks = ["medfr_pubmedqa", "medfr_medqa_4opt"]
+    write_run(tmp_path / "o", "a", dict.fromkeys(tasks, a))
+    write_run(tmp_path / "o", "b", dict.fromkeys(tasks, b))
+    runs = signif.load_runs([tmp_path / "o"])
+    pairs = [signif.Pair("a", "b")]
+    none = signif.compare(runs, pairs, correction="none")
+    bonf = signif.compare(runs, pairs, correction="bonferroni")
+    assert [c.result.decision for c in none.comparisons] == ["win", "win"]
+    assert [c.result.decision for c in bonf.comparisons] == ["tie", "tie"]
+    assert bonf.method["m"] == 2 and bonf.comparisons[0].result.level == pytest.approx(0.975)
+    holm = signif.compare(runs, pairs, correction="holm")
+    assert {round(c.result.level, 4) for c in holm.comparisons} == {0.975, 0.95}
+
+
+def test_a_comparison_does_not_depend_on_the_other_pairs(grid):
+    runs = signif.load_runs([grid])
+    one = signif.compare(runs, [signif.Pair("org/fort", "org/faible")], correction="none")
+    many = signif.compare(runs, signif.all_pairs(runs)[::-1] + [signif.Pair("org/fort", "org/faible")], correction="none")  # fmt: skip
+    pick = [
+        c
+        for c in many.comparisons
+        if c.pair.model_a == "org/fort" and c.pair.model_b == "org/faible"
+    ]
+    assert [c.result for c in one.comparisons] == [c.result for c in pick]
+
+
+def test_cluster_bootstrap_is_the_default_for_frclinicalqa_and_can_be_turned_off(grid):
+    runs = signif.load_runs([grid], tasks=["medfr_frclinicalqa"])
+    report = signif.compare(runs, [signif.Pair("org/fort", "org/moyen")])
+    (c,) = report.comparisons
+    assert c.result.kind == "cluster" and c.n == 60 and c.n_clusters == 20
+    assert any("grappes" in n and "case_id" in n for n in report.notes)
+    plain = signif.load_runs([grid], tasks=["medfr_frclinicalqa"], cluster=False)
+    (p,) = signif.compare(plain, [signif.Pair("org/fort", "org/moyen")]).comparisons
+    assert p.result.kind == "paired" and p.result.estimate == pytest.approx(c.result.estimate)
+
+
+def test_model_names_from_results_pretrained_or_folder_and_overrides(tmp_path):
+    write_run(tmp_path / "o", "mistralai/Mistral-7B-v0.1", {"medfr_pubmedqa": binary(10, 5)})
+    noname = write_run(
+        tmp_path / "o", None, {"medfr_pubmedqa": binary(10, 5)},
+        model_args={"pretrained": "/scratch/ckpt-900", "dtype": "bfloat16"},
+    )  # fmt: skip
+    runs = signif.load_runs([tmp_path / "o"])
+    assert {r.name for r in runs} == {"mistralai/Mistral-7B-v0.1", "/scratch/ckpt-900"}
+    (noname / f"results_{DATE}.json").unlink()
+    runs = signif.load_runs([tmp_path / "o"])
+    assert {r.name for r in runs} == {"mistralai/Mistral-7B-v0.1", "anonyme"}
+    runs = signif.load_runs(
+        [tmp_path / "o"],
+        names={str(noname): "MedMistral-CPT-7B", "mistralai/Mistral-7B-v0.1": "base"},
+    )
+    assert {r.name for r in runs} == {"base", "MedMistral-CPT-7B"}
+    with pytest.raises(signif.SignifError, match="matches no run"):
+        signif.load_runs([tmp_path / "o"], names={"inconnu": "x"})
+
+
+def test_study_preset_has_comparisons_a_to_k_and_matches_hub_names(tmp_path):
+    pairs = signif.load_pairs("study")
+    assert [p.id for p in pairs] == list("ABCDEFGHIJK")
+    assert (pairs[0].model_a, pairs[0].model_b) == ("MedMistral-CPT-7B", "Mistral-7B-v0.1")
+    assert (pairs[9].model_a, pairs[9].model_b) == ("BioMistral-CPT-SFT-7B", "BioMistral-CPT-7B")
+    write_run(tmp_path / "o", "mistralai/Mistral-7B-v0.1", {"medfr_pubmedqa": binary(50, 5)})
+    write_run(tmp_path / "o", "ik-ram28/MedMistral-CPT-7B", {"medfr_pubmedqa": binary(50, 30)})
+    runs = signif.load_runs([tmp_path / "o"])
+    with pytest.raises(signif.SignifError, match="MedMistral-CPT-SFT-7B"):
+        signif.compare(runs, pairs)
+    warned: list[str] = []
+    report = signif.compare(runs, pairs, lenient=True, warn=warned.append)
+    assert [p.id for p in report.pairs] == ["A"] and report.method["m"] == 1
+    assert report.comparisons[0].result.decision == "win"
+    assert len(warned) == 10
+
+
+def test_pairs_file_errors_name_the_file_and_field(tmp_path):
+    bad = tmp_path / "pairs.yaml"
+    bad.write_text("pairs:\n  - {model_a: x, model_b: y, colour: red}\n", encoding="utf-8")
+    with pytest.raises(signif.SignifError, match=r"pairs\.yaml.*pairs\[0\]\.colour"):
+        signif.load_pairs(bad)
+    bad.write_text("pairs:\n  - {model_a: x, model_b: [y\n", encoding="utf-8")
+    with pytest.raises(signif.SignifError, match=r"pairs\.yaml:\d+: not valid YAML"):
+        signif.load_pairs(bad)
+    bad.write_text("paires: []\n", encoding="utf-8")
+    with pytest.raises(signif.SignifError, match="field 'paires'"):
+        signif.load_pairs(bad)
+    with pytest.raises(signif.SignifError, match="not a preset"):
+        signif.load_pairs(tmp_path / "absent.yaml")
+
+
+@pytest.fixture
+def two(tmp_path) -> tuple[Path, Path, Path]:
+    out = tmp_path / "o"
+    a = write_run(out, "a", {"medfr_pubmedqa": binary(40, 30), "medfr_kqa": [0.6] * 20})
+    b = write_run(out, "b", {"medfr_pubmedqa": binary(40, 10), "medfr_kqa": [0.5] * 20})
+    return out, a, b
+
+
+def _cli_error(capsys, argv) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("medfr-signif: error: ")
+    return err[0]
+
+
+def test_different_doc_ids_are_refused_or_intersected_with_lenient(tmp_path, capsys):
+    out = tmp_path / "o"
+    write_run(out, "a", {"medfr_pubmedqa": binary(40, 30)})
+    write_run(out, "b", {"medfr_pubmedqa": binary(40, 10)},
+              doc_ids={"medfr_pubmedqa": list(range(5, 45))})  # fmt: skip
+    msg = _cli_error(capsys, [str(out), "--out", str(tmp_path / "r")])
+    assert "samples_medfr_pubmedqa" in msg and "different doc ids" in msg and "doc_id" in msg
+    assert not (tmp_path / "r").exists()
+    assert main([str(out), "--lenient", "--out", str(tmp_path / "r")]) == 0
+    assert "--lenient" in capsys.readouterr().err
+    (c,) = json.loads((tmp_path / "r" / "signif.json").read_text())["comparisons"]
+    assert c["n"] == 35
+
+
+def test_prompt_hash_mismatch_is_refused_unless_ignored(tmp_path, capsys):
+    out = tmp_path / "o"
+    write_run(out, "a", {"medfr_pubmedqa": binary(40, 30)})
+    write_run(out, "b", {"medfr_pubmedqa": binary(40, 10)}, prompt_prefix="[INST] Question")
+    msg = _cli_error(capsys, [str(out), "--out", str(tmp_path / "r")])
+    assert "prompt_hash" in msg and "40 of 40" in msg
+    assert main([str(out), "--ignore-prompt-hash", "--out", str(tmp_path / "r")]) == 0
+
+
+def test_task_for_one_model_only(two, tmp_path, capsys):
+    out, a, b = two
+    (b / f"samples_medfr_kqa_{DATE}.jsonl").unlink()
+    msg = _cli_error(capsys, [str(out), "--out", str(tmp_path / "r")])
+    assert "medfr_kqa is logged for a but not for b" in msg and str(a) in msg
+    assert main([str(out), "--lenient", "--out", str(tmp_path / "r")]) == 0
+    data = json.loads((tmp_path / "r" / "signif.json").read_text())
+    assert [c["task"] for c in data["comparisons"]] == ["medfr_pubmedqa"]
+
+
+def test_empty_and_truncated_logs(two, tmp_path, capsys):
+    out, a, b = two
+    log = b / f"samples_medfr_pubmedqa_{DATE}.jsonl"
+    text = log.read_text(encoding="utf-8")
+    log.write_text("", encoding="utf-8")
+    msg = _cli_error(capsys, [str(out), "--out", str(tmp_path / "r")])
+    assert str(log) in msg and "empty" in msg
+    log.write_text(text[: len(text) - 40], encoding="utf-8")  # cut inside the last line
+    msg = _cli_error(capsys, [str(out), "--out", str(tmp_path / "r")])
+    assert f"{log}:40" in msg and "truncated" in msg
+    log.write_text(
+        "".join(text.splitlines(keepends=True)[:30]), encoding="utf-8"
+    )  # cut at a line end
+    msg = _cli_error(capsys, [str(out), "--out", str(tmp_path / "r")])
+    assert "30 samples logged but the results file counts 40" in msg
+    assert main([str(out), "--lenient", "--out", str(tmp_path / "r")]) == 0
+    assert "truncated" in capsys.readouterr().err
+
+
+def test_metric_missing_from_a_sample(two, tmp_path, capsys):
+    out, a, b = two
+    log = a / f"samples_medfr_pubmedqa_{DATE}.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines()
+    rec = json.loads(lines[6])
+    del rec["acc"]
+    lines[6] = json.dumps(rec)
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    msg = _cli_error(capsys, [str(out), "--out", str(tmp_path / "r")])
+    assert f"{log}:7" in msg and "field 'acc'" in msg
+    assert main([str(out), "--lenient", "--out", str(tmp_path / "r")]) == 0
+    by_task = {
+        c["task"]: c
+        for c in json.loads((tmp_path / "r" / "signif.json").read_text())["comparisons"]
+    }
+    assert by_task["medfr_pubmedqa"]["n"] == 39
+
+
+def test_cluster_key_missing_is_named(tmp_path):
+    out = tmp_path / "o"
+    write_run(out, "a", {"medfr_frclinicalqa": [0.5] * 9})
+    log = next((out / "a").glob("samples_*.jsonl"))
+    log.write_text(log.read_text().replace(', "case_id": "cas-2"', ""), encoding="utf-8")
+    with pytest.raises(signif.SignifError, match=r":7, field 'doc\.case_id'"):
+        signif.load_runs([out])
+    assert signif.load_runs([out], cluster=False)[0].tasks["medfr_frclinicalqa"].n == 9
+
+
+def test_latest_timestamp_per_task_is_used_and_said(tmp_path):
+    out = tmp_path / "o"
+    write_run(out, "a", {"medfr_pubmedqa": binary(20, 2)}, date="2026-01-01T09-00-00.000001")
+    write_run(out, "a", {"medfr_pubmedqa": binary(20, 15)}, date="2026-01-03T09-00-00")
+    write_run(out, "b", {"medfr_pubmedqa": binary(20, 2)})
+    runs = signif.load_runs([out])
+    a = next(r for r in runs if r.name == "a")
+    assert a.tasks["medfr_pubmedqa"].values.sum() == 15
+    report = signif.compare(runs, [signif.Pair("a", "b")])
+    assert any("using the latest (2026-01-03T09-00-00)" in n for n in report.notes)
+
+
+def test_runs_given_as_model_folders_and_non_medfr_tasks(two, tmp_path):
+    out, a, b = two
+    (a / f"samples_arc_easy_{DATE}.jsonl").write_text('{"doc_id": 0}\n', encoding="utf-8")
+    runs = signif.load_runs([a, b / f"results_{DATE}.json"])
+    assert [r.name for r in runs] == ["a", "b"]
+    assert any("arc_easy" in n for n in runs[0].notes)
+    with pytest.raises(signif.SignifError, match="no lm-eval sample logs"):
+        signif.load_runs([tmp_path])
+    with pytest.raises(signif.SignifError, match="no such file"):
+        signif.load_runs([tmp_path / "nowhere"])
+
+
+def test_same_name_twice_asks_for_a_rename(tmp_path, capsys):
+    write_run(tmp_path / "x", "m", {"medfr_pubmedqa": binary(10, 3)})
+    write_run(tmp_path / "y", "m", {"medfr_pubmedqa": binary(10, 6)})
+    msg = _cli_error(
+        capsys, [str(tmp_path / "x"), str(tmp_path / "y"), "--out", str(tmp_path / "r")]
+    )
+    assert "--name RUN_DIR=NAME" in msg
+    argv = [str(tmp_path / "x"), str(tmp_path / "y"), "--name", f"{tmp_path / 'y'}=m2"]
+    assert main([*argv, "--out", str(tmp_path / "r"), "--seed", "3", "--resamples", "500"]) == 0
+    data = json.loads((tmp_path / "r" / "signif.json").read_text())
+    assert data["models"] == ["m", "m2"] and data["method"]["seed"] == 3
+
+
+def test_cli_option_errors_exit_2(two, tmp_path, capsys):
+    out, _, _ = two
+    msg = _cli_error(capsys, [str(out), "--baseline", "zzz", "--out", str(tmp_path / "r")])
+    assert "'zzz' matches no run" in msg
+    with pytest.raises(SystemExit) as e:
+        main([str(out), "--alpha", "2"])
+    assert e.value.code == 2
+    with pytest.raises(SystemExit):
+        main([str(out), "--tasks", "medfr_inconnu"])
+    assert main([str(out), "--tasks", "medfr_openqa", "--out", str(tmp_path / "r")]) == 0
+    data = json.loads((tmp_path / "r" / "signif.json").read_text())
+    assert [c["task"] for c in data["comparisons"]] == ["medfr_kqa"]
