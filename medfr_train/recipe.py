@@ -390,7 +390,11 @@ _INTERP = re.compile(r"\$\{(\w+)\.(\w+)\}")
 
 
 def _resolve_files(entries: list[str], base: Path) -> list[Path] | None:
-    """Expand globs relative to the recipe's folder, then to the shipped recipes folder."""
+    """Expand globs relative to the recipe's folder, the shipped recipes folder, then the cwd.
+
+    The last root serves the study recipes, whose data (NACHOS, prepared with
+    ``medfr-train prepare-corpus``) the user keeps in their working directory.
+    """
     roots = [base]
     try:
         from medfr_eval.resources import recipes_dir
@@ -398,6 +402,7 @@ def _resolve_files(entries: list[str], base: Path) -> list[Path] | None:
         roots.append(recipes_dir())
     except FileNotFoundError:  # pragma: no cover - incomplete install
         pass
+    roots.append(Path.cwd())
     found: list[Path] = []
     for entry in entries:
         p = Path(entry).expanduser()
