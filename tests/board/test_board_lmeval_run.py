@@ -1,0 +1,59 @@
+"""The board reads what lm-eval really writes: a tiny-model run of all 15 sets, end to end.
+
+The hand-written fixtures follow the 0.4.13 format; this test keeps them honest by
+feeding the builder files from lm-eval's own EvaluationTracker (the code path of
+``lm_eval --output_path OUT --log_samples``), sample logs of every kind included.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from medfr_eval.board.cli import main
+from medfr_eval.board.collect import read_runs
+from medfr_eval.sets import SETS
+
+
+@pytest.mark.slow
+def test_real_lm_eval_output_builds(
+    tmp_path, tiny_model_dir, tiny_bertscore_env, sample_task_manager, capsys
+):
+    import lm_eval
+    from lm_eval.loggers import EvaluationTracker
+
+    out = tmp_path / "lm_eval_out"
+    tracker = EvaluationTracker(output_path=str(out))
+    results = lm_eval.simple_evaluate(
+        model="hf",
+        model_args=f"pretrained={tiny_model_dir},dtype=float32",
+        tasks=["medfr_all"],
+        task_manager=sample_task_manager,
+        log_samples=True,
+        device="cpu",
+        batch_size=16,
+        gen_kwargs="max_gen_toks=16",
+        evaluation_tracker=tracker,
+    )
+    samples = results.pop("samples")
+    tracker.save_results_aggregated(results=results, samples=samples)
+    for task in results["configs"]:
+        tracker.save_results_samples(task_name=task, samples=samples[task])
+
+    (run,) = read_runs([out])
+    assert set(run.tasks) == {s.task for s in SETS}
+    assert run.tasks["medfr_frclinicalqa"].clusters  # case ids read from the logged docs
+
+    board = tmp_path / "lb" / "entries"
+    assert main(["reference", str(out), "-o", str(board.parent / "reference.json")]) == 0
+    assert main(["add", str(out), "--board", str(board)]) == 0, capsys.readouterr().err
+    site = tmp_path / "site"
+    assert main(["build", "--board", str(board), "-o", str(site)]) == 0
+    data = json.loads((site / "data/leaderboard.json").read_text())
+    (row,) = data["models"]
+    assert row["overall"] is not None
+    for s in SETS:
+        sc = row["scores"][s.name]
+        assert sc["score"] == pytest.approx(results["results"][s.task][s.result_key])
+        assert sc["ci_low"] - 1e-9 <= sc["score"] <= sc["ci_high"] + 1e-9
