@@ -133,3 +133,7 @@ def test_site_in_headless_chromium(runs, browser):
     assert browser.find_element("css selector", "h1.model-name").text == HOSTILE
     assert browser.execute_script("return window.__pwned === undefined")
     assert severe(browser) == []
+    browser.get((site / "tasks" / "frclinicalqa.html").as_uri())
+    assert browser.find_element("tag name", "h1").text == "FrClinicalQA"
+    assert len(browser.find_elements("css selector", "table.plain tbody tr")) == 4
+    assert severe(browser) == []
