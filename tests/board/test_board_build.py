@@ -183,3 +183,40 @@ def test_builder_does_not_import_torch_or_lm_eval():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_reads_what_medfr_signif_writes(runs, capsys):
+    """The real medfr-signif output (not our hand-made JSON) feeds intervals and decisions."""
+    from medfr_eval.signif_cli import main as signif_main
+
+    out = runs["tmp"] / "signif"
+    assert (
+        signif_main(
+            [str(runs["out"]), "--baseline", BASE, "--resamples", "1000", "--out", str(out)]
+        )
+        == 0
+    )
+    site = runs["tmp"] / "site"
+    assert (
+        main(
+            [
+                "build",
+                str(runs["out"]),
+                "--signif",
+                str(out / "signif.json"),
+                "--board",
+                str(runs["entries"]),
+                "-o",
+                str(site),
+            ]
+        )
+        == 0
+    )
+    data = json.loads((site / "data/leaderboard.json").read_text())
+    rows = {m["model_name"]: m for m in data["models"]}
+    sft = rows[SFT]  # its base comes from its entry; medfr-signif knows it by model_name
+    assert len(sft["vs_base"]["sets"]) == 15
+    assert set(sft["vs_base"]["rates"]) == {"all", "mcq_translated", "mcq_native", "openqa"}
+    assert all(
+        s["ci_source"] == "medfr-signif" for m in rows.values() for s in m["scores"].values()
+    )
