@@ -53,6 +53,7 @@ class LaunchPlan:
     main_process_ip: str | None = None
     recipe_args: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)  # exported before accelerate launch
 
     @property
     def num_processes(self) -> int:
@@ -182,10 +183,11 @@ def plan_launch(
             notes.append(
                 f"{cpath.name}: no fsdp_transformer_layer_cls_to_wrap, the model's _no_split_modules are used"
             )
+    env: dict[str, str] = {}
     if cfg.use_cpu and dtype != "NO":
-        notes.append(
-            f"{cpath.name} has use_cpu: true; export ACCELERATE_USE_CPU=true so the ranks use gloo"
-        )
+        # accelerate's torchrun path does not pass use_cpu on to the ranks; without this
+        # variable each CPU rank would train alone instead of joining a gloo group.
+        env["ACCELERATE_USE_CPU"] = "true"
     port = main_process_port or cfg.main_process_port or DEFAULT_PORT
     if not 0 < int(port) < 65536:
         raise LaunchError(f"--main-process-port must be a TCP port, got {port!r}")
@@ -201,6 +203,7 @@ def plan_launch(
         main_process_ip=main_process_ip,
         recipe_args=list(recipe_args or []),
         notes=notes,
+        env=env,
     )
 
 
@@ -253,6 +256,7 @@ def render_commands(plan: LaunchPlan) -> str:
         f"{plan.distributed_type} ({plan.config_file})",
     ]
     lines += [f"# note: {n}" for n in plan.notes]
+    lines += [f"export {k}={shlex.quote(v)}" for k, v in plan.env.items()]
     if plan.nodes == 1:
         lines.append(" ".join(_shell_words(["accelerate", "launch", *accelerate_args(plan)])))
         return "\n".join(lines) + "\n"
@@ -351,6 +355,7 @@ def render_slurm(plan: LaunchPlan, opts: SlurmOptions | None = None) -> str:
         *[f"#SBATCH {line}" for line in sbatch],
         *[f"# note: {n}" for n in plan.notes],
     ]
+    exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in plan.env.items())
     body = f"""
 set -euo pipefail
 mkdir -p {shlex.quote(opts.log_dir)}
@@ -358,7 +363,7 @@ mkdir -p {shlex.quote(opts.log_dir)}
 # The main process runs on the first node of the allocation.
 MAIN_PROCESS_IP=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)
 export MAIN_PROCESS_IP
-echo "main process: $MAIN_PROCESS_IP:{plan.main_process_port}, nodes: $SLURM_JOB_NUM_NODES"
+{exports}echo "main process: $MAIN_PROCESS_IP:{plan.main_process_port}, nodes: $SLURM_JOB_NUM_NODES"
 
 # Everything but the node rank is fixed here; each srun task adds its own rank.
 LAUNCH_ARGS=(

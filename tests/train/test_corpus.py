@@ -411,3 +411,16 @@ def test_cli_bad_input_exit_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main([str(src), "-o", str(tmp_path / "out.jsonl"), "--dedup-scope", "partout"])
     assert exc.value.code == 2
+
+
+def test_shipped_sample_corpus_is_mostly_kept(tmp_path):
+    """Clean French prose (our sample corpus) must pass the filters almost whole."""
+    from medfr_eval.resources import recipes_dir
+
+    sample = recipes_dir() / "data" / "cpt_corpus.txt"
+    if not sample.is_file():
+        pytest.skip("recipes/data/cpt_corpus.txt is not there")
+    report = prepare_corpus(sample, tmp_path / "sample.jsonl", progress=False)
+    assert report.dropped["language"] == 0
+    assert report.sentences_kept >= 0.95 * report.sentences_read
+    assert report.documents_kept == report.documents_read

@@ -441,3 +441,11 @@ def test_ddp_cpu_config_starts_two_gloo_ranks(tmp_path):
         "rank 0/2 gloo sum=3 args=['un', 'deux mots']",
         "rank 1/2 gloo sum=3 args=['un', 'deux mots']",
     ]
+
+
+def test_cpu_config_exports_accelerate_use_cpu(tmp_path):
+    plan = plan_launch(_recipe(tmp_path), "ddp_cpu")
+    assert plan.env == {"ACCELERATE_USE_CPU": "true"}
+    assert "export ACCELERATE_USE_CPU=true\naccelerate launch" in render_commands(plan)
+    assert "export ACCELERATE_USE_CPU=true\n" in render_slurm(plan)
+    assert plan_launch(_recipe(tmp_path), "fsdp").env == {}
