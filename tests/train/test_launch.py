@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import stat
@@ -61,6 +62,10 @@ def test_config_loads_with_accelerate_and_round_trips(path, tmp_path):
     header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
     assert f"--config_file recipes/accelerate_configs/{path.name}" in header
     assert "accelerate launch" in header
+    shown = re.findall(r"recipe (recipes/\S+\.yaml)", header)
+    assert shown, "the header shows a command with a shipped recipe"
+    for recipe in shown:  # the commands shown must work
+        assert (recipes_dir() / recipe.removeprefix("recipes/")).is_file(), recipe
     cfg = load_config_from_file(str(path))
     assert isinstance(cfg, ClusterConfig)
     again = tmp_path / path.name
