@@ -18,11 +18,12 @@ scipy on the same data):
   how many times each distinct value of ``d`` was drawn. For accuracy or EMR
   ``d`` takes three values (+1, 0, -1); the counts of a resample of size ``n``
   follow ``Multinomial(n, observed shares)``. Drawing those counts is *the same
-  distribution* as drawing ``n`` item indices, at a cost of three binomials per
+  distribution* as drawing ``n`` item indices, at a cost of two binomials per
   resample instead of ``n`` indices. We use it whenever there are at most
   :data:`MULTINOMIAL_MAX_ATOMS` distinct values.
 * **Continuous values** (BERTScore): real index resampling, vectorised over
-  resamples in chunks that bound memory.
+  resamples (in chunks that bound memory); :class:`ResampleIndex` draws the
+  indices once per set and shares them between all models scored on it.
 
 Cluster bootstrap: when items are not independent (FrClinicalQA's questions
 share a clinical case) whole clusters are resampled, ``G`` clusters drawn with
@@ -165,6 +166,18 @@ def _atoms(
     return sums, sizes
 
 
+def _unique_atoms(
+    x: np.ndarray, clusters: Sequence | np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Distinct (sum, size) atoms with their counts, and the number of units."""
+    sums, sizes = _atoms(x, clusters)
+    if clusters is None:  # 1-D unique is much cheaper than unique rows
+        vals, counts = np.unique(sums, return_counts=True)
+        return np.stack([vals, np.ones_like(vals)], axis=1), counts, sums.size
+    uniq, counts = np.unique(np.stack([sums, sizes], axis=1), axis=0, return_counts=True)
+    return uniq, counts, sums.size
+
+
 def resample_means(
     values: Sequence[float] | np.ndarray,
     *,
@@ -185,17 +198,10 @@ def resample_means(
     x = _as_1d("values", values)
     if resamples < 1:
         raise BootstrapInputError(f"resamples must be >= 1, got {resamples}")
-    sums, sizes = _atoms(x, clusters)
-    g = sums.size
-    pairs = np.stack([sums, sizes], axis=1)
-    uniq, counts = np.unique(pairs, axis=0, return_counts=True)
+    uniq, counts, g = _unique_atoms(x, clusters)
     if engine == "multinomial" or (engine == "auto" and uniq.shape[0] <= MULTINOMIAL_MAX_ATOMS):
-        # Exact in distribution: the resample only matters through how many
-        # times each distinct atom is drawn (see module docstring).
-        k = rng.multinomial(g, counts / g, size=resamples).astype(np.float64)
-        totals = k @ uniq[:, 0]
-        n_items = k @ uniq[:, 1]
-        return totals / n_items, "multinomial"
+        return _multinomial_means(uniq, counts, g, resamples, rng), "multinomial"
+    sums, sizes = _atoms(x, clusters)
     out = np.empty(resamples, dtype=np.float64)
     rows = max(1, _CHUNK_CELLS // g)
     clustered = clusters is not None
@@ -209,6 +215,99 @@ def resample_means(
     return out, "index"
 
 
+def _multinomial_means(
+    uniq: np.ndarray, counts: np.ndarray, g: int, resamples: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Resampled means from the counts of each distinct atom.
+
+    Exact in distribution: a resample only matters through how many times each
+    distinct atom is drawn (see the module docstring). The multinomial counts
+    are drawn by its chain of conditional binomials, K_j ~ Bin(g - K_1 - ... -
+    K_{j-1}, p_j / (p_j + ... + p_k)), one vectorised call per atom: the same law
+    as ``rng.multinomial`` and faster for the 2-3 atoms of a 0/1 metric.
+    """
+    k = uniq.shape[0]
+    remaining = np.full(resamples, g, dtype=np.int64)
+    total = np.zeros(resamples)
+    items = np.zeros(resamples)
+    rest = float(g)
+    for j in range(k - 1):
+        p = min(1.0, counts[j] / rest)
+        # The first draw has a scalar n, which numpy samples faster.
+        kj = rng.binomial(g, p, size=resamples) if j == 0 else rng.binomial(remaining, p)
+        total += kj * uniq[j, 0]
+        items += kj * uniq[j, 1]
+        remaining -= kj
+        rest -= counts[j]
+    total += remaining * uniq[k - 1, 0]
+    items += remaining * uniq[k - 1, 1]
+    return total / items
+
+
+class ResampleIndex:
+    """One draw of ``R`` resamples of a test set's items (or clusters), shared by
+    every model and pair scored on that set.
+
+    Why: with continuous metrics the cost is drawing and gathering ``R x n``
+    indices. Drawing them once per set and reusing them for every model gives
+    each model's resampled means once; a pair's paired bootstrap is then the
+    difference of its two models' means *on the same resamples*, which is
+    exactly the paired statistic. Each comparison's distribution is still a
+    correct bootstrap on its own (common random numbers across comparisons of a
+    set, which no single interval depends on). Means are cached per values vector.
+    """
+
+    #: Above this many cells (R x units) the matrix is not kept (memory).
+    MAX_CELLS = 16_000_000
+
+    def __init__(
+        self,
+        n: int,
+        *,
+        resamples: int,
+        rng: np.random.Generator,
+        clusters: Sequence | np.ndarray | None = None,
+    ) -> None:
+        if n < 1 or resamples < 1:
+            raise BootstrapInputError(f"need n >= 1 and resamples >= 1, got {n}, {resamples}")
+        self.n = n
+        self.resamples = resamples
+        self.clustered = clusters is not None
+        if clusters is not None:
+            labels = np.asarray(clusters)
+            if labels.shape != (n,):
+                raise BootstrapInputError(f"clusters has {labels.size} labels for {n} items")
+            _, self._inverse = np.unique(labels, return_inverse=True)
+            sizes = np.bincount(self._inverse).astype(np.float64)
+            units = sizes.size
+        else:
+            units = n
+        self.units = units
+        self._idx = rng.integers(0, units, size=(resamples, units))
+        self._items = sizes[self._idx].sum(axis=1) if clusters is not None else None
+        self._cache: dict[bytes, np.ndarray] = {}
+
+    @classmethod
+    def fits(cls, n: int, resamples: int) -> bool:
+        return n * resamples <= cls.MAX_CELLS
+
+    def means(self, values: np.ndarray) -> np.ndarray:
+        """Resampled means of one per-item vector (same item order as the index)."""
+        x = np.asarray(values, dtype=np.float64)
+        if x.shape != (self.n,):
+            raise BootstrapInputError(f"index built for {self.n} items, got {x.size} values")
+        key = x.tobytes()
+        hit = self._cache.get(key)
+        if hit is None:
+            if self._items is not None:
+                sums = np.bincount(self._inverse, weights=x, minlength=self.units)
+                hit = sums[self._idx].sum(axis=1) / self._items
+            else:
+                hit = x[self._idx].mean(axis=1)
+            self._cache[key] = hit
+        return hit
+
+
 def bootstrap_distribution(
     a: Sequence[float] | np.ndarray,
     b: Sequence[float] | np.ndarray | None = None,
@@ -217,21 +316,48 @@ def bootstrap_distribution(
     seed: int | np.random.Generator | None = 0,
     clusters: Sequence | np.ndarray | None = None,
     engine: Literal["auto", "multinomial", "index"] = "auto",
+    index: ResampleIndex | None = None,
 ) -> BootstrapDistribution:
     """Bootstrap distribution of ``mean(a) - mean(b)`` over paired items, or of
-    ``mean(a)`` alone when ``b`` is None (a model's own score interval)."""
-    x = _as_1d("a", a)
+    ``mean(a)`` alone when ``b`` is None (a model's own score interval).
+
+    ``index`` (optional): a :class:`ResampleIndex` of this set, built with the
+    same ``clusters``; used instead of a fresh draw when the values are continuous.
+    """
+    xa = _as_1d("a", a)
+    x = xa
+    xb = None
     if b is not None:
-        y = _as_1d("b", b)
-        if y.shape != x.shape:
+        xb = _as_1d("b", b)
+        if xb.shape != xa.shape:
             raise BootstrapInputError(
-                f"paired arrays differ in length: a has {x.size} items, b has {y.size}"
+                f"paired arrays differ in length: a has {xa.size} items, b has {xb.size}"
             )
-        x = x - y
+        x = xa - xb
+    if resamples < 1:
+        raise BootstrapInputError(f"resamples must be >= 1, got {resamples}")
     rng = make_rng(seed)
-    samples, used = resample_means(
-        x, resamples=resamples, rng=rng, clusters=clusters, engine=engine
+    use_index = (
+        index is not None
+        and engine != "multinomial"
+        and (engine == "index" or _unique_atoms(x, clusters)[0].shape[0] > MULTINOMIAL_MAX_ATOMS)
     )
+    if use_index:
+        if (
+            index.n != x.size
+            or index.resamples != resamples
+            or index.clustered != (clusters is not None)
+        ):
+            raise BootstrapInputError(
+                f"shared index ({index.n} items, {index.resamples} resamples, clustered="
+                f"{index.clustered}) does not fit these data ({x.size} items, {resamples})"
+            )
+        samples = index.means(xa) if xb is None else index.means(xa) - index.means(xb)
+        used = "index"
+    else:
+        samples, used = resample_means(
+            x, resamples=resamples, rng=rng, clusters=clusters, engine=engine
+        )
     n_clusters = x.size if clusters is None else int(np.unique(np.asarray(clusters)).size)
     kind = "single" if b is None else ("cluster" if clusters is not None else "paired")
     return BootstrapDistribution(

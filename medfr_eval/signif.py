@@ -560,8 +560,11 @@ def pair_logs(
     lenient: bool = False,
     check_prompts: bool = True,
     warn: Callable[[str], None] | None = None,
-) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
+) -> tuple[np.ndarray, np.ndarray, list[str] | None, np.ndarray]:
     """Align two models' logs of one set by ``doc_id``; refuse what cannot be paired.
+
+    Returns both value vectors in increasing doc id order, the cluster labels
+    (or None) and the doc ids kept.
 
     Both logs must cover the same doc ids with the same document, target and
     (unless ``check_prompts`` is off) prompt hashes. With ``lenient`` the
@@ -569,11 +572,10 @@ def pair_logs(
     """
     warn = warn or (lambda message: None)
     where = f"{la.path} vs {lb.path}"
-    ia = {int(d): i for i, d in enumerate(la.doc_ids)}
-    ib = {int(d): i for i, d in enumerate(lb.doc_ids)}
-    only_a = sorted(set(ia) - set(ib))
-    only_b = sorted(set(ib) - set(ia))
-    if only_a or only_b:
+    common, sa, sb = np.intersect1d(la.doc_ids, lb.doc_ids, assume_unique=True, return_indices=True)
+    if common.size != la.n or common.size != lb.n:
+        only_a = np.setdiff1d(la.doc_ids, common).tolist()
+        only_b = np.setdiff1d(lb.doc_ids, common).tolist()
         message = (
             f"{la.task}: the logs cover different doc ids ({len(only_a)} only in the first, "
             f"e.g. {only_a[:3]}; {len(only_b)} only in the second, e.g. {only_b[:3]})"
@@ -581,20 +583,22 @@ def pair_logs(
         if not lenient:
             raise SignifError(message, file=where, field="doc_id")
         warn(f"{where}: {message} (--lenient: using the common items)")
-    common = sorted(set(ia) & set(ib))
     checks = [
         ("doc_hash", la.doc_hashes, lb.doc_hashes),
         ("target_hash", la.target_hashes, lb.target_hashes),
     ]
     if check_prompts:
         checks.append(("prompt_hash", la.prompt_hashes, lb.prompt_hashes))
-    bad: set[int] = set()
+    bad = np.zeros(common.size, dtype=bool)
     for key, ha, hb in checks:
+        xa = [ha[i] for i in sa]
+        xb = [hb[i] for i in sb]
+        if xa == xb:  # the usual case, checked at C speed
+            continue
         diff = [
-            d
-            for d in common
-            if ha[ia[d]] is not None and hb[ib[d]] is not None and ha[ia[d]] != hb[ib[d]]
-        ]
+            k for k, (x, y) in enumerate(zip(xa, xb, strict=True))
+            if x is not None and y is not None and x != y
+        ]  # fmt: skip
         if diff:
             hint = (
                 " (--ignore-prompt-hash if only the chat template differs)"
@@ -602,22 +606,21 @@ def pair_logs(
                 else ""
             )
             message = (
-                f"{la.task}: {len(diff)} of {len(common)} items differ in {key}, first doc_id "
-                f"{diff[0]}{hint}"
+                f"{la.task}: {len(diff)} of {common.size} items differ in {key}, first doc_id "
+                f"{int(common[diff[0]])}{hint}"
             )
             if not lenient:
                 raise SignifError(message, file=where, field=key)
             warn(f"{where}: {message} (--lenient: those items dropped)")
-            bad.update(diff)
-    keep = [d for d in common if d not in bad]
-    if not keep:
+            bad[diff] = True
+    if bad.all():
         raise SignifError(f"{la.task}: no item in common to compare", file=where, field="doc_id")
-    sa = np.fromiter((ia[d] for d in keep), dtype=np.int64, count=len(keep))
-    sb = np.fromiter((ib[d] for d in keep), dtype=np.int64, count=len(keep))
+    keep = common[~bad]
+    sa, sb = sa[~bad], sb[~bad]
     clusters = None
     if la.clusters is not None and lb.clusters is not None:
         clusters = [la.clusters[i] for i in sa]
-    return la.values[sa], lb.values[sb], clusters
+    return la.values[sa], lb.values[sb], clusters, keep
 
 
 # --------------------------------------------------------------------------- the grid
@@ -785,15 +788,43 @@ def compare(
                 continue
             jobs.append((pair, ra, rb, task))
 
+    # One shared draw of resamples per (set, items): see bs.ResampleIndex.
+    indexes: dict[tuple, bs.ResampleIndex | None] = {}
+
+    def index_for(
+        task: str, ids: np.ndarray, clusters: list[str] | None
+    ) -> bs.ResampleIndex | None:
+        key = (task, ids.tobytes(), clusters is not None)
+        if key not in indexes:
+            fits = bs.ResampleIndex.fits(ids.size, resamples)
+            indexes[key] = (
+                bs.ResampleIndex(
+                    ids.size,
+                    resamples=resamples,
+                    rng=bs.make_rng(seed, "index", task),
+                    clusters=clusters,
+                )
+                if fits
+                else None
+            )
+        return indexes[key]
+
     dists: list[bs.BootstrapDistribution] = []
     rows: list[tuple[Pair, str, np.ndarray, np.ndarray]] = []
     for pair, ra, rb, task in track(jobs, "Bootstrap apparié", len(jobs)):
-        va, vb, clusters = pair_logs(
+        va, vb, clusters, ids = pair_logs(
             ra.tasks[task], rb.tasks[task], lenient=lenient, check_prompts=check_prompts, warn=_warn
         )
         rng = bs.make_rng(seed, "pair", ra.name, rb.name, task)
         dists.append(
-            bs.bootstrap_distribution(va, vb, resamples=resamples, seed=rng, clusters=clusters)
+            bs.bootstrap_distribution(
+                va,
+                vb,
+                resamples=resamples,
+                seed=rng,
+                clusters=clusters,
+                index=_lazy(index_for, task, ids, clusters, va - vb),
+            )
         )
         rows.append((pair, task, va, vb))
     results = bs.correct(dists, alpha, correction)
@@ -821,9 +852,16 @@ def compare(
     for name in models:
         for task in sorted(by_name[name].tasks, key=order.index):
             log = by_name[name].tasks[task]
+            perm = np.argsort(log.doc_ids, kind="stable")
+            values = log.values[perm]
+            clusters = [log.clusters[i] for i in perm] if log.clusters is not None else None
             rng = bs.make_rng(seed, "score", name, task)
             dist = bs.bootstrap_distribution(
-                log.values, resamples=resamples, seed=rng, clusters=log.clusters
+                values,
+                resamples=resamples,
+                seed=rng,
+                clusters=clusters,
+                index=_lazy(index_for, task, log.doc_ids[perm], clusters, values),
             )
             lo, hi = dist.interval(0.95)
             scores.append(
@@ -850,6 +888,15 @@ def compare(
         notes=notes,
         warnings=warnings,
     )
+
+
+def _lazy(index_for, task, ids, clusters, x) -> bs.ResampleIndex | None:
+    """The shared index only where it is used: continuous values (0/1 metrics take
+    the multinomial shortcut and need no index matrix)."""
+    distinct = np.unique(x).size if clusters is None else bs.MULTINOMIAL_MAX_ATOMS + 1
+    if distinct <= bs.MULTINOMIAL_MAX_ATOMS:
+        return None
+    return index_for(task, ids, clusters)
 
 
 def _method_notes(

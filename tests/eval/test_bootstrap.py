@@ -10,6 +10,7 @@ from scipy import stats
 
 from medfr_eval.bootstrap import (
     BootstrapInputError,
+    ResampleIndex,
     bootstrap_distribution,
     correct,
     corrected_level,
@@ -203,3 +204,42 @@ def test_bad_input_raises_a_clear_error(kwargs, message):
 def test_unknown_correction_is_refused():
     with pytest.raises(BootstrapInputError, match="unknown correction"):
         correct([bootstrap_distribution([1, 0], [0, 0])], 0.05, "sidak")
+
+
+def test_binomial_chain_has_the_bootstrap_moments_for_many_atoms():
+    # Any d: a bootstrap mean has expectation mean(d) and variance var(d) / n (ddof 0).
+    d = np.array([-1.0, -0.5, 0.0, 0.0, 0.25, 0.5, 1.0, 1.0, 1.0, 2.0])
+    samples, used = resample_means(d, resamples=200_000, rng=np.random.default_rng(0))
+    assert used == "multinomial"
+    assert samples.mean() == pytest.approx(d.mean(), abs=0.003)
+    assert samples.var() == pytest.approx(d.var() / d.size, rel=0.02)
+
+
+def test_shared_index_gives_the_paired_bootstrap_of_each_pair():
+    rng = np.random.default_rng(8)
+    base = rng.random(150)
+    models = [base + rng.normal(s, 0.05, 150) for s in (0.0, 0.03, 0.0)]
+    index = ResampleIndex(150, resamples=10_000, rng=np.random.default_rng(1))
+    shared = bootstrap_distribution(models[1], models[0], index=index)
+    fresh = bootstrap_distribution(models[1], models[0], seed=4)
+    assert shared.engine == "index" and shared.estimate == fresh.estimate
+    for x, y in zip(shared.interval(0.95), fresh.interval(0.95), strict=True):
+        assert abs(x - y) < 0.002
+    # Same values -> the same cached means -> an exact zero difference.
+    same = bootstrap_distribution(models[2], models[2].copy(), index=index)
+    assert same.engine == "multinomial" and same.p_value() == 1.0
+    # The difference of the two models' means on the same resamples is the paired statistic.
+    idx = index._idx
+    np.testing.assert_allclose(shared.samples, (models[1] - models[0])[idx].mean(axis=1))
+    with pytest.raises(BootstrapInputError, match="does not fit"):
+        bootstrap_distribution(models[0][:100], models[1][:100], index=index)
+
+
+def test_shared_index_with_clusters_resamples_whole_cases():
+    labels = np.repeat(np.arange(30), 4)
+    x = np.random.default_rng(2).random(120)
+    index = ResampleIndex(120, resamples=5000, rng=np.random.default_rng(0), clusters=labels)
+    shared = bootstrap_distribution(x, clusters=labels, index=index, resamples=5000)
+    fresh = bootstrap_distribution(x, clusters=labels, seed=0, resamples=5000)
+    assert shared.n_clusters == 30 and shared.engine == "index"
+    assert shared.samples.std() == pytest.approx(fresh.samples.std(), rel=0.06)
