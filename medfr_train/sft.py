@@ -171,6 +171,11 @@ def load_model(stage: Stage):
     )
 
 
+def _remove(folder: Path, names: tuple[str, ...]) -> None:
+    for name in names:
+        (Path(folder) / name).unlink(missing_ok=True)
+
+
 def train_sft(stage: Stage, recipe_path: Path, resume_from: str | None, callbacks=()) -> dict:
     """Run the SFT stage; save the adapter (or the merged model) and the tokenizer."""
     from accelerate import PartialState
@@ -197,9 +202,13 @@ def train_sft(stage: Stage, recipe_path: Path, resume_from: str | None, callback
         # lm-eval load the model without peft.
         merged_model = trainer.model.merge_and_unload()
         if trainer.is_world_process_zero():
+            _remove(out, ("adapter_config.json", "adapter_model.safetensors", "adapter_model.bin"))
             merged_model.save_pretrained(out)
         merged = True
     else:
+        if trainer.is_world_process_zero():
+            # A full model left by an earlier merged run would shadow the adapter.
+            _remove(out, ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin"))
         trainer.save_model(str(out))
     if trainer.is_world_process_zero():
         tokenizer.save_pretrained(out)
