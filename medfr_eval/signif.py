@@ -387,9 +387,8 @@ def load_runs(
             if all(f.resolve() != g.resolve() for _, g in folders):
                 folders.append((Path(p), f))
     runs: list[Run] = []
-    for given, folder in track(folders, "Lecture des journaux", len(folders)):
+    for _, folder in track(folders, "Lecture des journaux", len(folders)):
         runs.append(load_run(folder, tasks=tasks, cluster=cluster, lenient=lenient, warn=warn))
-        runs[-1].notes.append(f"given as {given}")
     overrides = dict(names or {})
     for key, new in overrides.items():
         hits = [r for r in runs if _override_matches(key, r, folders)]
@@ -938,7 +937,7 @@ def _method_notes(
         "la décision se lit sur l'intervalle (exclut 0 : victoire ou défaite de model_a)."
     )
     for r in runs:
-        notes.extend(n for n in r.notes if not n.startswith("given as"))
+        notes.extend(r.notes)
     return notes
 
 
