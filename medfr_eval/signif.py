@@ -460,7 +460,7 @@ def preset_names() -> list[str]:
 def load_pairs(path_or_preset: str | Path) -> list[Pair]:
     """Pairs from a YAML file, or from a shipped preset by name (``study``)."""
     path = Path(path_or_preset)
-    if not path.exists() and str(path_or_preset) in preset_names():
+    if not path.is_file() and str(path_or_preset) in preset_names():
         path = presets_dir() / f"{path_or_preset}.yaml"
     if not path.is_file():
         raise SignifError(
@@ -1037,7 +1037,7 @@ def plot_wtl(report: Report, family: str = "all"):
         )  # fmt: skip
         if w:
             rows.append((pair.title(), w))
-    fig = Figure(figsize=(8.5, 0.45 * max(len(rows), 2) + 1.4))
+    fig = Figure(figsize=(10, 0.45 * max(len(rows), 2) + 1.4))
     ax = fig.add_subplot()
     y = np.arange(len(rows))[::-1]
     left = np.zeros(len(rows))

@@ -260,7 +260,7 @@ def test_model_names_from_results_pretrained_or_folder_and_overrides(tmp_path):
         signif.load_runs([tmp_path / "o"], names={"inconnu": "x"})
 
 
-def test_study_preset_has_comparisons_a_to_k_and_matches_hub_names(tmp_path):
+def test_study_preset_has_comparisons_a_to_k_and_matches_hub_names(tmp_path, monkeypatch, capsys):
     pairs = signif.load_pairs("study")
     assert [p.id for p in pairs] == list("ABCDEFGHIJK")
     assert (pairs[0].model_a, pairs[0].model_b) == ("MedMistral-CPT-7B", "Mistral-7B-v0.1")
@@ -275,6 +275,15 @@ def test_study_preset_has_comparisons_a_to_k_and_matches_hub_names(tmp_path):
     assert [p.id for p in report.pairs] == ["A"] and report.method["m"] == 1
     assert report.comparisons[0].result.decision == "win"
     assert len(warned) == 10
+    # Through the CLI, even from a folder that holds a directory named like the preset.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "study").mkdir()
+    assert main(["o", "--pairs", "study", "--out", "res"]) == 2
+    assert "MedMistral-CPT-SFT-7B" in capsys.readouterr().err
+    assert main(["o", "--pairs", "study", "--lenient", "--out", "res"]) == 0
+    data = json.loads((tmp_path / "res" / "signif.json").read_text(encoding="utf-8"))
+    assert data["method"]["m"] == 1 and data["comparisons"][0]["decision"] == "win"
+    assert data["comparisons"][0]["model_a"] == "ik-ram28/MedMistral-CPT-7B"
 
 
 def test_pairs_file_errors_name_the_file_and_field(tmp_path):
