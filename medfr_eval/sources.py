@@ -50,30 +50,43 @@ class HubSource:
     origin: str = ""
 
 
-_TRANSLATED = "traduit de l'anglais par un LLM pour l'étude (Belmadani et al., 2025)"
+_LLM = "traduit en français par un LLM pour l'étude"
+
+
+def _mmlu(subject: str) -> HubSource:
+    return HubSource(origin=f"MMLU (Hendrycks et al.), {subject}, jeu de test {_LLM}.")
+
 
 SOURCES: dict[str, HubSource] = {
-    "medqa_4opt": HubSource(origin=f"MedQA (USMLE), 4 options, {_TRANSLATED}"),
-    "medqa_5opt": HubSource(origin=f"MedQA (USMLE), 5 options, {_TRANSLATED}"),
-    "medmcqa": HubSource(origin=f"MedMCQA, {_TRANSLATED}"),
-    "pubmedqa": HubSource(origin=f"PubMedQA (PQA-L), {_TRANSLATED}"),
-    "mmlu_anatomy": HubSource(origin=f"MMLU anatomy, {_TRANSLATED}"),
-    "mmlu_clinical_knowledge": HubSource(origin=f"MMLU clinical knowledge, {_TRANSLATED}"),
-    "mmlu_college_biology": HubSource(origin=f"MMLU college biology, {_TRANSLATED}"),
-    "mmlu_college_medicine": HubSource(origin=f"MMLU college medicine, {_TRANSLATED}"),
-    "mmlu_professional_medicine": HubSource(origin=f"MMLU professional medicine, {_TRANSLATED}"),
-    "mmlu_medical_genetics": HubSource(origin=f"MMLU medical genetics, {_TRANSLATED}"),
+    "medqa_4opt": HubSource(
+        origin=f"MedQA (questions de l'examen américain USMLE), 4 options, jeu de test {_LLM}."
+    ),
+    "medqa_5opt": HubSource(origin=f"MedQA, version à cinq options, jeu de test {_LLM}."),
+    "medmcqa": HubSource(
+        origin=f"MedMCQA (examens d'entrée en médecine en Inde), jeu de validation {_LLM}."
+    ),
+    "pubmedqa": HubSource(origin=f"PubMedQA (résumés PubMed et questions de recherche), {_LLM}."),
+    "mmlu_anatomy": _mmlu("anatomie"),
+    "mmlu_clinical_knowledge": _mmlu("connaissances cliniques"),
+    "mmlu_college_biology": _mmlu("biologie universitaire"),
+    "mmlu_college_medicine": _mmlu("médecine universitaire"),
+    "mmlu_professional_medicine": _mmlu("médecine professionnelle"),
+    "mmlu_medical_genetics": _mmlu("génétique médicale"),
     "frbmedqa": HubSource(
-        origin="FrBMedQA (Kaddari et al.), questions à trous de Wikipédia biomédical ; échantillon de test de l'étude"
+        origin="FrBMedQA (Kaddari et al.) : phrases à trous de Wikipédia biomédical français sur huit groupes UMLS, posées en QCM ; échantillon de test de l'étude."
     ),
     "frmedmcqa": HubSource(
-        origin="S-Editions (QCM d'entraînement pour étudiants en médecine), réponses multiples"
+        origin="FrMedMCQA : QCM à réponses multiples de S-Editions, en français d'origine."
     ),
-    "kqa": HubSource(origin=f"K-QA (réponses de médecins), {_TRANSLATED}"),
+    "kqa": HubSource(
+        origin=f"K-QA : questions de patients et réponses rédigées par des médecins, {_LLM}."
+    ),
     "frclinicalqa": HubSource(
-        origin="Cas cliniques en français, questions enchaînées (jeu de l'étude)"
+        origin="FrClinicalQA : cas cliniques français suivis de questions enchaînées (jeu de l'étude)."
     ),
-    "frmedqa": HubSource(origin="Questions médicales générales en français (jeu de l'étude)"),
+    "frmedqa": HubSource(
+        origin="FrMedQA : questions médicales générales rédigées en français (jeu de l'étude)."
+    ),
 }
 
 

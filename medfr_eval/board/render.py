@@ -18,20 +18,8 @@ from markupsafe import Markup
 
 from medfr_eval.resources import leaderboard_dir
 from medfr_eval.sets import FAMILIES, SETS
+from medfr_eval.sources import SOURCES
 
-# Where each set comes from, for its page; the study's Table 6 in our words.
-SOURCES = {
-    "medqa_4opt": "MedQA (questions de l'examen américain USMLE), jeu de test traduit en français par un LLM.",
-    "medqa_5opt": "MedQA, version à cinq options, jeu de test traduit en français par un LLM.",
-    "medmcqa": "MedMCQA (examens d'entrée en médecine en Inde), jeu de validation traduit par un LLM.",
-    "pubmedqa": "PubMedQA (résumés PubMed et questions de recherche), traduit par un LLM.",
-    "frbmedqa": "FrBMedQA : phrases à trous de Wikipédia biomédical français sur huit groupes UMLS.",
-    "frmedmcqa": "FrMedMCQA : QCM à réponses multiples des éditions S-Editions, en français d'origine.",
-    "kqa": "K-QA : questions de patients et réponses rédigées par des médecins, traduites.",
-    "frclinicalqa": "FrClinicalQA : cas cliniques français suivis de questions enchaînées.",
-    "frmedqa": "FrMedQA : questions médicales générales rédigées en français.",
-}
-MMLU_SOURCE = "MMLU (Hendrycks et al.), sous-ensemble médical, traduit en français par un LLM."
 METRICS = {
     "acc": "exactitude (accuracy) : part des items où la lettre produite est la bonne",
     "emr": "EMR (exact match ratio) : part des items où l'ensemble des lettres est exactement le bon",
@@ -175,7 +163,7 @@ def render_site(
                 ref=ref_tasks.get(s.task),
                 ranked=ranked,
                 page="task",
-                source=SOURCES.get(s.name, MMLU_SOURCE),
+                source=SOURCES[s.name].origin,
                 **common,
             ),
         )
