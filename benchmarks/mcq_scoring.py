@@ -241,6 +241,7 @@ class Report:
     batch_size: int
     device: str
     dtype: str
+    threads: int
     repeats: int
     ours: PathResult
     baseline: PathResult
@@ -291,7 +292,7 @@ def print_report(rep: Report, console=None) -> None:
     table = Table(
         title=(
             f"MCQ scoring: {rep.task}, {rep.n_questions} questions, batch {rep.batch_size}, "
-            f"{rep.device}/{rep.dtype}, median of {rep.repeats}"
+            f"{rep.device}/{rep.dtype}, {rep.threads} CPU thread(s), median of {rep.repeats}"
         )
     )
     columns = ("path", "wall s", "CPU s", "questions/s", "model calls", "passes/question", "ratio")
@@ -343,11 +344,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--device", default="cpu")
     p.add_argument("--dtype", default="float32", help="torch dtype for the model (default float32)")
     p.add_argument("--repeats", type=int, default=3, help="timed runs per path (median reported)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads (default 1: on a small shared machine idle threads spinning "
+        "under load make timings swing several-fold; 0 keeps torch's default)",
+    )
     p.add_argument("--json", type=Path, help="also write the report as JSON to this file")
     args = p.parse_args(argv)
     for name in ("n", "batch_size", "repeats"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be >= 1")
+    if args.threads < 0:
+        p.error("--threads must be >= 0")
     return args
 
 
@@ -369,6 +379,10 @@ def run(args: argparse.Namespace) -> Report:
             f"single-answer MCQ sets (one forward pass per question)"
         )
     logging.getLogger("lm_eval").setLevel(logging.ERROR)
+    if args.threads > 0:
+        import torch
+
+        torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory(prefix="medfr_bench_") as tmp:
         model_path = args.model
         if model_path is None:
@@ -426,12 +440,19 @@ def run(args: argparse.Namespace) -> Report:
         batch_size=args.batch_size,
         device=args.device,
         dtype=args.dtype,
+        threads=torch_threads(),
         repeats=args.repeats,
         ours=ours,
         baseline=base,
         mismatches=len(mismatch_ids),
         mismatch_ids=mismatch_ids,
     )
+
+
+def torch_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
