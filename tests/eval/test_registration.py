@@ -165,7 +165,8 @@ def test_fresh_venv_install(tmp_path, editable):
     shutil.copytree(ROOT, src, ignore=skip)
     cmd = [str(py), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index"]
     cmd += ["-e", str(src)] if editable else [str(src)]
-    subprocess.run(cmd, check=True, env=_env(), capture_output=True)
+    built = subprocess.run(cmd, env=_env(), capture_output=True, text=True)
+    assert built.returncode == 0, built.stdout + built.stderr
     out = subprocess.run(
         [str(py), "-c", CHECK],
         cwd=tmp_path,
