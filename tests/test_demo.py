@@ -1,0 +1,227 @@
+"""``medfr demo``: the pipeline end to end (slow), and its orchestration on toy commands.
+
+The end-to-end test runs the real commands (medfr-train, lm_eval, medfr-signif,
+medfr-leaderboard) in the ``--fast`` setting and reads back what each step
+wrote. The fast tests swap the plan for tiny Python commands to check what is
+ours: skipping finished steps, rerunning stale ones, ``--force``, errors naming
+the step and its log, and no torch at import.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from medfr_eval import demo
+from medfr_eval.cli import main
+from medfr_eval.sets import SETS
+
+# --------------------------------------------------------------------------- toy plans
+
+
+def _writer(path: Path, text: str = "ok", code: int = 0) -> list[str]:
+    return [
+        sys.executable,
+        "-c",
+        f"import pathlib, sys; print('écrit {path.name}'); "
+        f"pathlib.Path({str(path)!r}).write_text({text!r}); sys.exit({code})",
+    ]
+
+
+def _exists(path: Path):
+    def check() -> None:
+        if not path.is_file():
+            raise demo.DemoError(f"missing {path}")
+
+    return check
+
+
+@pytest.fixture()
+def toy(tmp_path, monkeypatch):
+    """A two-step plan (base -> cpt) of small Python commands, with one input file."""
+    out = tmp_path / "demo"
+    data = tmp_path / "input.txt"
+    data.write_text("v1")
+    settings = {"fail": False}
+
+    def plan(root: Path, fast: bool = False) -> dict[str, demo.Step]:
+        a, b = root / "a.txt", root / "b.txt"
+        return {
+            "base": demo.Step(
+                "base", "A", (), [demo.Unit("a", _writer(a), _exists(a), inputs=[data])]
+            ),
+            "cpt": demo.Step(
+                "cpt",
+                "B",
+                ("base",),
+                [
+                    demo.Unit(
+                        "b", _writer(b, code=3 if settings["fail"] else 0), _exists(b), clean=[b]
+                    )
+                ],
+            ),
+        }
+
+    monkeypatch.setattr(demo, "build_plan", plan)
+    return out, data, settings
+
+
+def _finished(out: Path, step: str, unit: str) -> float:
+    return json.loads((out / "state" / f"{step}__{unit}.json").read_text())["finished_at"]
+
+
+def test_finished_steps_are_reused_and_stale_ones_rerun(toy):
+    out, data, _ = toy
+    demo.run_demo(out, steps="base,cpt")
+    t_a, t_b = _finished(out, "base", "a"), _finished(out, "cpt", "b")
+    assert (out / "logs" / "base__a.log").read_text().strip() == "écrit a.txt"
+
+    demo.run_demo(out, steps="base,cpt")  # nothing changed: both reused
+    assert (_finished(out, "base", "a"), _finished(out, "cpt", "b")) == (t_a, t_b)
+
+    data.write_text("v2")  # an input of base changed: base reruns, and cpt below it
+    demo.run_demo(out, steps="base,cpt")
+    t_a2, t_b2 = _finished(out, "base", "a"), _finished(out, "cpt", "b")
+    assert t_a2 > t_a and t_b2 > t_b
+
+    demo.run_demo(out, steps="cpt", force=True)  # --force redoes only the named step
+    assert _finished(out, "base", "a") == t_a2 and _finished(out, "cpt", "b") > t_b2
+
+    (out / "b.txt").unlink()  # an output gone: the step is not done any more
+    assert not demo.step_done(demo.Layout(out.resolve()), demo.build_plan(out), "cpt")
+
+
+def test_failed_step_names_step_and_log_and_leaves_no_marker(toy, capsys):
+    out, _, settings = toy
+    demo.run_demo(out, steps="base")
+    settings["fail"] = True
+    with pytest.raises(demo.DemoError) as exc:
+        demo.run_demo(out, steps="cpt")
+    msg = str(exc.value)
+    assert "step cpt (b) failed with exit code 3" in msg
+    assert str(out.resolve() / "logs" / "cpt__b.log") in msg
+    assert not (out / "state" / "cpt__b.json").exists()
+
+
+def test_missing_upstream_step_is_one_clear_error(toy, capsys):
+    out, _, _ = toy
+    assert main(["demo", "--out", str(out), "--steps", "cpt"]) == 2
+    err = capsys.readouterr().err
+    assert "step cpt needs step base" in err and "--steps base,cpt" in err
+    assert not (out / "b.txt").exists()
+
+
+def test_unknown_step_exits_2(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), "--steps", "eval,nope"]) == 2
+    assert "unknown step 'nope'" in capsys.readouterr().err
+
+
+def test_select_steps_keeps_the_demo_order():
+    assert demo.select_steps("board,eval") == ["eval", "board"]
+    assert demo.select_steps(None) == list(demo.STEP_NAMES)
+    with pytest.raises(demo.DemoError):
+        demo.select_steps(" , ")
+
+
+def test_list_prints_the_real_commands(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), "--list"]) == 0
+    text = capsys.readouterr().out
+    for piece in (
+        "medfr-train recipe",
+        "pretrain.yaml",
+        "cpt_sft.yaml",
+        "--tasks medfr_all --model hf",
+        "--log_samples",
+        "medfr-signif",
+        "--baseline",
+        "medfr-leaderboard build",
+    ):
+        assert piece in text, piece
+
+
+def test_reported_model_is_read_from_medfr_train_output(tmp_path):
+    log = tmp_path / "t.log"
+    log.write_text("step 1\rstep 2\nmodel: outputs/x/sft\nrun card: outputs/x/sft/run_card.json\n")
+    assert demo.reported_model(log, tmp_path) == str((tmp_path / "outputs/x/sft").resolve())
+    log.write_text("no model line\n")
+    assert demo.reported_model(log, tmp_path) is None
+
+
+def test_family_scores_are_unweighted_means_of_the_sets(tmp_path):
+    results = {}
+    for i, s in enumerate(SETS):
+        results[s.task] = {s.result_key: i / 100}
+    path = tmp_path / "results_2026.json"
+    path.write_text(json.dumps({"results": results, "config": {"limit": None}}))
+    got = demo.family_scores(path)
+    for fam in ("mcq_translated", "mcq_native", "openqa"):
+        vals = [i / 100 for i, s in enumerate(SETS) if s.family == fam]
+        assert got["families"][fam] == pytest.approx(sum(vals) / len(vals))
+    assert len(got["sets"]) == 15
+
+
+def test_demo_modules_import_no_training_or_torch_stack():
+    code = (
+        "import sys, medfr_eval.demo, medfr_eval.cli; "
+        "bad = [m for m in ('torch', 'trl', 'peft', 'accelerate', 'lm_eval') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+@pytest.mark.slow
+def test_demo_end_to_end_fast(tmp_path, capsys):
+    """Every step with the real commands (few training steps), outputs read back."""
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--fast"]) == 0, capsys.readouterr().err
+    text = capsys.readouterr().out
+    lay = demo.Layout(out.resolve())
+
+    # 1-2. Four trained models with run cards (the base is pre-trained, not random).
+    cards = {}
+    for name, strategy in demo.STRATEGY.items():
+        folder = lay.model_dir(name)
+        demo.check_model(folder)
+        cards[name] = json.loads((folder / "run_card.json").read_text())
+        assert cards[name]["strategy"] == ("CPT" if strategy == "base" else strategy)
+    assert cards["tiny-cpt-sft"]["model_name"] == "tiny-cpt-sft"
+
+    # 3. lm-eval results for the 15 sets, with sample logs, per model.
+    for name in demo.STRATEGY:
+        demo.check_eval(lay.eval_dir(name))
+        res = json.loads(demo.results_file(lay.eval_dir(name)).read_text())
+        assert res["config"]["model_args"].startswith(f"pretrained={lay.model_dir(name)}")
+
+    # 4. Significance: each adapted model against the base, on every set.
+    sig = json.loads((lay.signif / "signif.json").read_text())
+    pairs = {(Path(c["model_a"]).name, Path(c["model_b"]).name) for c in sig["comparisons"]}
+    base = lay.model_dir(demo.BASE).name
+    assert pairs == {(lay.model_dir(n).name, base) for n in demo.ADAPTED.values()}
+    assert len(sig["comparisons"]) == 3 * len(SETS)
+
+    # 5. The site, and the final table computed from the results files.
+    demo.check_site(lay.site)
+    assert str(lay.site / "index.html") in text.replace("\n", "")
+    scores = json.loads((out / "scores.json").read_text())
+    assert [m["model"] for m in scores["models"]] == list(demo.STRATEGY)
+    for m in scores["models"]:
+        res = json.loads(Path(m["results"]).read_text())["results"]
+        for s in SETS:
+            assert m["sets"][s.name] == res[s.task][s.result_key]
+    assert "BERT aléatoire" in text
+
+    # Rerun: every step reused, nothing retrained or re-evaluated.
+    before = sorted((p.name, p.read_text()) for p in lay.state.glob("*.json"))
+    assert main(["demo", "--out", str(out), "--fast"]) == 0
+    assert sorted((p.name, p.read_text()) for p in lay.state.glob("*.json")) == before
+    assert capsys.readouterr().out.count("déjà fait") == sum(
+        len(s.units) for s in demo.build_plan(out, fast=True).values()
+    )
