@@ -175,6 +175,49 @@ def bench_packing(docs: list[str], tokenizer, block_size: int, repeats: int) -> 
     return rows
 
 
+# ---------------------------------------------------------------- corpus preparation
+
+
+def bench_corpus_prep(docs: list[str], work: Path, workers: int) -> list[dict]:
+    """``prepare_corpus`` MB/s: segmentation alone (the floor), full filters, full on N workers."""
+    from medfr_train.corpus import prepare_corpus
+
+    src = work / "prep_corpus.txt"
+    src.write_text("\n\n".join(docs) + "\n", encoding="utf-8")
+    mb = src.stat().st_size / 2**20
+    floor = dict(
+        min_words=0,
+        min_chars=0,
+        min_letter_ratio=0.0,
+        max_digit_ratio=1.0,
+        max_punct_ratio=1.0,
+        max_char_repeat=0,
+        boilerplate=False,
+        lang="",
+        dedup_scope="none",
+    )
+    runs = [
+        ("segmentation only, 1 process (floor)", 1, floor),
+        ("full filters + language ID + dedup, 1 process", 1, {}),
+    ]
+    if workers > 1:
+        runs.append((f"full, {workers} worker processes", workers, {}))
+    rows = []
+    for label, n, options in runs:
+        t0 = time.perf_counter()
+        rep = prepare_corpus(src, work / "prep_out.jsonl", progress=False, workers=n, **options)
+        dt = time.perf_counter() - t0
+        rows.append(
+            {
+                "path": label,
+                "mb_per_s": mb / dt,
+                "seconds": dt,
+                "kept_share": rep.sentences_kept / max(rep.sentences_read, 1),
+            }
+        )
+    return rows
+
+
 # ---------------------------------------------------------------- training
 
 
@@ -357,7 +400,7 @@ def bench_training(model_dir: Path, docs: list[str], args, work: Path) -> dict:
 # ---------------------------------------------------------------- main
 
 
-def print_tables(pack_rows: list[dict], train: dict | None, args) -> None:
+def print_tables(pack_rows: list[dict], train: dict | None, args, prep_rows=()) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -393,6 +436,22 @@ def print_tables(pack_rows: list[dict], train: dict | None, args) -> None:
         f"non-pad share of our blocks: {100 * first['non_pad_share']:.2f} % "
         f"(goal {100 * NON_PAD_GOAL:.0f} %: {'[green]met[/]' if ok else '[red]missed[/]'})"
     )
+    if prep_rows:
+        t = Table(title="Corpus preparation (prepare-corpus), synthetic .txt")
+        for col in ("path", "MB/s", "seconds", "sentences kept"):
+            t.add_column(col, justify="left" if col == "path" else "right")
+        for r in prep_rows:
+            t.add_row(
+                r["path"],
+                f"{r['mb_per_s']:.2f}",
+                f"{r['seconds']:.1f}",
+                f"{100 * r['kept_share']:.1f} %",
+            )
+        console.print(t)
+        console.print(
+            f"filters cost (full / floor time, 1 process): "
+            f"{prep_rows[0]['mb_per_s'] / prep_rows[1]['mb_per_s']:.2f}x"
+        )
     if train is None:
         return
     t = Table(
@@ -452,6 +511,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (CPU only)")
     p.add_argument("--bf16", action="store_true", help="bf16 training (GPU)")
     p.add_argument("--skip-training", action="store_true")
+    p.add_argument(
+        "--prep-workers",
+        type=int,
+        default=min(os.cpu_count() or 1, 4),
+        help="worker processes for the corpus-preparation row (1 skips it)",
+    )
+    p.add_argument(
+        "--prep-mb",
+        type=float,
+        default=6.0,
+        help="synthetic text for corpus preparation (large enough to amortise worker start-up)",
+    )
     p.add_argument("--json", type=Path, default=None, help="also write the results as JSON")
     args = p.parse_args(argv)
     if not 0 < args.warmup < args.steps:
@@ -487,15 +558,17 @@ def main(argv: list[str] | None = None) -> int:
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
         print(f"packing {len(docs):,} documents ...", file=sys.stderr)
         pack_rows = bench_packing(docs, tokenizer, args.block_size, args.pack_repeats)
+        print("preparing the corpus (medfr-train prepare-corpus) ...", file=sys.stderr)
+        prep_docs = docs if args.corpus else synthetic_documents(args.prep_mb, seed=1)
+        prep_rows = bench_corpus_prep(prep_docs, work, args.prep_workers)
         train = None
         if not args.skip_training:
             print("training, ours and baseline alternating ...", file=sys.stderr)
             train = bench_training(Path(model_dir), docs, args, work)
-    print_tables(pack_rows, train, args)
+    print_tables(pack_rows, train, args, prep_rows)
     if args.json:
-        args.json.write_text(
-            json.dumps({"packing": pack_rows, "training": train}, indent=2) + "\n", encoding="utf-8"
-        )
+        results = {"packing": pack_rows, "corpus_prep": prep_rows, "training": train}
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

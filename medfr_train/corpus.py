@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import collections
 import dataclasses
+import functools
 import gzip
 import hashlib
 import json
@@ -109,7 +110,7 @@ class CorpusConfig:
     min_letter_ratio: float = 0.6  # letters / non-space characters
     max_digit_ratio: float = 0.25  # digits / non-space characters
     max_punct_ratio: float = 0.15  # other symbols / non-space characters
-    max_char_repeat: int = 5  # longest run of one character ("......", "!!!!!!")
+    max_char_repeat: int = 5  # longest run of one character ("......", "!!!!!!"); 0 = no check
     boilerplate: bool = True  # URLs, e-mails, cookie banners, "tous droits réservés"...
     lang: str = "fr"
     lang_threshold: float = 0.7  # py3langid normalised probability
@@ -124,8 +125,10 @@ class CorpusConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise CorpusError(f"option {name!r} must be a non-negative integer, got {value!r}")
-        if self.max_char_repeat < 1:
-            raise CorpusError("option 'max_char_repeat' must be at least 1")
+        if self.max_char_repeat > 1000:
+            raise CorpusError(
+                "option 'max_char_repeat' must be at most 1000 (0 turns the check off)"
+            )
         for name in ("min_letter_ratio", "max_digit_ratio", "max_punct_ratio", "lang_threshold"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
@@ -374,12 +377,13 @@ _NOT_LETTER = re.compile(r"[\W\d_]+")
 _DIGITS = "0123456789"
 
 
-def _compile_repeat(n: int) -> re.Pattern[str]:
-    """A run of more than ``n`` identical non-space characters (explicit backrefs: faster than ``{n,}``)."""
-    return re.compile(r"(\S)" + r"\1" * n)
+@functools.lru_cache(maxsize=8)
+def _compile_repeat(n: int) -> re.Pattern[str] | None:
+    """A run of more than ``n`` identical non-space characters (explicit backrefs: faster than ``{n,}``); None for 0."""
+    return re.compile(r"(\S)" + r"\1" * n) if n else None
 
 
-def check_sentence(s: str, cfg: CorpusConfig, repeat_re: re.Pattern[str]) -> str | None:
+def check_sentence(s: str, cfg: CorpusConfig, repeat_re: re.Pattern[str] | None) -> str | None:
     """The first quality check ``s`` fails (a ``DROP_REASONS`` name), or None to keep it.
 
     Ratios use C-level string operations (``count``, ``re.sub``) rather than a
@@ -393,7 +397,7 @@ def check_sentence(s: str, cfg: CorpusConfig, repeat_re: re.Pattern[str]) -> str
         return "too_long"
     if cfg.boilerplate and _BOILERPLATE.search(s.lower()):
         return "boilerplate"
-    if repeat_re.search(s):
+    if repeat_re is not None and repeat_re.search(s):
         return "repeated_chars"
     nonspace = n - spaces
     letters = len(_NOT_LETTER.sub("", s))
@@ -727,7 +731,13 @@ def _results(batches: Iterator[list[str]], cfg: CorpusConfig, workers: int):
     import multiprocessing as mp
 
     # spawn, not fork: the caller may hold threads (tqdm monitor, torch) that fork would copy.
-    ctx = mp.get_context("spawn")
+    # Except when __main__ is not a file spawn can re-import (``python - <<EOF``): spawned
+    # workers would die at start-up and the pool would respawn them forever.
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    method = "spawn"
+    if main_file and not os.path.exists(main_file) and "fork" in mp.get_all_start_methods():
+        method = "fork"
+    ctx = mp.get_context(method)
     with ctx.Pool(workers, initializer=_init_worker, initargs=(cfg,)) as pool:
         pending: collections.deque = collections.deque()
         for batch in batches:
@@ -932,7 +942,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--min-letter-ratio", type=float, default=d.min_letter_ratio)
     g.add_argument("--max-digit-ratio", type=float, default=d.max_digit_ratio)
     g.add_argument("--max-punct-ratio", type=float, default=d.max_punct_ratio)
-    g.add_argument("--max-char-repeat", type=int, default=d.max_char_repeat)
+    g.add_argument("--max-char-repeat", type=int, default=d.max_char_repeat, help="0: no check")
     g.add_argument("--no-boilerplate-filter", dest="boilerplate", action="store_false")
     g = p.add_argument_group("language and dedup")
     g.add_argument("--lang", default=d.lang, help="language to keep ('' turns language ID off)")
