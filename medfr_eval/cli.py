@@ -56,13 +56,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _list_steps(args) -> int:
-    import shlex
     from pathlib import Path
 
     from rich.console import Console
     from rich.markup import escape
 
-    from medfr_eval.demo import Layout, build_plan, select_steps, step_done
+    from medfr_eval.demo import Layout, build_plan, display, select_steps, step_done
 
     console = Console()
     lay = Layout(Path(args.out).resolve())
@@ -72,7 +71,7 @@ def _list_steps(args) -> int:
         state = "[green]fait[/]" if step_done(lay, plan, name) else "[yellow]à faire[/]"
         console.print(f"[bold]{name}[/] ({state}) — {step.title}")
         for unit in step.units:
-            console.print(f"  $ {escape(shlex.join(unit.argv))}", soft_wrap=True)
+            console.print(f"  $ {escape(display(unit.argv))}", soft_wrap=True)
     return 0
 
 

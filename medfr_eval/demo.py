@@ -183,6 +183,18 @@ def _tool(name: str) -> str:
     return found
 
 
+def display(argv: Sequence[str]) -> str:
+    """The command as a user would type it: a console script by its bare name when
+    PATH finds that same file, otherwise its full path."""
+    shown = list(argv)
+    if shown:
+        name = Path(shown[0]).name
+        found = shutil.which(name)
+        if found and Path(found).resolve() == Path(shown[0]).resolve():
+            shown[0] = name
+    return shlex.join(shown)
+
+
 def _python_call(code: str) -> list[str]:
     return [sys.executable, "-c", code]
 
@@ -551,7 +563,7 @@ def run_unit(console, step: Step, unit: Unit, lay: Layout, force: bool) -> tuple
     env = {**os.environ, **OFFLINE_ENV, **unit.env}
     env_shown = " ".join(f"{k}={shlex.quote(v)}" for k, v in unit.env.items())
     console.print(
-        f"[bold cyan]$[/] {escape((env_shown + ' ') if env_shown else '')}{escape(shlex.join(argv))}"
+        f"[bold cyan]$[/] {escape((env_shown + ' ') if env_shown else '')}{escape(display(argv))}"
     )
     for path in unit.clean:
         if path.is_dir():

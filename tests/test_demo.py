@@ -198,7 +198,7 @@ def test_demo_end_to_end_fast(tmp_path, capsys):
     for name in demo.STRATEGY:
         demo.check_eval(lay.eval_dir(name))
         res = json.loads(demo.results_file(lay.eval_dir(name)).read_text())
-        assert res["config"]["model_args"].startswith(f"pretrained={lay.model_dir(name)}")
+        assert res["config"]["model_args"]["pretrained"] == str(lay.model_dir(name))
 
     # 4. Significance: each adapted model against the base, on every set.
     sig = json.loads((lay.signif / "signif.json").read_text())
