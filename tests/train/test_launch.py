@@ -410,9 +410,24 @@ PROBE = textwrap.dedent(
     state = PartialState(cpu=True)
     value = torch.tensor([state.process_index + 1.0])
     dist.all_reduce(value)
-    print(f"rank {state.process_index}/{state.num_processes} {state.backend} sum={value.item():g} args={sys.argv[1:]}")
+    # one write per line: two ranks share the pipe, and print() writes the
+    # newline separately, so lines could interleave
+    sys.stdout.write(f"rank {state.process_index}/{state.num_processes} {state.backend} sum={value.item():g} args={sys.argv[1:]}\\n")
+    sys.stdout.flush()
+    # Leave the gloo group cleanly: without it a rank can abort at exit
+    # ("terminate called without an active exception"), seen here under load.
+    dist.barrier()
+    dist.destroy_process_group()
     """
 )
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @pytest.mark.slow
@@ -429,7 +444,7 @@ def test_ddp_cpu_config_starts_two_gloo_ranks(tmp_path):
             "--config_file",
             str(CONFIG_DIR / "ddp_cpu.yaml"),
             "--main_process_port",
-            "29517",
+            str(_free_port()),
             str(probe),
             "un",
             "deux mots",
