@@ -654,7 +654,7 @@ def run_demo(
     console.print(
         Rule(f"medfr demo — l'étude en miniature, hors ligne — version {mode}"),
     )
-    console.print(f"Dossier : [bold]{lay.root}[/]  (journaux : {lay.logs})")
+    console.print(f"Dossier : [bold]{lay.root}[/]  (journaux : {lay.logs})", soft_wrap=True)
     t_start = time.monotonic()
     for i, name in enumerate(wanted, 1):
         # Rebuilt per step: commands below a training step name the model folder
@@ -701,7 +701,8 @@ def run_demo(
         _write_json(lay.root / "scores.json", summary)
         print_scores(console, summary)
     if (lay.site / "index.html").is_file():
-        console.print(f"Site du classement : [bold]{lay.site / 'index.html'}[/]")
+        # soft_wrap: a path cut by the console width could not be copied.
+        console.print(f"Site du classement : [bold]{lay.site / 'index.html'}[/]", soft_wrap=True)
     console.print(f"Durée : {time.monotonic() - t_start:.0f} s")
     return summary
 
@@ -728,8 +729,7 @@ def family_scores(results_path: Path) -> dict[str, Any]:
         vals = [per_set[s.name] for s in SETS if s.family == fam and s.name in per_set]
         if vals:
             fams[fam] = sum(vals) / len(vals)
-    n = (data.get("n-samples") or {}).get(SETS[0].task) or {}
-    return {"sets": per_set, "families": fams, "limit": data.get("config", {}).get("limit"), "n": n}
+    return {"sets": per_set, "families": fams}
 
 
 def summarize(lay: Layout) -> dict[str, Any]:
@@ -798,8 +798,3 @@ def print_scores(console, summary: dict[str, Any]) -> None:
         "stratégies de l'étude, ils montrent la chaîne complète.",
         style="dim",
     )
-    limits = {row.get("limit") for row in summary["models"]}
-    if limits - {None}:
-        console.print(
-            f"(évaluation limitée à {sorted(limits - {None})} questions par jeu)", style="dim"
-        )
