@@ -772,7 +772,7 @@ def print_scores(console, summary: dict[str, Any]) -> None:
     table.add_column(f"{FAMILIES['mcq_translated']} %", justify="right")
     table.add_column(f"{FAMILIES['mcq_native']} %", justify="right")
     table.add_column(f"{FAMILIES['openqa']} F1*", justify="right", min_width=10)
-    table.add_column("vs base V/E/D", justify="center", no_wrap=True)
+    table.add_column("vs base V/E/D %", justify="center", no_wrap=True)
     for row in summary["models"]:
         f = row["families"]
         vs = row.get("vs_base")
@@ -782,11 +782,11 @@ def print_scores(console, summary: dict[str, Any]) -> None:
             f"{100 * f['mcq_translated']:.1f}" if "mcq_translated" in f else "–",
             f"{100 * f['mcq_native']:.1f}" if "mcq_native" in f else "–",
             f"{f['openqa']:.3f}" if "openqa" in f else "–",
-            f"{vs['win']:.2f}/{vs['tie']:.2f}/{vs['loss']:.2f}" if vs else "–",
+            "/".join(f"{100 * vs[k]:.0f}" for k in ("win", "tie", "loss")) if vs else "–",
         )
     console.print(table)
     console.print(
-        "QCM : exactitude (%, FrMedMCQA : réponse exacte) ; V/E/D : part des 15 jeux gagnés, "
+        "QCM : exactitude (%, FrMedMCQA : réponse exacte) ; V/E/D : % des 15 jeux gagnés, "
         "à égalité, perdus contre la base (medfr-signif, bootstrap apparié, Bonferroni).",
         style="dim",
     )
