@@ -772,7 +772,7 @@ def print_scores(console, summary: dict[str, Any]) -> None:
     table.add_column(f"{FAMILIES['mcq_translated']} %", justify="right")
     table.add_column(f"{FAMILIES['mcq_native']} %", justify="right")
     table.add_column(f"{FAMILIES['openqa']} F1*", justify="right", min_width=10)
-    table.add_column("vs base V/E/D %", justify="center", no_wrap=True)
+    table.add_column("vs base V/E/D %", justify="center")
     for row in summary["models"]:
         f = row["families"]
         vs = row.get("vs_base")
