@@ -520,7 +520,8 @@ def load_recipe(
     base = path.parent.resolve()
     stages: list[Stage] = []
     resolved_by_name: dict[str, dict[str, Any]] = {}
-    top_output = shared.get("output_dir", cli_top.get("output_dir"))
+    # the command line wins over the recipe, as for every other key
+    top_output = cli_top.get("output_dir", shared.get("output_dir"))
     for name in kinds:
         stage_raw = stages_raw.get(name) or {}
         if not isinstance(stage_raw, dict):
@@ -548,7 +549,12 @@ def load_recipe(
                 raise RecipeError("command line", f"--stage.{name}.{key}", "unknown key")
             merged[key] = value
             origin[key] = (f"--stage.{name}.{key}",)
-        if len(kinds) > 1 and "output_dir" not in stage_raw and top_output is not None:
+        if (
+            len(kinds) > 1
+            and "output_dir" not in stage_raw
+            and "output_dir" not in cli_stage.get(name, {})
+            and top_output is not None
+        ):
             merged["output_dir"] = str(Path(str(top_output)) / name)
         stage = _build_stage(
             name, merged, origin, resolved_by_name, base, check_data, err, len(kinds) == 1

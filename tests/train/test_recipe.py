@@ -233,3 +233,20 @@ def test_study_recipes_cover_a_to_k():
         found[cid] = rel.parts[0]
     assert sorted(found) == list("ABCDEFGHIJK")
     assert set(found.values()) == models
+
+
+def test_command_line_output_dir_wins_in_chained_recipes(tmp_path):
+    """--output_dir moves both stages (and the SFT start point); --stage.X.output_dir moves one."""
+
+    demo = Path(__file__).resolve().parents[2] / "recipes" / "demo" / "cpt_sft.yaml"
+    moved = load_recipe(demo, ["--output_dir", str(tmp_path / "run")], check_data=False)
+    assert [s.args.output_dir for s in moved.stages] == [
+        str(tmp_path / "run" / "cpt"),
+        str(tmp_path / "run" / "sft"),
+    ]
+    assert moved.stages[1].model.model_name_or_path == str(tmp_path / "run" / "cpt")
+    one = load_recipe(
+        demo, ["--stage.sft.output_dir", str(tmp_path / "only_sft")], check_data=False
+    )
+    assert one.stages[1].args.output_dir == str(tmp_path / "only_sft")
+    assert one.stages[0].args.output_dir != str(tmp_path / "only_sft")
