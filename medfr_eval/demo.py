@@ -99,6 +99,7 @@ class Unit:
     clean: list[Path] = field(default_factory=list)  # removed before a (re)run
     force_flag: str | None = None  # passed on with --force (not part of the fingerprint)
     reports_model: bool = False  # prints "model: DIR" (medfr-train), recorded in the marker
+    prepare: Callable[[], None] | None = None  # writes small inputs just before the command
 
 
 @dataclass
@@ -356,6 +357,7 @@ def build_plan(out: Path, fast: bool = False) -> dict[str, Step]:
             )
         ],
     )
+    entries = lay.root / "board_entries"
     steps["board"] = Step(
         "board",
         "Site du classement (statique)",
@@ -369,10 +371,13 @@ def build_plan(out: Path, fast: bool = False) -> dict[str, Step]:
                     *runs,
                     "--signif",
                     str(signif_json),
+                    "--board",
+                    str(entries),
                     "-o",
                     str(lay.site),
                 ],
                 lambda: check_site(lay.site),
+                prepare=lambda: write_base_entry(entries, lay.model_dir(BASE)),
             )
         ],
     )
@@ -553,6 +558,24 @@ def _tail(log: Path, n: int = 15) -> list[str]:
     return [ln for ln in lines if ln.strip()][-n:]
 
 
+def write_base_entry(folder: Path, base_dir: Path) -> None:
+    """A board entry saying the demo's base is a starting point, not an adaptation.
+
+    The base is itself made by a short CPT run from random weights, so its run
+    card says CPT; the board would list it as a CPT model without this entry.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    text = (
+        f"model: {json.dumps(str(base_dir))}\n"
+        f"name: {BASE}\n"
+        "strategy: base\n"
+        "notes: Modèle de départ de la démo (2 couches, bref pré-entraînement sur le corpus d'exemple).\n"
+    )
+    tmp = folder / f".{BASE}.yaml.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, folder / f"{BASE}.yaml")
+
+
 def run_unit(console, step: Step, unit: Unit, lay: Layout, force: bool) -> tuple[float, Path]:
     """Run one command, its output going to ``logs/<step>__<unit>.log`` and tailed live."""
     from rich.markup import escape
@@ -570,6 +593,8 @@ def run_unit(console, step: Step, unit: Unit, lay: Layout, force: bool) -> tuple
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
+    if unit.prepare is not None:
+        unit.prepare()
     lay.logs.mkdir(parents=True, exist_ok=True)
     log = lay.logs / f"{step.name}__{unit.name}.log"
     t0 = time.monotonic()
