@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from medfr_eval.errors import DataError, MedfrError
+from medfr_eval.fileio import write_text_atomic
 from medfr_eval.sets import SETS, get_set
 from medfr_eval.sources import ANSWER_FORMATS, HubSource, get_source
 
@@ -121,17 +120,8 @@ def _parse_map(pairs: list[str]) -> dict:
 
 
 def write_jsonl_atomic(records: list[dict], out: Path) -> None:
-    """Write JSONL to a temp file in the same folder, then rename it into place."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for rec in records:
-                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """JSONL written to a temp file in the same folder, then renamed into place."""
+    write_text_atomic(out, "".join(json.dumps(rec, ensure_ascii=False) + "\n" for rec in records))
 
 
 def cmd_convert(args: argparse.Namespace) -> int:

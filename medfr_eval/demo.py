@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from medfr_eval.errors import MedfrError
+from medfr_eval.fileio import write_json_atomic, write_text_atomic
 from medfr_eval.sets import FAMILIES, SETS
 
 STEP_NAMES: tuple[str, ...] = ("base", "cpt", "sft", "cpt_sft", "eval", "signif", "board")
@@ -501,10 +502,7 @@ def fingerprint(lay: Layout, plan: dict[str, Step], step: Step, unit: Unit) -> s
 
 
 def _write_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_json_atomic(path, data)
 
 
 def unit_done(lay: Layout, plan: dict[str, Step], step: Step, unit: Unit) -> bool:
@@ -564,16 +562,13 @@ def write_base_entry(folder: Path, base_dir: Path) -> None:
     The base is itself made by a short CPT run from random weights, so its run
     card says CPT; the board would list it as a CPT model without this entry.
     """
-    folder.mkdir(parents=True, exist_ok=True)
     text = (
         f"model: {json.dumps(str(base_dir))}\n"
         f"name: {BASE}\n"
         "strategy: base\n"
         "notes: Modèle de départ de la démo (2 couches, bref pré-entraînement sur le corpus d'exemple).\n"
     )
-    tmp = folder / f".{BASE}.yaml.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, folder / f"{BASE}.yaml")
+    write_text_atomic(folder / f"{BASE}.yaml", text)
 
 
 def run_unit(console, step: Step, unit: Unit, lay: Layout, force: bool) -> tuple[float, Path]:

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from medfr_eval import bootstrap as bs
 from medfr_eval.errors import DataError
+from medfr_eval.fileio import read_yaml
 from medfr_eval.sets import BY_TASK, FAMILIES, SETS
 
 SCHEMA_VERSION = 1
@@ -468,15 +468,7 @@ def load_pairs(path_or_preset: str | Path) -> list[Pair]:
             file=path,
             field="--pairs",
         )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise SignifError(
-            f"not valid YAML ({getattr(e, 'problem', e)})",
-            file=path,
-            line=mark.line + 1 if mark is not None else None,
-        ) from None
+    data = read_yaml(path, error=SignifError)
     if not isinstance(data, dict):
         raise SignifError("expected a mapping with a 'pairs' list", file=path)
     unknown = set(data) - _PAIRS_FILE_KEYS

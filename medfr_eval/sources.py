@@ -29,9 +29,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from medfr_eval.errors import DataError
+from medfr_eval.fileio import read_yaml
 from medfr_eval.sets import BY_NAME
 
 ANSWER_FORMATS = ("letter", "index0", "index1", "text")
@@ -94,10 +93,7 @@ def _read_sources_file(path: str | Path) -> dict[str, HubSource]:
     path = Path(path)
     if not path.is_file():
         raise DataError("sources file not found", file=path, field="medfr_hub")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DataError(f"not valid YAML: {exc}", file=path) from exc
+    raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise DataError("expected a mapping of set name -> source", file=path)
     known = {f.name for f in fields(HubSource)}

@@ -61,6 +61,7 @@ from typing import Any
 import numpy as np
 
 from medfr_eval.errors import MedfrError
+from medfr_eval.fileio import write_json_atomic
 
 #: File kinds we read, by suffix (longest match first).
 SUFFIXES: dict[str, str] = {
@@ -749,9 +750,7 @@ def _results(batches: Iterator[list[str]], cfg: CorpusConfig, workers: int):
 
 
 def _atomic_write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_json_atomic(path, data)
 
 
 def default_report_path(output: Path) -> Path:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import os
 import re
 import shlex
 import sys
@@ -29,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from medfr_eval.errors import MedfrError
+from medfr_eval.fileio import write_text_atomic
 
 DEFAULT_PORT = 29500
 
@@ -382,15 +382,7 @@ def write_atomic(path: Path, text: str, executable: bool = False) -> None:
     """Write ``text`` to ``path`` through ``path.tmp`` + ``os.replace``: never half-written."""
     if not path.parent.is_dir():
         raise LaunchError(f"{path}: folder {path.parent} does not exist")
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        if executable:
-            tmp.chmod(0o755)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, text, mode=0o755 if executable else None)
 
 
 def build_parser() -> argparse.ArgumentParser:

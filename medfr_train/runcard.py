@@ -25,12 +25,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import platform
 import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from medfr_eval.fileio import write_json_atomic
 
 RUN_CARD = "run_card.json"
 
@@ -193,15 +194,7 @@ def build_card(recipe, stage_records: list[dict[str, Any]], strategy: str) -> di
 
 def write_card(card: dict[str, Any], output_dir: str | Path) -> Path:
     """Write ``run_card.json`` atomically (temp file then ``os.replace``)."""
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / RUN_CARD
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(
-        json.dumps(card, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-    )
-    os.replace(tmp, path)
-    return path
+    return write_json_atomic(Path(output_dir) / RUN_CARD, card, default=str)
 
 
 def read_card(output_dir: str | Path) -> dict[str, Any] | None:

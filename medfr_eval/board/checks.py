@@ -11,11 +11,10 @@ different digest or version, and the refusal names the task.
 
 from __future__ import annotations
 
-import json
 import math
-import os
 from pathlib import Path
 
+from medfr_eval import fileio
 from medfr_eval.errors import DataError, MedfrError
 from medfr_eval.sets import BY_TASK, FAMILIES, SETS
 
@@ -78,14 +77,8 @@ def read_reference(path: Path) -> dict:
 
 
 def write_json_atomic(path: Path, data: object) -> None:
-    """Write sorted, indented JSON through a temp file so a crash leaves no half file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(
-        json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    os.replace(tmp, path)
+    """Sorted, indented JSON (same inputs, same bytes), written atomically."""
+    fileio.write_json_atomic(path, data, sort_keys=True)
 
 
 def complete_families(tasks: set[str]) -> list[str]:

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from tqdm import tqdm
 
 from medfr_eval.errors import DataError
+from medfr_eval.fileio import read_yaml
 from medfr_eval.sets import BY_TASK, EvalSet
 
 RESULTS_RE = re.compile(r"^results_(?P<date>.+)\.json$")
@@ -299,15 +299,7 @@ class Entry:
 
 def read_entry(path: Path) -> Entry:
     """One ``entries/<slug>.yaml``; unknown keys, bad strategies and non-http links refused."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DataError(
-            f"broken YAML: {getattr(exc, 'problem', exc)}",
-            file=path,
-            line=mark.line + 1 if mark else None,
-        ) from None
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise DataError("expected a mapping", file=path)
     for key in sorted(set(data) - ENTRY_KEYS):
