@@ -29,8 +29,9 @@ def _print_table(headers: list[str], rows: list[list[str]], title: str | None = 
     from rich.table import Table
 
     table = Table(title=title)
-    for h in headers:
-        table.add_column(h)
+    for i, h in enumerate(headers):
+        # the first column (task or file) is what people copy: never cut it
+        table.add_column(h, no_wrap=i == 0, overflow="fold")
     for row in rows:
         table.add_row(*row)
     Console().print(table)

@@ -1,0 +1,125 @@
+"""medfr-data: list, validate, convert (atomic, exit 2 on bad rows), show."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from medfr_eval.data_cli import main
+
+
+def test_list_and_show(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "medfr_frclinicalqa" in out and "medfr_mmlu_anatomy" in out
+    assert main(["show", "frmedmcqa", "-n", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "Une ou plusieurs options sont justes" in out and "[réponse attendue :" in out
+
+
+def test_validate_shipped_samples_and_a_bad_file(tmp_path, capsys):
+    from medfr_eval.resources import samples_dir
+
+    assert main(["validate", str(samples_dir())]) == 0
+    bad = tmp_path / "medqa_4opt.jsonl"
+    bad.write_text(
+        json.dumps({"id": "x", "question": "q", "options": ["a", "b", "c", "d"], "answer": "F"})
+        + "\n"
+    )
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("medfr-data: error: ") and f"{bad}:1" in err and "'answer'" in err
+    assert main(["validate", str(tmp_path / "nope")]) == 2
+
+
+def _csv(path, rows):
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+ROWS = [
+    {
+        "qid": "1",
+        "q": "Quel organe sécrète l'insuline ?",
+        "a": "Le foie",
+        "b": "Le pancréas",
+        "c": "La rate",
+        "d": "Le rein",
+        "gold": "2",
+    },
+    {
+        "qid": "2",
+        "q": "Quel os forme la cuisse ?",
+        "a": "Le fémur",
+        "b": "Le tibia",
+        "c": "Le radius",
+        "d": "L'humérus",
+        "gold": "1",
+    },
+]
+MAP = ["--map", "id=qid", "--map", "question=q", "--map", "options=a,b,c,d", "--map", "answer=gold"]
+
+
+def test_convert_csv_with_mapping(tmp_path):
+    src = _csv(tmp_path / "in.csv", ROWS)
+    out = tmp_path / "data" / "medmcqa.jsonl"
+    assert (
+        main(
+            [
+                "convert",
+                str(src),
+                "--set",
+                "medmcqa",
+                "-o",
+                str(out),
+                *MAP,
+                "--answer-format",
+                "index1",
+            ]
+        )
+        == 0
+    )
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["answer"] for r in lines] == ["B", "A"] and lines[0]["options"][1] == "Le pancréas"
+    assert main(["validate", str(out)]) == 0
+    assert not list(out.parent.glob("*.tmp"))
+
+
+def test_convert_bad_row_writes_nothing(tmp_path, capsys):
+    rows = [ROWS[0], {**ROWS[1], "gold": "9"}]
+    src = _csv(tmp_path / "in.csv", rows)
+    out = tmp_path / "medmcqa.jsonl"
+    assert (
+        main(
+            [
+                "convert",
+                str(src),
+                "--set",
+                "medmcqa",
+                "-o",
+                str(out),
+                *MAP,
+                "--answer-format",
+                "index1",
+            ]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert "in.csv:2" in err and "answer" in err
+    assert not out.exists() and not list(tmp_path.glob("*.tmp"))
+
+
+def test_convert_missing_column_and_unknown_set(tmp_path, capsys):
+    src = _csv(tmp_path / "in.csv", ROWS)
+    out = tmp_path / "x.jsonl"
+    assert (
+        main(["convert", str(src), "--set", "medmcqa", "-o", str(out), "--map", "question=nope"])
+        == 2
+    )
+    assert "'nope'" in capsys.readouterr().err and not out.exists()
+    assert main(["convert", str(src), "--set", "medqa_9opt", "-o", str(out)]) == 2
+    assert "unknown medfr set" in capsys.readouterr().err
