@@ -41,14 +41,15 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = []
     for s in SETS:
         src = get_source(s.name, args.hub_sources)
-        rows.append(
-            [s.task, s.family, s.kind, str(s.study_size), s.metric, src.path or "—", src.origin]
-        )
+        rows.append([s.task, s.family, s.kind, str(s.study_size), s.metric, src.path or "—"])
     _print_table(
-        ["task", "family", "kind", "study size", "metric", "hub", "origin"],
+        ["task", "family", "kind", "study size", "metric", "hub"],
         rows,
         title="medfr: the study's 15 French medical sets",
     )
+    if args.origins:
+        for s in SETS:
+            print(f"{s.task}: {get_source(s.name, args.hub_sources).origin}")
     return 0
 
 
@@ -167,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--hub-sources", default=None, help="a sources YAML file (see medfr_eval/sources.py)"
     )
+    p.add_argument("--origins", action="store_true", help="also say where each set comes from")
     p.set_defaults(func=cmd_list)
     p = sub.add_parser("validate", help="check <set>.jsonl files against the schema")
     p.add_argument("path")
