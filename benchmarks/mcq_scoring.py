@@ -51,6 +51,18 @@ PASSES_GOAL = 1.0
 
 # ---------------------------------------------------------------- data
 
+# Offline model sizes (medfr_eval.tiny.build_tiny_model overrides).
+OFFLINE_SIZES: dict[str, dict[str, int]] = {
+    "tiny": {},
+    "small": {
+        "hidden_size": 512,
+        "intermediate_size": 1536,
+        "num_hidden_layers": 6,
+        "num_attention_heads": 8,
+        "num_key_value_heads": 4,
+    },
+}
+
 
 def synthetic_records(set_name: str, n: int, seed: int = 0) -> list[dict]:
     """``n`` MCQ items in our schema, recombined from the shipped samples of the same shape.
@@ -336,6 +348,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--model", help="model folder or Hub id (default: tiny Mistral built offline)")
     p.add_argument(
+        "--offline-size",
+        choices=sorted(OFFLINE_SIZES),
+        default="tiny",
+        help="size of the offline model when --model is not given: 'tiny' (2 layers, 64 wide: "
+        "measures lm-eval's fixed per-question cost) or 'small' (6 layers, 512 wide: the "
+        "forward pass starts to dominate, as with a real model)",
+    )
+    p.add_argument(
         "--task", default="medqa_4opt", help="single-answer MCQ set (default medqa_4opt)"
     )
     p.add_argument("--n", type=int, default=400, help="synthetic questions (default 400)")
@@ -388,7 +408,9 @@ def run(args: argparse.Namespace) -> Report:
         if model_path is None:
             from medfr_eval.tiny import build_tiny_model
 
-            model_path = str(build_tiny_model(Path(tmp) / "tiny_mistral"))
+            model_path = str(
+                build_tiny_model(Path(tmp) / "tiny_mistral", **OFFLINE_SIZES[args.offline_size])
+            )
         if args.data:
             data = str(Path(args.data).expanduser())
         else:
@@ -434,7 +456,7 @@ def run(args: argparse.Namespace) -> Report:
         raise MedfrError("the two paths scored different sets of questions")
     mismatch_ids = sorted(k for k in ours_preds if ours_preds[k] != base_preds[k])
     return Report(
-        model=args.model or "tiny Mistral (medfr_eval.tiny, random weights)",
+        model=args.model or f"{args.offline_size} Mistral (medfr_eval.tiny, random weights)",
         task=es.task,
         n_questions=n_questions,
         batch_size=args.batch_size,
