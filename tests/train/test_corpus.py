@@ -418,8 +418,7 @@ def test_shipped_sample_corpus_is_mostly_kept(tmp_path):
     from medfr_eval.resources import recipes_dir
 
     sample = recipes_dir() / "data" / "cpt_corpus.txt"
-    if not sample.is_file():
-        pytest.skip("recipes/data/cpt_corpus.txt is not there")
+    assert sample.is_file(), "the sample corpus ships with medfr"
     report = prepare_corpus(sample, tmp_path / "sample.jsonl", progress=False)
     assert report.dropped["language"] == 0
     assert report.sentences_kept >= 0.95 * report.sentences_read
