@@ -17,30 +17,8 @@ from medfr_eval.sets import SETS
 
 
 @pytest.mark.slow
-def test_real_lm_eval_output_builds(
-    tmp_path, tiny_model_dir, tiny_bertscore_env, sample_task_manager, capsys
-):
-    import lm_eval
-    from lm_eval.loggers import EvaluationTracker
-
-    out = tmp_path / "lm_eval_out"
-    tracker = EvaluationTracker(output_path=str(out))
-    results = lm_eval.simple_evaluate(
-        model="hf",
-        model_args=f"pretrained={tiny_model_dir},dtype=float32",
-        tasks=["medfr_all"],
-        task_manager=sample_task_manager,
-        log_samples=True,
-        device="cpu",
-        batch_size=16,
-        gen_kwargs="max_gen_toks=16",
-        evaluation_tracker=tracker,
-    )
-    samples = results.pop("samples")
-    tracker.save_results_aggregated(results=results, samples=samples)
-    for task in results["configs"]:
-        tracker.save_results_samples(task_name=task, samples=samples[task])
-
+def test_real_lm_eval_output_builds(tmp_path, tiny_medfr_run, capsys):
+    results, out = tiny_medfr_run
     (run,) = read_runs([out])
     assert set(run.tasks) == {s.task for s in SETS}
     assert run.tasks["medfr_frclinicalqa"].clusters  # case ids read from the logged docs

@@ -11,28 +11,9 @@ from medfr_eval.sets import GROUPS, SETS
 
 
 @pytest.fixture(scope="module")
-def run_all(tiny_model_dir, tiny_bert_dir, sample_task_manager):
+def run_all(tiny_medfr_run):
     """One evaluation of all 15 sets on the shipped samples with the tiny model."""
-    import os
-
-    import lm_eval
-
-    os.environ["MEDFR_BERTSCORE_MODEL"] = str(tiny_bert_dir)
-    os.environ["MEDFR_BERTSCORE_LAYER"] = "2"
-    try:
-        return lm_eval.simple_evaluate(
-            model="hf",
-            model_args=f"pretrained={tiny_model_dir},dtype=float32",
-            tasks=["medfr_all"],
-            task_manager=sample_task_manager,
-            log_samples=True,
-            device="cpu",
-            batch_size=16,
-            gen_kwargs="max_gen_toks=16",
-        )
-    finally:
-        os.environ.pop("MEDFR_BERTSCORE_MODEL", None)
-        os.environ.pop("MEDFR_BERTSCORE_LAYER", None)
+    return tiny_medfr_run[0]
 
 
 def test_every_set_is_scored(run_all):
