@@ -63,25 +63,17 @@ ROWS = [
 MAP = ["--map", "id=qid", "--map", "question=q", "--map", "options=a,b,c,d", "--map", "answer=gold"]
 
 
+def _convert(src, out) -> int:
+    """``medfr-data convert`` of our CSV layout into the MedMCQA schema."""
+    return main(
+        ["convert", str(src), "--set", "medmcqa", "-o", str(out), *MAP, "--answer-format", "index1"]
+    )
+
+
 def test_convert_csv_with_mapping(tmp_path):
     src = _csv(tmp_path / "in.csv", ROWS)
     out = tmp_path / "data" / "medmcqa.jsonl"
-    assert (
-        main(
-            [
-                "convert",
-                str(src),
-                "--set",
-                "medmcqa",
-                "-o",
-                str(out),
-                *MAP,
-                "--answer-format",
-                "index1",
-            ]
-        )
-        == 0
-    )
+    assert _convert(src, out) == 0
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["answer"] for r in lines] == ["B", "A"] and lines[0]["options"][1] == "Le pancréas"
     assert main(["validate", str(out)]) == 0
@@ -92,22 +84,7 @@ def test_convert_bad_row_writes_nothing(tmp_path, capsys):
     rows = [ROWS[0], {**ROWS[1], "gold": "9"}]
     src = _csv(tmp_path / "in.csv", rows)
     out = tmp_path / "medmcqa.jsonl"
-    assert (
-        main(
-            [
-                "convert",
-                str(src),
-                "--set",
-                "medmcqa",
-                "-o",
-                str(out),
-                *MAP,
-                "--answer-format",
-                "index1",
-            ]
-        )
-        == 2
-    )
+    assert _convert(src, out) == 2
     err = capsys.readouterr().err
     assert "in.csv:2" in err and "answer" in err
     assert not out.exists() and not list(tmp_path.glob("*.tmp"))
