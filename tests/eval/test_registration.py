@@ -36,6 +36,13 @@ CHECK = (
 )
 
 
+def _python(code: str, cwd: Path, python: str = sys.executable, timeout: int = 120, **env: str):
+    """Run ``code`` in a new interpreter (outside the repo, clean MEDFR_* environment)."""
+    return subprocess.run(
+        [python, "-c", code], cwd=cwd, env=_env(**env), capture_output=True, text=True, timeout=180
+    )
+
+
 def test_include_path_is_appended_once():
     ours = str(medfr_eval.tasks_dir())
     assert autoload.with_medfr_tasks(None) == [ours]
@@ -73,46 +80,23 @@ def test_python_api_returns_a_manager_with_our_tasks():
 
 
 def test_fresh_interpreter_finds_tasks_without_include_path(tmp_path):
-    out = subprocess.run(
-        [sys.executable, "-c", CHECK],
-        cwd=tmp_path,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = _python(CHECK, tmp_path)
     assert "ALL-FOUND" in out.stdout, out.stdout + out.stderr
 
 
 def test_hook_costs_nothing_without_lm_eval(tmp_path):
     code = "import sys; print('lm_eval' in sys.modules, 'torch' in sys.modules, 'medfr_eval.autoload' in sys.modules)"
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, env=_env(), capture_output=True, text=True
-    )
+    out = _python(code, tmp_path)
     assert out.stdout.split() == ["False", "False", "True"], out.stderr
 
 
 def test_switch_off_and_include_path_still_works(tmp_path):
-    off = subprocess.run(
-        [sys.executable, "-c", CHECK],
-        cwd=tmp_path,
-        env=_env(MEDFR_NO_AUTOLOAD="1"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    off = _python(CHECK, tmp_path, MEDFR_NO_AUTOLOAD="1")
     assert "MISSING" in off.stdout, off.stdout + off.stderr
     code = CHECK.replace(
         "TaskManager(", f"TaskManager(include_path={str(medfr_eval.tasks_dir())!r}, "
     )
-    on = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        env=_env(MEDFR_NO_AUTOLOAD="1"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    on = _python(code, tmp_path, MEDFR_NO_AUTOLOAD="1")
     assert "ALL-FOUND" in on.stdout, on.stdout + on.stderr
 
 
@@ -167,14 +151,7 @@ def test_fresh_venv_install(tmp_path, editable):
     cmd += ["-e", str(src)] if editable else [str(src)]
     built = subprocess.run(cmd, env=_env(), capture_output=True, text=True)
     assert built.returncode == 0, built.stdout + built.stderr
-    out = subprocess.run(
-        [str(py), "-c", CHECK],
-        cwd=tmp_path,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    out = _python(CHECK, tmp_path, python=str(py), timeout=180)
     assert "ALL-FOUND" in out.stdout, out.stdout + out.stderr
     where = out.stdout.split("PATH", 1)[1].strip()
     assert where.startswith(str(src)) == editable, where
