@@ -280,3 +280,22 @@ def make_runs(tmp_path: Path) -> dict:
         encoding="utf-8",
     )
     return {"out": out, "signif": signif, "entries": entries, "tmp": tmp_path}
+
+
+def build(runs, out: Path, *extra: str) -> int:
+    """``medfr-leaderboard build`` of the fixture runs, with their signif JSON and entries."""
+    from medfr_eval.board.cli import main
+
+    return main(
+        [
+            "build",
+            str(runs["out"]),
+            "--signif",
+            str(runs["signif"]),
+            "--board",
+            str(runs["entries"]),
+            "-o",
+            str(out),
+            *extra,
+        ]
+    )

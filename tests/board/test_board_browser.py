@@ -10,9 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from board_fixtures import HOSTILE
-
-from medfr_eval.board.cli import main
+from board_fixtures import HOSTILE, build
 
 pytestmark = pytest.mark.browser
 
@@ -58,21 +56,7 @@ def test_site_in_headless_chromium(runs, browser):
     from selenium.webdriver.support.ui import Select
 
     site = runs["tmp"] / "site"
-    assert (
-        main(
-            [
-                "build",
-                str(runs["out"]),
-                "--signif",
-                str(runs["signif"]),
-                "--board",
-                str(runs["entries"]),
-                "-o",
-                str(site),
-            ]
-        )
-        == 0
-    )
+    assert build(runs, site) == 0
     browser.get((site / "index.html").as_uri())
     assert severe(browser) == []
     assert browser.execute_script("return window.__pwned === undefined")

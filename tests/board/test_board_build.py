@@ -9,27 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from board_fixtures import BASE, CPT, HOSTILE, SFT
+from board_fixtures import BASE, CPT, HOSTILE, SFT, build
 
 from medfr_eval.board.cli import main
 from medfr_eval.board.table import bootstrap_ci, slugify
 from medfr_eval.sets import SETS
-
-
-def build(runs, out: Path, *extra: str) -> int:
-    return main(
-        [
-            "build",
-            str(runs["out"]),
-            "--signif",
-            str(runs["signif"]),
-            "--board",
-            str(runs["entries"]),
-            "-o",
-            str(out),
-            *extra,
-        ]
-    )
 
 
 def tree(folder: Path) -> dict[str, bytes]:
