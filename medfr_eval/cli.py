@@ -1,101 +1,109 @@
-"""``medfr``: the package's front door. ``medfr demo`` runs the whole study in miniature.
+"""``medfr``: one click command tree for the whole package, and the one error handler.
 
-Subcommands:
-  demo [--out DIR] [--steps a,b] [--fast] [--force] [--list]
+``medfr data|signif|board|train|demo`` are subcommand groups that live next to
+the code they drive (``medfr_eval/data_cli.py``, ``medfr_eval/signif/cli.py``,
+``medfr_eval/board/cli.py``, ``medfr_train/cli.py``, ``medfr_eval/demo/cli.py``)
+and are imported only when named, so ``medfr --help`` stays instant and the
+evaluation side never imports the training stack. The historical script names
+(``medfr-data``, ``medfr-signif``, ``medfr-leaderboard``, ``medfr-train``) are
+entry points to the very same click commands.
 
-The heavy work lives in :mod:`medfr_eval.demo`, which drives the public
-commands (``medfr-train``, ``lm_eval``, ``medfr-signif``, ``medfr-leaderboard``)
-in subprocesses; this module only parses arguments, so ``medfr --help`` is instant.
-Exit codes: 0 success, 2 bad input or a failed step (one message naming the
-step and its log file), 130 interrupted.
+Exit status, the same for every command: 0 success; 2 bad input (one line
+``error: FILE:LINE: field: message`` on stderr) or bad usage (click's message);
+130 interrupted. Any other exception is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
-import argparse
+import importlib
 import sys
+from collections.abc import Callable
+
+import click
 
 from medfr_eval.errors import MedfrError
 
-
-def _parser() -> argparse.ArgumentParser:
-    from medfr_eval.demo import STEP_NAMES
-
-    p = argparse.ArgumentParser(
-        prog="medfr",
-        description="medfr: French medical LLM evaluation and adaptation (Belmadani et al., TALN 2025).",
-    )
-    sub = p.add_subparsers(dest="command", required=True)
-    d = sub.add_parser(
-        "demo",
-        help="the whole study in miniature, offline, on CPU (under 10 minutes)",
-        description=(
-            "Tokenizer + tiny Mistral pre-trained on the shipped French corpus; CPT, DoRA SFT "
-            "and CPT+SFT with the demo recipes; lm_eval on the 15 sample sets; medfr-signif; "
-            "the leaderboard site. Finished steps are reused."
-        ),
-    )
-    d.add_argument(
-        "--out", default="medfr-demo", metavar="DIR", help="working folder (default ./medfr-demo)"
-    )
-    d.add_argument(
-        "--steps",
-        metavar="A,B",
-        help=f"run only these steps, in the demo's order: {','.join(STEP_NAMES)}",
-    )
-    d.add_argument(
-        "--fast",
-        action="store_true",
-        help="test setting: a few training steps per recipe, a few items per set",
-    )
-    d.add_argument("--force", action="store_true", help="redo the selected steps even if done")
-    d.add_argument(
-        "--list", action="store_true", help="print the steps and their commands, run nothing"
-    )
-    return p
+#: subcommand -> "module:attribute" of its click command; imported on first use.
+SUBCOMMANDS: dict[str, str] = {
+    "data": "medfr_eval.data_cli:data",
+    "signif": "medfr_eval.signif.cli:signif",
+    "board": "medfr_eval.board.cli:board",
+    "train": "medfr_train.cli:train",
+    "demo": "medfr_eval.demo.cli:demo",
+}
+#: other names for the same subcommands (not listed in --help).
+ALIASES: dict[str, str] = {"leaderboard": "board"}
 
 
-def _list_steps(args) -> int:
-    from pathlib import Path
-
-    from rich.console import Console
-    from rich.markup import escape
-
-    from medfr_eval.demo import Layout, build_plan, display, select_steps, step_done
-
-    console = Console()
-    lay = Layout(Path(args.out).resolve())
-    plan = build_plan(lay.root, fast=args.fast)
-    for name in select_steps(args.steps):
-        step = plan[name]
-        state = "[green]fait[/]" if step_done(lay, plan, name) else "[yellow]à faire[/]"
-        console.print(f"[bold]{name}[/] ({state}) — {step.title}")
-        for unit in step.units:
-            console.print(f"  $ {escape(display(unit.argv))}", soft_wrap=True)
-    return 0
+def load_command(name: str) -> click.Command:
+    """Import the click command registered as ``name`` (an alias works too)."""
+    module, attr = SUBCOMMANDS[ALIASES.get(name, name)].split(":")
+    return getattr(importlib.import_module(module), attr)
 
 
-def main(argv: list[str] | None = None) -> int:
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when listed or called.
+
+    Why not plain ``add_command``: that would import every area (lm-eval,
+    torch, trl) before ``--help`` could print."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if ALIASES.get(cmd_name, cmd_name) not in SUBCOMMANDS:
+            return None
+        return load_command(cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Example: medfr demo --out medfr-demo",
+)
+@click.version_option(package_name="medfr", prog_name="medfr")
+def medfr() -> None:
+    """medfr: French medical LLM evaluation and adaptation (Belmadani et al., TALN 2025)."""
+
+
+def run(command: click.Command, args: list[str] | None = None, prog_name: str | None = None) -> int:
+    """Run a click command with medfr's exit-status contract; returns the status.
+
+    Why not click's standalone mode: it would print a MedfrError with a
+    traceback (it is not a ClickException) and turn Ctrl-C into exit 1."""
     try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exc:  # argparse exits 2 on bad usage; return it as main's status
-        return int(exc.code or 0)
-    from medfr_eval.demo import run_demo
-
-    try:
-        if args.list:
-            return _list_steps(args)
-        run_demo(args.out, steps=args.steps, fast=args.fast, force=args.force)
+        rv = command.main(args=args, prog_name=prog_name, standalone_mode=False)
     except MedfrError as exc:
-        print(f"medfr demo: error: {exc}", file=sys.stderr)
+        click.echo(f"error: {exc}", err=True)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print(
-            "medfr demo: interrupted; finished steps are kept and will be reused", file=sys.stderr
-        )
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("interrupted", err=True)
         return 130
-    return 0
+    return rv if isinstance(rv, int) else 0
 
+
+def _entry(name: str | None, prog_name: str) -> Callable[[], None]:
+    def main(argv: list[str] | None = None) -> int:
+        command = medfr if name is None else load_command(name)
+        status = run(command, argv, prog_name)
+        if argv is None:  # called as a console script
+            sys.exit(status)
+        return status
+
+    main.__doc__ = f"Console script ``{prog_name}``."
+    return main
+
+
+main = _entry(None, "medfr")
+data_main = _entry("data", "medfr-data")
+signif_main = _entry("signif", "medfr-signif")
+board_main = _entry("board", "medfr-leaderboard")
+train_main = _entry("train", "medfr-train")
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

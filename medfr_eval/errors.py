@@ -1,4 +1,11 @@
-"""One exception family for bad input, so every CLI can print one clear line and exit 2."""
+"""One exception family for bad input, so every command prints one clear line and exits 2.
+
+Every error a user can cause is a :class:`MedfrError` carrying where it happened
+(``file``, ``line``, ``field``) beside the message, always in that keyword order,
+and prints as ``FILE:LINE: field: message``. The CLI layer (:mod:`medfr_eval.cli`)
+turns it into ``error: ...`` on stderr and exit status 2; anything else that
+escapes is a bug and keeps its traceback.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +17,6 @@ class MedfrError(Exception):
 
     exit_code = 2
 
-
-class DataError(MedfrError):
-    """Bad or missing evaluation data; names the file, line and field when known."""
-
     def __init__(
         self,
         message: str,
@@ -22,11 +25,53 @@ class DataError(MedfrError):
         line: int | None = None,
         field: str | None = None,
     ) -> None:
-        self.file, self.line, self.field = file, line, field
-        where = []
-        if file is not None:
-            where.append(str(file) + (f":{line}" if line is not None else ""))
-        if field is not None:
-            where.append(f"field {field!r}")
-        prefix = ", ".join(where)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.line, self.field = line, field
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        """``FILE:LINE: field: message``, leaving out the parts that are unknown."""
+        parts = []
+        if self.file is not None:
+            parts.append(self.file + (f":{self.line}" if self.line is not None else ""))
+        elif self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.field is not None:
+            parts.append(str(self.field))
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+class DataError(MedfrError):
+    """Bad or missing evaluation data or lm-eval output."""
+
+
+class RecipeError(MedfrError):
+    """A bad training recipe or command-line override."""
+
+
+class SFTDataError(MedfrError):
+    """A bad SFT training row."""
+
+
+class CorpusError(MedfrError):
+    """Bad CPT corpus input or options."""
+
+
+class LaunchError(MedfrError):
+    """A bad launch request or accelerate config."""
+
+
+class SignifError(DataError):
+    """Bad runs or options for the significance tests."""
+
+
+class BootstrapInputError(MedfrError, ValueError):
+    """Arrays that cannot be bootstrapped (empty, different lengths, not finite).
+
+    Also a ``ValueError`` so that library callers catching that keep working."""
+
+
+class DemoError(MedfrError):
+    """A demo step failed or cannot run; the message names the step and its log file."""
