@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import io
 import json
 import math
@@ -33,9 +34,10 @@ from rich.console import Console
 from rich.table import Table
 from scipy import stats
 
-from medfr_eval import bootstrap as bs
 from medfr_eval import signif
-from medfr_eval.sets import SETS
+from medfr_eval.lmeval_output import CLUSTER_KEYS, SampleLog
+from medfr_eval.sets import BY_TASK, SETS
+from medfr_eval.signif import bootstrap as bs
 
 
 def synthetic_runs(seed: int = 0) -> tuple[list[signif.Run], list[signif.Pair]]:
@@ -64,12 +66,10 @@ def synthetic_runs(seed: int = 0) -> tuple[list[signif.Run], list[signif.Pair]]:
                     0,
                     1,
                 )
-            clusters = (
-                [f"cas-{i // 5}" for i in range(n)] if s.task in signif.CLUSTER_KEYS else None
-            )
-            tasks[s.task] = signif.TaskLog(
+            clusters = [f"cas-{i // 5}" for i in range(n)] if s.task in CLUSTER_KEYS else None
+            tasks[s.task] = SampleLog(
                 task=s.task,
-                path=signif.Path(f"<synthetic {name}/{s.task}>"),
+                path=Path(f"<synthetic {name}/{s.task}>"),
                 metric=s.metric,
                 filter=s.filter,
                 doc_ids=np.arange(n),
@@ -79,16 +79,14 @@ def synthetic_runs(seed: int = 0) -> tuple[list[signif.Run], list[signif.Pair]]:
                 target_hashes=[None] * n,
                 clusters=clusters,
             )
-        runs.append(signif.Run(name=name, folder=signif.Path("."), model_name=name, tasks=tasks))
+        runs.append(signif.Run(name=name, folder=Path("."), model_name=name, tasks=tasks))
     return runs, pairs
 
 
 def without_clusters(runs: list[signif.Run]) -> list[signif.Run]:
     out = []
     for r in runs:
-        tasks = {
-            t: signif.TaskLog(**{**log.__dict__, "clusters": None}) for t, log in r.tasks.items()
-        }
+        tasks = {t: SampleLog(**{**log.__dict__, "clusters": None}) for t, log in r.tasks.items()}
         out.append(signif.Run(r.name, r.folder, r.model_name, tasks))
     return out
 
@@ -101,9 +99,10 @@ def write_logs(runs: list[signif.Run], root: Path) -> None:
     for r in runs:
         folder = root / r.name.replace("/", "__")
         folder.mkdir(parents=True)
-        n_samples = {}
+        n_samples, scores = {}, {}
+        prompt_hash = hashlib.sha256(prompt.encode("utf-8")).hexdigest()
         for task, log in r.tasks.items():
-            spec = signif.BY_TASK[task]
+            spec = BY_TASK[task]
             n_choices = max(spec.n_options, 1)
             lines = []
             for i, v in enumerate(log.values):
@@ -123,14 +122,15 @@ def write_logs(runs: list[signif.Run], root: Path) -> None:
                     "filter": spec.filter,
                     "metrics": [spec.metric],
                     "doc_hash": f"{i:064x}",
-                    "prompt_hash": f"{i + 1:064x}",
+                    "prompt_hash": prompt_hash,
                     "target_hash": "0" * 64,
                     spec.metric: float(v),
                 }
                 lines.append(json.dumps(rec, ensure_ascii=False))
             (folder / f"samples_{task}_{date}.jsonl").write_text("\n".join(lines) + "\n")
             n_samples[task] = {"original": len(lines), "effective": len(lines)}
-        results = {"model_name": r.name, "n-samples": n_samples, "config": {}}
+            scores[task] = {spec.result_key: float(np.mean(log.values))}
+        results = {"model_name": r.name, "results": scores, "n-samples": n_samples, "config": {}}
         (folder / f"results_{date}.json").write_text(json.dumps(results))
 
 
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     console.print(f"Goal (whole grid under 2 s): {goal} ({worst_time:.3f} s).")
 
     if args.end_to_end:
-        from medfr_eval.signif_cli import main as cli
+        from medfr_eval.cli import signif_main as cli
 
         with tempfile.TemporaryDirectory() as tmp:
             write_logs(runs, Path(tmp) / "out")

@@ -161,8 +161,7 @@ def add_submission(
     try:
         files = set()
         for tr in run.tasks.values():
-            files.add(tr.results_file)
-            files.add(tr.samples_file)
+            files |= {f for f in (tr.results_file, tr.samples_file) if f is not None}
         for f in sorted(files):
             shutil.copy2(f, tmp / f.name)
         if run.run_card_path is not None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from medfr_eval import fileio
 from medfr_eval.errors import DataError, MedfrError
+from medfr_eval.lmeval_output import TaskOutput
 from medfr_eval.sets import BY_TASK, FAMILIES, SETS
 
 from .collect import Run, read_json
@@ -59,7 +60,7 @@ def make_reference(run: Run) -> dict:
 
 def read_reference(path: Path) -> dict:
     data = read_json(path, "board reference")
-    if not isinstance(data, dict) or data.get("medfr_board_reference") != REFERENCE_VERSION:
+    if data.get("medfr_board_reference") != REFERENCE_VERSION:
         raise DataError(
             f"expected medfr_board_reference {REFERENCE_VERSION}",
             file=path,
@@ -102,14 +103,12 @@ def problems(run: Run, reference: dict) -> list[str]:
         out.append(f"run used --limit {run.limit}; the board needs full test sets")
     ref_tasks = reference.get("tasks", {})
     for task, tr in sorted(run.tasks.items()):
-        ref = ref_tasks.get(task)
-        if tr.samples_file is None or tr.values is None:
-            out.append(
-                f"{task}: sample log missing (expected samples_{task}_<date>.jsonl beside "
-                f"{tr.results_file.name}; run lm-eval with --log_samples)"
-            )
+        found = _task_problems(task, tr)
+        out += found
+        if found:
             continue
-        if len(tr.values) != tr.n_effective:
+        ref = ref_tasks.get(task)
+        if tr.n_effective is not None and len(tr.values) != tr.n_effective:
             out.append(
                 f"{task}: sample log has {len(tr.values)} items, results say "
                 f"n-samples.effective = {tr.n_effective}"
@@ -133,6 +132,23 @@ def problems(run: Run, reference: dict) -> list[str]:
                 "prompt template or a partial run)"
             )
     return out
+
+
+def _task_problems(task: str, tr: TaskOutput) -> list[str]:
+    """What makes one task's output unusable on the board (the reader accepted it)."""
+    spec = BY_TASK[task]
+    if tr.score is None:
+        return [f"{task}: sample log without a row in any results file (rerun lm-eval)"]
+    if tr.log is None:
+        return [
+            f"{task}: sample log missing (expected samples_{task}_{tr.date}.jsonl beside "
+            f"{tr.results_file.name}; run lm-eval with --log_samples)"
+        ]
+    if tr.log.filter != spec.filter:
+        return [f"{task}: scored under filter {tr.log.filter!r}, the board uses {spec.filter!r}"]
+    if tr.prompt_digest is None:
+        return [f"{task}: the sample log lacks prompt hashes (prompt_hash); the board needs them"]
+    return []
 
 
 def check(run: Run, reference: dict) -> None:

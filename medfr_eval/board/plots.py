@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from medfr_eval import strategies  # noqa: E402
 from medfr_eval.sets import FAMILIES  # noqa: E402
 
 STYLE = {
@@ -25,7 +26,7 @@ STYLE = {
     "axes.spines.right": False,
 }
 COLORS = {"win": "#2e7d32", "tie": "#9e9e9e", "loss": "#c62828"}
-STRATEGY_COLORS = {"base": "#607d8b", "CPT": "#1565c0", "SFT": "#ef6c00", "CPT+SFT": "#6a1b9a"}
+STRATEGY_COLORS = {s.key: s.colour for s in strategies.STRATEGIES}
 
 
 def label(text: str, limit: int = 42) -> str:
@@ -64,7 +65,9 @@ def plot_families(rows: list[dict], path: Path) -> bool:
             ax.barh(
                 ys,
                 [v * factor if v is not None else 0 for v in vals],
-                color=[STRATEGY_COLORS.get(r["strategy"], "#607d8b") for r in rows],
+                color=[
+                    STRATEGY_COLORS.get(r["strategy"], strategies.get("base").colour) for r in rows
+                ],
             )
             ax.set_title(title)
             ax.set_xlabel(unit)

@@ -16,6 +16,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from medfr_eval import strategies
 from medfr_eval.resources import leaderboard_dir
 from medfr_eval.sets import FAMILIES, SETS
 from medfr_eval.sources import SOURCES
@@ -25,12 +26,8 @@ METRICS = {
     "emr": "EMR (exact match ratio) : part des items où l'ensemble des lettres est exactement le bon",
     "bertscore_f1": "BERTScore F1 entre la réponse produite et la réponse de référence",
 }
-STRATEGY_LABELS = {
-    "base": "modèle de départ",
-    "CPT": "pré-entraînement continu",
-    "SFT": "affinage supervisé (DoRA)",
-    "CPT+SFT": "CPT puis SFT",
-}
+#: French label per strategy key, in the table's order (the site is in French).
+STRATEGY_LABELS = {s.key: s.label_fr for s in strategies.STRATEGIES}
 
 
 def fmt_score(value: float | None, family: str) -> str:

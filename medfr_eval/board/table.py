@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from tqdm import tqdm
 
-from medfr_eval.bootstrap import bootstrap_distribution
+from medfr_eval import strategies
 from medfr_eval.sets import BY_TASK, FAMILIES, SETS
+from medfr_eval.signif.bootstrap import bootstrap_distribution
 
 from .checks import complete_families
 from .collect import Entry, Run
@@ -43,7 +44,7 @@ def bootstrap_ci(
 ) -> tuple[float, float]:
     """Percentile bootstrap 95% interval of a score, when no medfr-signif JSON gives one.
 
-    Same code and seed as medfr-signif (``medfr_eval.bootstrap``, numpy only), so the two
+    Same code and seed as medfr-signif (``medfr_eval.signif.bootstrap``, numpy only), so the two
     agree; the fixed seed keeps rebuilt pages byte-identical.
     """
     dist = bootstrap_distribution(values, resamples=resamples, seed=0, clusters=clusters)
@@ -89,7 +90,7 @@ class Model:
             return self.entry.strategy
         strategy = (self.run.run_card or {}).get("strategy")
         # A model with neither entry nor run card is a starting model as far as we know.
-        return strategy if strategy in ("CPT", "SFT", "CPT+SFT") else "base"
+        return strategy if strategy in strategies.TRAINED else "base"
 
 
 def _signif_ci(signif: dict | None, aliases: set[str], task: str) -> tuple[float, float] | None:
@@ -152,7 +153,7 @@ def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
                 ci, source = bootstrap_ci(tr.values, tr.clusters), "bootstrap"
             scores[spec.name] = {
                 "score": tr.score,
-                "n": len(tr.values or []) or tr.n_effective,
+                "n": len(tr.values or []) or tr.n_effective or 0,
                 "ci_low": ci[0] if ci else None,
                 "ci_high": ci[1] if ci else None,
                 "ci_source": source if ci else None,

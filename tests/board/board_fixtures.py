@@ -284,7 +284,7 @@ def make_runs(tmp_path: Path) -> dict:
 
 def build(runs, out: Path, *extra: str) -> int:
     """``medfr-leaderboard build`` of the fixture runs, with their signif JSON and entries."""
-    from medfr_eval.board.cli import main
+    from medfr_eval.cli import board_main as main
 
     return main(
         [

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from board_fixtures import BASE, CPT, HOSTILE, SFT, build
 
-from medfr_eval.board.cli import main
 from medfr_eval.board.table import bootstrap_ci, slugify
+from medfr_eval.cli import board_main as main
 from medfr_eval.sets import SETS
 
 
@@ -171,7 +171,7 @@ def test_builder_does_not_import_torch_or_lm_eval():
 
 def test_reads_what_medfr_signif_writes(runs, capsys):
     """The real medfr-signif output (not our hand-made JSON) feeds intervals and decisions."""
-    from medfr_eval.signif_cli import main as signif_main
+    from medfr_eval.cli import signif_main
 
     out = runs["tmp"] / "signif"
     assert (

@@ -7,8 +7,8 @@ import json
 import pytest
 from board_fixtures import BASE, CPT, DATE, write_run
 
-from medfr_eval.board.cli import main
 from medfr_eval.board.table import slugify
+from medfr_eval.cli import board_main as main
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from medfr_eval.board.cli import main
 from medfr_eval.board.collect import read_runs
+from medfr_eval.cli import board_main as main
 from medfr_eval.sets import SETS
 
 

@@ -1,96 +1,25 @@
 """medfr-signif on sample logs written in lm-eval 0.4.13's layout (fast, no model).
 
-``write_run`` reproduces what ``EvaluationTracker`` writes (one folder per model,
-``results_<date>.json`` + ``samples_<task>_<date>.jsonl``, the same per-line
-fields and sha256 hashes); test_signif_lmeval.py checks the parser on logs
-written by lm-eval itself.
+``write_run`` (signif_fixtures.py) reproduces what ``EvaluationTracker`` writes;
+test_signif_lmeval.py checks the same path on logs written by lm-eval itself.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from medfr_eval import signif
+from medfr_eval.cli import signif_main as main
+from medfr_eval.errors import DataError
 from medfr_eval.sets import BY_TASK
-from medfr_eval.signif_cli import main
 
-DATE = "2026-01-02T10-11-12.123456"
-
-
-def sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def write_run(
-    root: Path,
-    model_name: str | None,
-    scores: dict[str, list[float]],
-    *,
-    date: str = DATE,
-    prompt_prefix: str = "Question",
-    doc_ids: dict[str, list[int]] | None = None,
-    case_size: int = 3,
-    n_samples: dict[str, int] | None = None,
-    model_args: dict | None = None,
-) -> Path:
-    """One model's lm-eval output folder with the given per-item metric values."""
-    sanitized = (model_name or "anonyme").replace("/", "__")
-    folder = root / sanitized
-    folder.mkdir(parents=True, exist_ok=True)
-    results = {
-        "results": {},
-        "n-samples": {},
-        "config": {"model": "hf", "model_args": model_args or {"pretrained": model_name}},
-    }
-    if model_name is not None:
-        results["model_name"] = model_name
-        results["model_name_sanitized"] = sanitized
-    for task, values in scores.items():
-        spec = BY_TASK[task]
-        ids = (doc_ids or {}).get(task, list(range(len(values))))
-        lines = []
-        for doc_id, value in zip(ids, values, strict=True):
-            doc = {
-                "id": f"{spec.name}-{doc_id}",
-                "question": f"Question inventée numéro {doc_id} ?",
-            }
-            if task == "medfr_frclinicalqa":
-                doc["case_id"] = f"cas-{doc_id // case_size}"
-            prompt = f"{prompt_prefix} : {doc['question']}\nRéponse :"
-            rec = {
-                "doc_id": doc_id,
-                "doc": doc,
-                "target": "A",
-                "arguments": {"gen_args_0": {"arg_0": prompt, "arg_1": " A"}},
-                "resps": [[["-1.0", "False"]]],
-                "filtered_resps": [["-1.0", "False"]],
-                "filter": spec.filter,
-                "metrics": [spec.metric],
-                "doc_hash": sha(json.dumps(doc, indent=2, ensure_ascii=False)),
-                "prompt_hash": sha(prompt),
-                "target_hash": sha("A"),
-                spec.metric: value,
-            }
-            lines.append(json.dumps(rec, ensure_ascii=False))
-        (folder / f"samples_{task}_{date}.jsonl").write_text(
-            "\n".join(lines) + "\n", encoding="utf-8"
-        )
-        n = (n_samples or {}).get(task, len(values))
-        results["n-samples"][task] = {"original": n, "effective": n}
-        results["results"][task] = {f"{spec.result_key}": float(np.mean(values))}
-    (folder / f"results_{date}.json").write_text(json.dumps(results), encoding="utf-8")
-    return folder
-
-
-def binary(n: int, ones: int, offset: int = 0) -> list[float]:
-    v = np.zeros(n)
-    v[offset : offset + ones] = 1.0
-    return v.tolist()
+sys.path.insert(0, str(Path(__file__).parent))
+from signif_fixtures import DATE, binary, write_run  # noqa: E402
 
 
 @pytest.fixture
@@ -295,7 +224,7 @@ def test_pairs_file_errors_name_the_file_and_field(tmp_path):
     with pytest.raises(signif.SignifError, match=r"pairs\.yaml:\d+: not valid YAML"):
         signif.load_pairs(bad)
     bad.write_text("paires: []\n", encoding="utf-8")
-    with pytest.raises(signif.SignifError, match="field 'paires'"):
+    with pytest.raises(signif.SignifError, match=r"pairs\.yaml: paires: unknown key"):
         signif.load_pairs(bad)
     with pytest.raises(signif.SignifError, match="not a preset"):
         signif.load_pairs(tmp_path / "absent.yaml")
@@ -312,7 +241,7 @@ def two(tmp_path) -> tuple[Path, Path, Path]:
 def _cli_error(capsys, argv) -> str:
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("medfr-signif: error: ")
+    assert len(err) == 1 and err[0].startswith("error: ")
     return err[0]
 
 
@@ -377,7 +306,7 @@ def test_metric_missing_from_a_sample(two, tmp_path, capsys):
     lines[6] = json.dumps(rec)
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
     msg = _cli_error(capsys, [str(out), "--out", str(tmp_path / "r")])
-    assert f"{log}:7" in msg and "field 'acc'" in msg
+    assert f"{log}:7: acc: metric 'acc' missing" in msg
     assert main([str(out), "--lenient", "--out", str(tmp_path / "r")]) == 0
     by_task = {
         c["task"]: c
@@ -391,7 +320,7 @@ def test_cluster_key_missing_is_named(tmp_path):
     write_run(out, "a", {"medfr_frclinicalqa": [0.5] * 9})
     log = next((out / "a").glob("samples_*.jsonl"))
     log.write_text(log.read_text().replace(', "case_id": "cas-2"', ""), encoding="utf-8")
-    with pytest.raises(signif.SignifError, match=r":7, field 'doc\.case_id'"):
+    with pytest.raises(DataError, match=r":7: doc\.case_id: cluster key missing"):
         signif.load_runs([out])
     assert signif.load_runs([out], cluster=False)[0].tasks["medfr_frclinicalqa"].n == 9
 
@@ -414,10 +343,15 @@ def test_runs_given_as_model_folders_and_non_medfr_tasks(two, tmp_path):
     runs = signif.load_runs([a, b / f"results_{DATE}.json"])
     assert [r.name for r in runs] == ["a", "b"]
     assert any("arc_easy" in n for n in runs[0].notes)
-    with pytest.raises(signif.SignifError, match="no lm-eval sample logs"):
-        signif.load_runs([tmp_path])
-    with pytest.raises(signif.SignifError, match="no such file"):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="no lm-eval output"):
+        signif.load_runs([tmp_path / "empty"])
+    with pytest.raises(DataError, match="no such file"):
         signif.load_runs([tmp_path / "nowhere"])
+    (b / f"samples_medfr_pubmedqa_{DATE}.jsonl").unlink()
+    (b / f"samples_medfr_kqa_{DATE}.jsonl").unlink()
+    with pytest.raises(DataError, match="results only: rerun lm_eval with --log_samples"):
+        signif.load_runs([b])
 
 
 def test_same_name_twice_asks_for_a_rename(tmp_path, capsys):
@@ -437,11 +371,14 @@ def test_cli_option_errors_exit_2(two, tmp_path, capsys):
     out, _, _ = two
     msg = _cli_error(capsys, [str(out), "--baseline", "zzz", "--out", str(tmp_path / "r")])
     assert "'zzz' matches no run" in msg
-    with pytest.raises(SystemExit) as e:
-        main([str(out), "--alpha", "2"])
-    assert e.value.code == 2
-    with pytest.raises(SystemExit):
-        main([str(out), "--tasks", "medfr_inconnu"])
+    assert main([str(out), "--alpha", "2"]) == 2
+    assert "--alpha" in capsys.readouterr().err
+    assert main([str(out), "--tasks", "medfr_inconnu"]) == 2
+    assert "unknown medfr set or group 'medfr_inconnu'" in capsys.readouterr().err
+    assert main([str(out), "--name", "sans-egal"]) == 2
+    assert "expected RUN_DIR=NAME" in capsys.readouterr().err
+    assert main([str(out), "--all-pairs", "--baseline", "a"]) == 2
+    assert "exclude each other" in capsys.readouterr().err
     assert main([str(out), "--tasks", "medfr_openqa", "--out", str(tmp_path / "r")]) == 0
     data = json.loads((tmp_path / "r" / "signif.json").read_text())
     assert [c["task"] for c in data["comparisons"]] == ["medfr_kqa"]
@@ -452,7 +389,7 @@ def test_signif_imports_neither_torch_nor_lm_eval():
     import sys
 
     code = (
-        "import sys, medfr_eval.signif_cli, medfr_eval.signif, medfr_eval.bootstrap; "
+        "import sys, medfr_eval.signif.cli, medfr_eval.signif, medfr_eval.lmeval_output; "
         "print(sorted(m for m in ('torch', 'lm_eval') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from medfr_eval import signif
-from medfr_eval.signif_cli import main
+from medfr_eval.cli import signif_main as main
+from medfr_eval.sets import BY_TASK
 
 TASKS = ["medfr_pubmedqa", "medfr_frmedmcqa", "medfr_frclinicalqa"]
 LIMIT = 8  # items per set: enough for two clinical cases, keeps the test near 10 s
@@ -78,7 +79,7 @@ def test_parses_real_lm_eval_logs_of_our_tasks(lm_eval_out, tiny_model_dir):
     assert sorted(first.tasks) == sorted(TASKS)
     results = json.loads(next(first.folder.glob("results_*.json")).read_text(encoding="utf-8"))
     for task, log in first.tasks.items():
-        spec = signif.BY_TASK[task]
+        spec = BY_TASK[task]
         assert log.metric == spec.metric and log.filter == spec.filter
         assert log.n == results["n-samples"][task]["effective"]
         assert sorted(log.doc_ids.tolist()) == list(range(log.n))
@@ -103,18 +104,34 @@ def test_pairs_real_logs_and_writes_the_report(lm_eval_out, tmp_path, capsys):
     assert "grappes" in capsys.readouterr().out
 
 
+def _edit_line(log: Path, index: int, edit) -> None:
+    lines = log.read_text(encoding="utf-8").splitlines()
+    rec = json.loads(lines[index])
+    edit(rec)
+    lines[index] = json.dumps(rec, ensure_ascii=False)
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def test_real_log_from_another_prompt_is_refused(lm_eval_out, tmp_path, capsys):
+    import hashlib
     import shutil
 
     copy = tmp_path / "copy"
     shutil.copytree(lm_eval_out, copy)
     folder = sorted(p for p in copy.iterdir() if p.is_dir())[1]
     log = next(folder.glob("samples_medfr_pubmedqa_*.jsonl"))
-    lines = log.read_text(encoding="utf-8").splitlines()
-    rec = json.loads(lines[3])
-    rec["prompt_hash"] = "0" * 64
-    lines[3] = json.dumps(rec, ensure_ascii=False)
-    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def other_prompt(rec: dict) -> None:  # another template: text and hash agree
+        prompt = "[INST] " + rec["arguments"]["gen_args_0"]["arg_0"]
+        rec["arguments"]["gen_args_0"]["arg_0"] = prompt
+        rec["prompt_hash"] = hashlib.sha256(prompt.encode("utf-8")).hexdigest()
+
+    _edit_line(log, 3, other_prompt)
     assert main([str(copy), "--out", str(tmp_path / "r"), "--resamples", "200"]) == 2
     err = capsys.readouterr().err
     assert "prompt_hash" in err and "first doc_id" in err and str(log) in err
+    # An edited prompt that kept its hash is caught when the log is read.
+    _edit_line(log, 3, lambda rec: rec["arguments"]["gen_args_0"].update(arg_0="autre"))
+    assert main([str(copy), "--out", str(tmp_path / "r"), "--resamples", "200"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: {log}:4: prompt_hash: does not match")

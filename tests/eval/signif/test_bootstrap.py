@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from medfr_eval.bootstrap import (
+from medfr_eval.signif.bootstrap import (
     BootstrapInputError,
     ResampleIndex,
     bootstrap_distribution,

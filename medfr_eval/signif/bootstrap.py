@@ -48,6 +48,8 @@ from typing import Literal
 
 import numpy as np
 
+from medfr_eval.errors import BootstrapInputError
+
 Decision = Literal["win", "tie", "loss"]
 Correction = Literal["bonferroni", "holm", "none"]
 CORRECTIONS: tuple[str, ...] = ("bonferroni", "holm", "none")
@@ -56,10 +58,6 @@ CORRECTIONS: tuple[str, ...] = ("bonferroni", "holm", "none")
 MULTINOMIAL_MAX_ATOMS = 16
 #: Index resampling works on chunks of about this many drawn indices (memory bound).
 _CHUNK_CELLS = 4_000_000
-
-
-class BootstrapInputError(ValueError):
-    """Arrays that cannot be bootstrapped (empty, different lengths, not finite)."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,36 @@
+"""Significance of model differences from lm-eval sample logs, as the study tests them.
+
+Cut along its seams: :mod:`.bootstrap` (the paired / cluster percentile
+bootstrap in numpy), :mod:`.runs` (model folders, read by
+:mod:`medfr_eval.lmeval_output`, named), :mod:`.pairs` (pairs files and the
+shipped ``study`` preset), :mod:`.compare` (the grid of tests and its
+correction), :mod:`.report` (JSON / CSV / Markdown / plot) and :mod:`.cli`
+(``medfr signif``). No torch, no lm-eval import: the board reads this JSON.
+"""
+
+from __future__ import annotations
+
+from medfr_eval.errors import SignifError
+from medfr_eval.lmeval_output import CLUSTER_KEYS, SampleLog, read_sample_log
+
+from .compare import (
+    FAMILY_LABELS,
+    FAMILY_ORDER,
+    SCHEMA_VERSION,
+    Comparison,
+    Report,
+    compare,
+    pair_logs,
+    win_rates,
+)
+from .pairs import Pair, all_pairs, baseline_pairs, load_pairs, preset_names, presets_dir
+from .report import OUTPUT_FILES, plot_wtl, to_csv, to_markdown, write_outputs
+from .runs import Run, find_run, load_run, load_runs
+
+__all__ = [
+    "CLUSTER_KEYS", "FAMILY_LABELS", "FAMILY_ORDER", "OUTPUT_FILES", "SCHEMA_VERSION",
+    "Comparison", "Pair", "Report", "Run", "SampleLog", "SignifError",
+    "all_pairs", "baseline_pairs", "compare", "find_run", "load_pairs", "load_run",
+    "load_runs", "pair_logs", "plot_wtl", "preset_names", "presets_dir", "read_sample_log",
+    "to_csv", "to_markdown", "win_rates", "write_outputs",
+]  # fmt: skip

@@ -1,0 +1,216 @@
+"""``medfr signif`` / ``medfr-signif``: is model A really better than model B on a set?
+
+Reads the output folders of ``lm_eval ... --log_samples --output_path``, runs the
+paired percentile bootstrap for every (pair of models, set), corrects over the
+run's comparisons and writes ``signif.json`` (read by the leaderboard),
+``signif.csv``, ``signif.md`` and the win/tie/loss plot (PNG, SVG). Errors go
+through :func:`medfr_eval.cli.run` (one ``error:`` line, exit 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import click
+
+from medfr_eval.errors import SignifError
+from medfr_eval.sets import BY_TASK, GROUPS
+
+from . import bootstrap as bs
+from . import pairs as pairs_mod
+from .compare import Report, compare
+from .pairs import baseline_pairs, load_pairs, preset_names
+from .report import DECISION_FR, write_outputs
+from .runs import load_runs
+
+
+def _names(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for text in values:
+        key, sep, name = text.rpartition("=")
+        if not sep or not key or not name:
+            raise click.BadParameter(f"expected RUN_DIR=NAME, got {text!r}")
+        out[key] = name
+    return out
+
+
+def _tasks(ctx: click.Context, param: click.Parameter, text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    out: list[str] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        if part in GROUPS:
+            out.extend(GROUPS[part])
+            continue
+        task = part if part.startswith("medfr_") else f"medfr_{part}"
+        if task not in BY_TASK:
+            raise click.BadParameter(f"unknown medfr set or group {part!r}")
+        out.append(task)
+    if not out:
+        raise click.BadParameter("no set named")
+    return out
+
+
+def _track(console) -> Any:
+    from rich.progress import track
+
+    def run(items: Iterable[Any], description: str, total: int) -> Iterable[Any]:
+        return track(items, description=description, total=total, console=console, transient=True)
+
+    return run
+
+
+def _wtl_table(report: Report):
+    from rich.table import Table
+
+    from .compare import FAMILY_LABELS
+
+    fams = report.families()
+    table = Table(title="Victoires / égalités / défaites (part des jeux, côté model_a)")
+    table.add_column("comparaison")
+    for f in fams:
+        table.add_column(FAMILY_LABELS[f], justify="center")
+    for pair in report.pairs:
+        cells = []
+        for f in fams:
+            w = report.win_rate(pair, f)
+            cells.append(
+                f"[green]{w['win']:.2f}[/] / {w['tie']:.2f} / [red]{w['loss']:.2f}[/] ({w['n_sets']})"
+                if w
+                else "–"
+            )
+        table.add_row(pair.title(), *cells)
+    return table
+
+
+def _details_table(report: Report):
+    from rich.table import Table
+
+    det = Table(title="Comparaisons")
+    for col in ("comparaison", "jeu", "n", "A", "B", "A - B", "intervalle", "p", "décision"):
+        det.add_column(col, justify="right" if col in ("n", "A", "B", "A - B", "p") else "left")
+    style = {"win": "green", "loss": "red", "tie": "dim"}
+    for c in report.comparisons:
+        r = c.result
+        mark = " (grappes)" if r.kind == "cluster" else ""
+        det.add_row(
+            c.pair.title(),
+            BY_TASK[c.task].title + mark,
+            str(c.n),
+            f"{c.score_a:.3f}",
+            f"{c.score_b:.3f}",
+            f"{r.estimate:+.3f}",
+            f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}]",
+            f"{r.p_value:.4f}",
+            f"[{style[r.decision]}]{DECISION_FR[r.decision]}[/]",
+        )
+    return det
+
+
+def print_report(report: Report, console, details: bool = False) -> None:
+    """The summary table (win/tie/loss per family), and every comparison if asked."""
+    if details or len(report.comparisons) <= 40:
+        console.print(_details_table(report))
+    console.print(_wtl_table(report))
+    for note in report.notes:
+        console.print(f"• {note}", highlight=False)
+
+
+@click.command(
+    "signif",
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Example: medfr-signif out/ --pairs study --out signif",
+)
+@click.argument("runs", nargs=-1, required=True, metavar="RUNS...")
+@click.option(
+    "--pairs",
+    metavar="FILE|PRESET",
+    help=f"YAML of pairs (model_a, model_b), or a shipped preset: {', '.join(preset_names())}",
+)
+@click.option("--all-pairs", is_flag=True, help="every pair of models (the default)")
+@click.option("--baseline", metavar="NAME", help="every model against NAME")
+@click.option(
+    "--name",
+    "names",
+    multiple=True,
+    callback=_names,
+    metavar="RUN_DIR=NAME",
+    help="rename a run (by folder or by model name); repeatable",
+)
+@click.option(
+    "--tasks",
+    callback=_tasks,
+    help="comma-separated sets or groups (e.g. medfr_openqa,pubmedqa); default: all logged",
+)
+@click.option("--resamples", type=click.IntRange(min=1), default=10_000, show_default=True)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.05,
+    show_default=True,
+    help="family-wise level",
+)
+@click.option(
+    "--correction",
+    type=click.Choice(bs.CORRECTIONS),
+    default="bonferroni",
+    show_default=True,
+    help="over the m comparisons of the run (the study: bonferroni)",
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--no-cluster",
+    is_flag=True,
+    help="resample FrClinicalQA's questions one by one (the study) instead of whole cases",
+)
+@click.option(
+    "--ignore-prompt-hash",
+    is_flag=True,
+    help="pair items whose prompts differ (e.g. a chat template for one model only)",
+)
+@click.option(
+    "--lenient",
+    is_flag=True,
+    help="warn and use the intersection instead of stopping on mismatched logs",
+)
+@click.option("--out", default="signif", metavar="DIR", show_default=True, help="output folder")
+@click.option("--details", is_flag=True, help="print every comparison, not only the summary")
+def signif(runs, pairs, all_pairs: bool, baseline, names, tasks, resamples, alpha, correction,
+           seed, no_cluster, ignore_prompt_hash, lenient, out, details) -> int:  # fmt: skip
+    """Paired percentile bootstrap over lm-eval sample logs (the study's significance test).
+
+    Per pair of models and set: the difference of the metric, its interval,
+    p-value and win/tie/loss decision; win rates per family of sets. RUNS are
+    lm-eval --output_path folders (one sub-folder per model) or model folders.
+    """
+    from rich.console import Console
+
+    if sum(bool(x) for x in (pairs, all_pairs, baseline)) > 1:
+        raise click.UsageError("--pairs, --all-pairs and --baseline exclude each other")
+    console, err = Console(), Console(stderr=True)
+
+    def warn(message: str) -> None:
+        err.print(f"warning: {message}", highlight=False, markup=False)
+
+    loaded = load_runs(runs, names=names, tasks=tasks, cluster=not no_cluster, lenient=lenient,
+                       warn=warn, track=_track(err))  # fmt: skip
+    if pairs:
+        chosen = load_pairs(pairs)
+    elif baseline:
+        chosen = baseline_pairs(loaded, baseline)
+    else:
+        if len(loaded) < 2:
+            raise SignifError(
+                f"one model only ({loaded[0].name}); give at least two runs", field="RUNS"
+            )
+        chosen = pairs_mod.all_pairs(loaded)
+    report = compare(loaded, chosen, resamples=resamples, alpha=alpha, correction=correction,
+                     seed=seed, lenient=lenient, check_prompts=not ignore_prompt_hash,
+                     track=_track(err), warn=warn)  # fmt: skip
+    written = write_outputs(report, out)
+    print_report(report, console, details=details)
+    console.print("Écrit : " + ", ".join(str(p) for p in written), highlight=False)
+    return 0
