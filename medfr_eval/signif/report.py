@@ -157,13 +157,7 @@ def write_outputs(report: Report, out_dir: str | Path) -> list[Path]:
             if name in payload:
                 tmp.write_text(payload[name], encoding="utf-8")
             else:
-                fig.savefig(
-                    tmp,
-                    format=name.rsplit(".", 1)[1],
-                    dpi=150,
-                    bbox_inches="tight",
-                    metadata=_plot_metadata(name),
-                )
+                _save_plot(fig, tmp, name)
             tmps.append((tmp, final))
         for tmp, final in tmps:
             os.replace(tmp, final)
@@ -174,6 +168,17 @@ def write_outputs(report: Report, out_dir: str | Path) -> list[Path]:
     return [out / n for n in OUTPUT_FILES]
 
 
-def _plot_metadata(name: str) -> dict:
-    # Fixed metadata keeps the SVG byte-stable across runs (no creation date).
-    return {"Date": None} if name.endswith(".svg") else {}
+def _save_plot(fig, path: Path, name: str) -> None:
+    """PNG or SVG; the SVG is byte-stable across runs: no creation date, and a fixed
+    salt for the clip-path ids matplotlib otherwise draws at random per process."""
+    import matplotlib
+
+    svg = name.endswith(".svg")
+    with matplotlib.rc_context({"svg.hashsalt": "medfr-signif"} if svg else {}):
+        fig.savefig(
+            path,
+            format=name.rsplit(".", 1)[1],
+            dpi=150,
+            bbox_inches="tight",
+            metadata={"Date": None} if svg else {},
+        )

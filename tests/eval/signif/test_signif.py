@@ -106,6 +106,17 @@ def test_cli_all_pairs_writes_every_output_in_the_documented_schema(grid, tmp_pa
     assert (out / "signif_wtl.png").read_bytes()[:4] == b"\x89PNG"
     assert b"<svg" in (out / "signif_wtl.svg").read_bytes()[:500]
     assert not list(out.glob(".*.tmp"))
+    # Same inputs, same bytes, the plots included.
+    again = tmp_path / "again"
+    assert main([str(grid), "--all-pairs", "--out", str(again)]) == 0
+    for name in signif.OUTPUT_FILES:
+        assert (again / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_help_shows_an_example(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "Example: medfr-signif out/ --pairs study" in out and "--no-cluster" in out
 
 
 def test_identical_models_tie_everywhere(tmp_path):
