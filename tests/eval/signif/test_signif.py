@@ -234,6 +234,11 @@ def test_pairs_file_errors_name_the_file_and_field(tmp_path):
     bad.write_text("pairs:\n  - {model_a: x, model_b: [y\n", encoding="utf-8")
     with pytest.raises(signif.SignifError, match=r"pairs\.yaml:\d+: not valid YAML"):
         signif.load_pairs(bad)
+    bad.write_text("pairs:\n  - {model_a: x, model_b: y, strategy: DPO}\n", encoding="utf-8")
+    with pytest.raises(
+        signif.SignifError, match=r"pairs\[0\]\.strategy: expected one of base, CPT"
+    ):
+        signif.load_pairs(bad)
     bad.write_text("paires: []\n", encoding="utf-8")
     with pytest.raises(signif.SignifError, match=r"pairs\.yaml: paires: unknown key"):
         signif.load_pairs(bad)
