@@ -143,9 +143,16 @@ def print_report(report: Report, console, details: bool = False) -> None:
 @click.option(
     "--tasks",
     callback=_tasks,
+    metavar="SETS",
     help="comma-separated sets or groups (e.g. medfr_openqa,pubmedqa); default: all logged",
 )
-@click.option("--resamples", type=click.IntRange(min=1), default=10_000, show_default=True)
+@click.option(
+    "--resamples",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="bootstrap resamples per comparison (the study: 10000)",
+)
 @click.option(
     "--alpha",
     type=click.FloatRange(0, 1, min_open=True, max_open=True),
@@ -160,7 +167,7 @@ def print_report(report: Report, console, details: bool = False) -> None:
     show_default=True,
     help="over the m comparisons of the run (the study: bonferroni)",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="same seed, same intervals")
 @click.option(
     "--no-cluster",
     is_flag=True,

@@ -22,7 +22,7 @@ from medfr_eval.cli import board_main, signif_main
 from medfr_eval.errors import DataError
 from medfr_eval.sets import BY_TASK, FAMILIES, SETS
 
-TESTS = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(TESTS / "board"), str(TESTS / "eval" / "signif")]
 from board_fixtures import BASE, CPT, DATE, N_ITEMS, write_run  # noqa: E402
 from signif_fixtures import binary  # noqa: E402
