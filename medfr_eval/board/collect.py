@@ -20,7 +20,6 @@ from medfr_eval.errors import DataError
 from medfr_eval.fileio import read_yaml
 from medfr_eval.lmeval_output import (
     RunOutput,
-    TaskOutput,
     find_model_folders,
     model_args_paths,
     read_json_object,
@@ -47,36 +46,11 @@ def _need(obj: Any, key: str, kind: type | tuple[type, ...], path: Path, where: 
 
 
 @dataclass
-class Run:
+class Run(RunOutput):
     """One model's lm-eval output (read by the shared reader) and its run card."""
 
-    output: RunOutput
     run_card: dict | None = None
     run_card_path: Path | None = None
-
-    @property
-    def folder(self) -> Path:
-        return self.output.folder
-
-    @property
-    def model_name(self) -> str:
-        return self.output.model_name
-
-    @property
-    def model_args(self) -> Any:
-        return self.output.model_args
-
-    @property
-    def limit(self) -> Any:
-        return self.output.limit
-
-    @property
-    def lm_eval_version(self) -> str | None:
-        return self.output.lm_eval_version
-
-    @property
-    def tasks(self) -> dict[str, TaskOutput]:
-        return self.output.tasks
 
 
 def find_run_card(folder: Path, model_args: Any) -> Path | None:
@@ -92,7 +66,7 @@ def find_run_card(folder: Path, model_args: Any) -> Path | None:
 
 def read_run(folder: Path) -> Run:
     """One lm-eval model folder with its sample logs, and its run card if there is one."""
-    run = Run(read_model_folder(folder))
+    run = Run(**vars(read_model_folder(folder)))
     run.run_card_path = find_run_card(run.folder, run.model_args)
     if run.run_card_path is not None:
         run.run_card = read_json(run.run_card_path, "run card")

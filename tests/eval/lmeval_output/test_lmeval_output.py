@@ -25,18 +25,10 @@ from medfr_eval.sets import BY_TASK, FAMILIES, SETS
 TESTS = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(TESTS / "board"), str(TESTS / "eval" / "signif")]
 from board_fixtures import BASE, CPT, DATE, N_ITEMS, write_run  # noqa: E402
-from signif_fixtures import binary  # noqa: E402
+from signif_fixtures import binary, edit_line  # noqa: E402
 from signif_fixtures import write_run as write_signif_run  # noqa: E402
 
 LATER = "2025-06-02T10-00-00.000000"
-
-
-def _edit(log: Path, index: int, edit) -> None:
-    lines = log.read_text(encoding="utf-8").splitlines()
-    rec = json.loads(lines[index])
-    edit(rec)
-    lines[index] = json.dumps(rec, ensure_ascii=False)
-    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _one_error_line(capsys) -> str:
@@ -81,7 +73,7 @@ def test_results_split_by_task_are_merged_for_both(tmp_path):
     assert run.tasks[task].date == LATER and run.tasks[task].samples_file.name.endswith(
         f"{LATER}.jsonl"
     )
-    assert any(f"using the latest ({LATER})" in n for n in run.output.notes)
+    assert any(f"using the latest ({LATER})" in n for n in run.notes)
 
 
 def test_edited_prompt_with_kept_hash_is_refused_by_both(tmp_path, capsys):
@@ -89,7 +81,7 @@ def test_edited_prompt_with_kept_hash_is_refused_by_both(tmp_path, capsys):
     folder = write_run(out, BASE, 0.5)
     write_run(out, CPT, 0.6)
     log = folder / f"samples_medfr_kqa_{DATE}.jsonl"
-    _edit(log, 2, lambda r: r["arguments"]["gen_args_0"].update(arg_0="Une autre consigne"))
+    edit_line(log, 2, lambda r: r["arguments"]["gen_args_0"].update(arg_0="Une autre consigne"))
     with pytest.raises(DataError, match=rf"{log}:3: prompt_hash: does not match"):
         lo.read_sample_log(log, "medfr_kqa")
     assert signif_main([str(out), "--out", str(tmp_path / "r")]) == 2
@@ -218,11 +210,12 @@ def test_sample_log_is_sorted_by_doc_id_and_hashes_kept(tmp_path):
     assert log.n_logged == 4 and log.clusters is None
 
 
-def test_the_reader_imports_neither_torch_nor_lm_eval():
+def test_reader_signif_and_board_import_neither_torch_nor_lm_eval():
     import subprocess
 
     code = (
-        "import sys, medfr_eval.lmeval_output, medfr_eval.board.cli, medfr_eval.board.build; "
+        "import sys, medfr_eval.lmeval_output, medfr_eval.signif.cli, medfr_eval.board.cli, "
+        "medfr_eval.board.build; "
         "print(sorted(m for m in ('torch', 'lm_eval') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -87,3 +87,12 @@ def binary(n: int, ones: int, offset: int = 0) -> list[float]:
     v = np.zeros(n)
     v[offset : offset + ones] = 1.0
     return v.tolist()
+
+
+def edit_line(log: Path, index: int, edit) -> None:
+    """Rewrite line ``index`` (from 0) of a JSONL log through ``edit(record)``."""
+    lines = log.read_text(encoding="utf-8").splitlines()
+    rec = json.loads(lines[index])
+    edit(rec)
+    lines[index] = json.dumps(rec, ensure_ascii=False)
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")

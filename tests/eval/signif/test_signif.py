@@ -398,15 +398,3 @@ def test_cli_option_errors_exit_2(two, tmp_path, capsys):
     assert main([str(out), "--tasks", "medfr_openqa", "--out", str(tmp_path / "r")]) == 0
     data = json.loads((tmp_path / "r" / "signif.json").read_text())
     assert [c["task"] for c in data["comparisons"]] == ["medfr_kqa"]
-
-
-def test_signif_imports_neither_torch_nor_lm_eval():
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, medfr_eval.signif.cli, medfr_eval.signif, medfr_eval.lmeval_output; "
-        "print(sorted(m for m in ('torch', 'lm_eval') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"

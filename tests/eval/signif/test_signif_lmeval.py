@@ -9,6 +9,7 @@ as ``lm_eval --output_path OUT --log_samples`` does.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,9 @@ import pytest
 from medfr_eval import signif
 from medfr_eval.cli import signif_main as main
 from medfr_eval.sets import BY_TASK
+
+sys.path.insert(0, str(Path(__file__).parent))
+from signif_fixtures import edit_line  # noqa: E402
 
 TASKS = ["medfr_pubmedqa", "medfr_frmedmcqa", "medfr_frclinicalqa"]
 LIMIT = 8  # items per set: enough for two clinical cases, keeps the test near 10 s
@@ -104,14 +108,6 @@ def test_pairs_real_logs_and_writes_the_report(lm_eval_out, tmp_path, capsys):
     assert "grappes" in capsys.readouterr().out
 
 
-def _edit_line(log: Path, index: int, edit) -> None:
-    lines = log.read_text(encoding="utf-8").splitlines()
-    rec = json.loads(lines[index])
-    edit(rec)
-    lines[index] = json.dumps(rec, ensure_ascii=False)
-    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
 def test_real_log_from_another_prompt_is_refused(lm_eval_out, tmp_path, capsys):
     import hashlib
     import shutil
@@ -126,12 +122,12 @@ def test_real_log_from_another_prompt_is_refused(lm_eval_out, tmp_path, capsys):
         rec["arguments"]["gen_args_0"]["arg_0"] = prompt
         rec["prompt_hash"] = hashlib.sha256(prompt.encode("utf-8")).hexdigest()
 
-    _edit_line(log, 3, other_prompt)
+    edit_line(log, 3, other_prompt)
     assert main([str(copy), "--out", str(tmp_path / "r"), "--resamples", "200"]) == 2
     err = capsys.readouterr().err
     assert "prompt_hash" in err and "first doc_id" in err and str(log) in err
     # An edited prompt that kept its hash is caught when the log is read.
-    _edit_line(log, 3, lambda rec: rec["arguments"]["gen_args_0"].update(arg_0="autre"))
+    edit_line(log, 3, lambda rec: rec["arguments"]["gen_args_0"].update(arg_0="autre"))
     assert main([str(copy), "--out", str(tmp_path / "r"), "--resamples", "200"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"error: {log}:4: prompt_hash: does not match")
