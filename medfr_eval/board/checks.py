@@ -82,11 +82,6 @@ def write_json_atomic(path: Path, data: object) -> None:
     fileio.write_json_atomic(path, data, sort_keys=True)
 
 
-def complete_families(tasks: set[str]) -> list[str]:
-    """Families all of whose sets are present: only these get an average."""
-    return [f for f in FAMILIES if all(s.task in tasks for s in SETS if s.family == f)]
-
-
 def problems(run: Run, reference: dict) -> list[str]:
     """Every reason to refuse ``run``; empty when it may enter the board."""
     out: list[str] = []

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from tqdm import tqdm
 
 from medfr_eval import strategies
+from medfr_eval.lmeval_output import family_means
 from medfr_eval.sets import BY_TASK, FAMILIES, SETS
 from medfr_eval.signif.bootstrap import bootstrap_distribution
 
-from .checks import complete_families
 from .collect import Entry, Run
 
 BOOTSTRAP_RESAMPLES = 10_000  # as in the study
@@ -158,10 +158,7 @@ def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
                 "ci_high": ci[1] if ci else None,
                 "ci_source": source if ci else None,
             }
-        families = {}
-        for fam in complete_families(set(m.run.tasks)):
-            members = [scores[s.name]["score"] for s in SETS if s.family == fam]
-            families[fam] = sum(members) / len(members)
+        families = family_means(m.run.scores, complete_only=True)
         overall = (
             (sum(families.values()) / len(families)) if len(families) == len(FAMILIES) else None
         )
