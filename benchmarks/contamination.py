@@ -58,7 +58,9 @@ def sentences(path: Path) -> list[str]:
     return out
 
 
-def make_corpus(path: Path, mb: float, sents: list[str], planted: list[EvalItem], seed: int) -> None:
+def make_corpus(
+    path: Path, mb: float, sents: list[str], planted: list[EvalItem], seed: int
+) -> None:
     """About ``mb`` MB of blank-line-separated documents; ``planted`` items inside some."""
     rng = random.Random(seed)
     target = int(mb * 1e6)
@@ -80,7 +82,9 @@ def extra_items(n_items: int, sents: list[str], seed: int) -> list[EvalItem]:
     rng = random.Random(seed + 1)
     vocab = sorted({w for s in sents for w in s.split()})
     return [
-        EvalItem("extra", f"x{i}", (" ".join(rng.choice(vocab) for _ in range(rng.randint(60, 200))),))
+        EvalItem(
+            "extra", f"x{i}", (" ".join(rng.choice(vocab) for _ in range(rng.randint(60, 200))),)
+        )
         for i in range(n_items)
     ]
 
@@ -168,11 +172,15 @@ def main(argv: list[str] | None = None) -> int:
         cpu = statistics.median(r[0] for r in rs)
         wall = statistics.median(r[1] for r in rs)
         rate[name] = mb / cpu
-        print(f"{name:10} {builds[name]:10.2f} {mb / cpu:11.1f} {mb / wall:12.1f} {len(found[name]):12d}")
+        print(
+            f"{name:10} {builds[name]:10.2f} {mb / cpu:11.1f} {mb / wall:12.1f} {len(found[name]):12d}"
+        )
     print(f"speed-up of the scan (CPU): {rate['ours'] / rate['baseline']:.1f}x")
     print(f"same contaminated items: {'yes' if same else 'NO'}")
     met = rate["ours"] >= GOAL_MB_S
-    print(f"goal >= {GOAL_MB_S:.0f} MB/s per core: {'met' if met else 'NOT met'} ({rate['ours']:.1f} MB/s)")
+    print(
+        f"goal >= {GOAL_MB_S:.0f} MB/s per core: {'met' if met else 'NOT met'} ({rate['ours']:.1f} MB/s)"
+    )
     return 0 if same else 1
 
 

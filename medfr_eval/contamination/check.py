@@ -55,7 +55,9 @@ class EvalIndex:
     def n(self) -> int:
         return self.index.n
 
-    def scan_batch(self, texts: Sequence[str], label: Callable[[int], str]) -> tuple[np.ndarray, int]:
+    def scan_batch(
+        self, texts: Sequence[str], label: Callable[[int], str]
+    ) -> tuple[np.ndarray, int]:
         """Mark the n-grams found in ``texts``; return the hit documents' indices and words read."""
         m = self.index.scan(texts)
         if len(m.ngram):

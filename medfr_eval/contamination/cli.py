@@ -26,7 +26,15 @@ def print_report(rep: dict) -> None:
     from rich.table import Table
 
     table = Table(title=f"contamination: {rep['n']}-gram overlap with the training text")
-    for col in ("task", "items", "contaminated", "share of items", "n-grams", "overlapping", "share of n-grams"):
+    for col in (
+        "task",
+        "items",
+        "contaminated",
+        "share of items",
+        "n-grams",
+        "overlapping",
+        "share of n-grams",
+    ):
         table.add_column(col, no_wrap=col == "task", justify="left" if col == "task" else "right")
     for s in rep["sets"].values():
         table.add_row(
@@ -60,8 +68,15 @@ def print_report(rep: dict) -> None:
     metavar="sample|hub|DIR",
     help="Evaluation data: shipped samples, the Hub, or a folder of <set>.jsonl (default: MEDFR_DATA, else hub).",
 )
-@click.option("--field", "fields", multiple=True, help="JSONL/parquet field(s) holding the text (default: all text fields).")
-@click.option("--hub-sources", default=None, type=click.Path(dir_okay=False), help="YAML of Hub sources.")
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    help="JSONL/parquet field(s) holding the text (default: all text fields).",
+)
+@click.option(
+    "--hub-sources", default=None, type=click.Path(dir_okay=False), help="YAML of Hub sources."
+)
 @click.option(
     "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
     help="Report with the contaminated ids (JSON), for medfr_exclude.",
@@ -91,6 +106,6 @@ def contamination(
     t = rep["totals"]
     click.echo(
         f"medfr-data: {t['contaminated_items']} of {t['items']} items overlap the training text; "
-        f"ids in {output} (exclude them with --metadata '{{\"medfr_exclude\": \"{output}\"}}')"
+        f'ids in {output} (exclude them with --metadata \'{{"medfr_exclude": "{output}"}}\')'
     )
     return 0

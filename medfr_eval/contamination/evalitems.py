@@ -58,12 +58,16 @@ def resolve_sets(names: Iterable[str] | None) -> list[EvalSet]:
                 es = get_set(name)
             except KeyError:
                 known = ", ".join([*GROUPS, *(s.name for s in SETS)])
-                raise DataError(f"unknown set or group {name!r}; known: {known}", field="--against") from None
+                raise DataError(
+                    f"unknown set or group {name!r}; known: {known}", field="--against"
+                ) from None
             chosen[es.name] = es
     return [es for es in SETS if es.name in chosen]
 
 
-def load_items(sets: list[EvalSet], data: str | None, hub_sources: str | None = None) -> list[EvalItem]:
+def load_items(
+    sets: list[EvalSet], data: str | None, hub_sources: str | None = None
+) -> list[EvalItem]:
     """The items of ``sets``, loaded and validated by :func:`medfr_eval.data.load_records`."""
     from medfr_eval.data import load_records
 

@@ -37,7 +37,11 @@ class Batch:
     unit: str  # "line" or "row"
 
     def label(self, i: int) -> str:
-        return f"{self.file}:{self.where[i]}" if self.unit == "line" else f"{self.file}#row{self.where[i]}"
+        return (
+            f"{self.file}:{self.where[i]}"
+            if self.unit == "line"
+            else f"{self.file}#row{self.where[i]}"
+        )
 
 
 def expand(paths: Sequence[str | Path]) -> list[Path]:
@@ -140,18 +144,27 @@ def _parquet(path: Path, fields: Sequence[str] | None, batch_bytes: int) -> Iter
     if fields:
         missing = [f for f in fields if f not in schema.names]
         if missing:
-            raise DataError(f"no column {missing[0]!r} (columns: {schema.names})", file=path, field=missing[0])
+            raise DataError(
+                f"no column {missing[0]!r} (columns: {schema.names})", file=path, field=missing[0]
+            )
         columns = list(fields)
     else:
-        columns = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        columns = [
+            f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+        ]
     if not columns:
         raise DataError("no text column", file=path)
     row = 0
     for rb in pf.iter_batches(batch_size=8192, columns=columns):
         cols = [rb.column(c).cast(pa.large_string()) for c in columns]
-        joined = pc.binary_join_element_wise(*cols, "\n", null_handling="skip") if len(cols) > 1 else cols[0]
+        sep = pa.scalar("\n", pa.large_string())
+        joined = (
+            pc.binary_join_element_wise(*cols, sep, null_handling="skip")
+            if len(cols) > 1
+            else cols[0]
+        )
         texts = [t or "" for t in joined.to_pylist()]
-        size = sum(c.nbytes for c in cols)
+        size = sum(pc.sum(pc.binary_length(c)).as_py() or 0 for c in cols)
         yield Batch(str(path), list(range(row, row + len(texts))), texts, size, "row")
         row += len(texts)
 
