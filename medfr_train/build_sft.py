@@ -46,7 +46,8 @@ READ_ROWS = 8192
 
 @dataclass
 class Chunk:
-    """Rows of one source file: columns as lists, and where the first row is."""
+    """Rows of one source file: every column of :data:`COLUMNS` as a list (None where
+    the source lacks an optional one), and where the first row is."""
 
     file: str
     start: int  # global index of the first row
@@ -105,7 +106,7 @@ def _parquet_chunks(path: Path, start: int) -> Iterator[Chunk]:
     _check_columns(names, str(path))
     cols = [c for c in COLUMNS if c in names]
     for rb in pf.iter_batches(batch_size=READ_ROWS, columns=cols):
-        data = {c: rb.column(c).to_pylist() for c in cols}
+        data = {c: rb.column(c).to_pylist() if c in cols else [None] * rb.num_rows for c in COLUMNS}
         yield Chunk(str(path), start, None, data)
         start += rb.num_rows
 
@@ -156,7 +157,8 @@ def _hub_chunks(source: str, split: str) -> Iterator[Chunk]:
     _check_columns(list(ds.column_names), source)
     start = 0
     for batch in ds.iter(batch_size=READ_ROWS):
-        yield Chunk(source, start, None, {c: batch[c] for c in COLUMNS if c in batch})
+        rows = len(batch["origin"])
+        yield Chunk(source, start, None, {c: batch.get(c) or [None] * rows for c in COLUMNS})
         start += len(batch["origin"])
 
 
@@ -190,7 +192,7 @@ def origin_of(value: Any, chunk: Chunk, i: int) -> int:
 
 def row_text(chunk: Chunk, i: int) -> str:
     """What the model trains on: instruction, context and answer."""
-    parts = [chunk.cols[c][i] for c in ("instruction", "context", "answer") if c in chunk.cols]
+    parts = [chunk.cols[c][i] for c in ("instruction", "context", "answer")]
     return "\n".join(p for p in parts if isinstance(p, str) and p.strip())
 
 
@@ -198,7 +200,7 @@ def dedup_key(chunk: Chunk, i: int) -> int:
     """64-bit key of the normalised instruction, context and answer (case, punctuation ignored)."""
     h = hashlib.blake2b(digest_size=8)
     for c in ("instruction", "context", "answer"):
-        value = chunk.cols.get(c, [None] * (i + 1))[i]
+        value = chunk.cols[c][i]
         h.update(b" ".join(words(value)) if isinstance(value, str) else b"")
         h.update(b"\x00")
     return int.from_bytes(h.digest(), "little")
@@ -249,8 +251,8 @@ def to_sft(chunk: Chunk, i: int, row_id: str, origin: str) -> tuple[dict[str, An
     anything else stays ``open`` with the instruction and the answer
     verbatim, so the text trained on is never altered by a guess."""
     instruction, answer = chunk.cols["instruction"][i].strip(), chunk.cols["answer"][i].strip()
-    context = (chunk.cols.get("context") or [None] * (i + 1))[i]
-    kind = str((chunk.cols.get("type") or [""] * (i + 1))[i] or "").strip().lower()
+    context = chunk.cols["context"][i]
+    kind = str(chunk.cols["type"][i] or "").strip().lower()
     row: dict[str, Any] = {"id": row_id, "type": "open", "question": instruction, "answer": answer}
     how = "open"
     if kind.startswith("mcq"):  # MedInjection-FR: "mcqu" single answer, "mcq" one or more

@@ -252,3 +252,21 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and message in err[0], err
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
+def test_optional_columns_may_be_absent(tmp_path):
+    src = tmp_path / "min.parquet"
+    n = 6
+    write_parquet(
+        src,
+        {
+            "instruction": [f"Décrivez le signe clinique numéro {k}." for k in range(n)],
+            "answer": [f"Réponse {k}." for k in range(n)],
+            "origin": ["native", "translated", "synthetic"] * 2,
+        },
+    )
+    out = tmp_path / "min.jsonl"
+    args = [str(src), "-o", str(out), "--native", "2", "--translated", "2", "--synthetic", "1"]
+    assert run(build_sft_command, [*args, "--data", "sample"]) == 0
+    rows = validate_file(out)
+    assert len(rows) == 5 and all(r["type"] == "open" and "context" not in r for r in rows)
