@@ -86,10 +86,9 @@ def scan_files(
     """Stream every training file through the index; statistics per file."""
     stats = []
     for path in expand(list(paths)):
-        st = TrainingStats(str(path))
+        st = TrainingStats(str(path), bytes=path.stat().st_size)  # size on disk
         for batch in read_batches(path, fields):
             hit_docs, n_words = idx.scan_batch(batch.texts, batch.label)
-            st.bytes += batch.nbytes
             st.documents += len(batch.texts)
             st.words += n_words
             st.contaminated_documents += len(hit_docs)
@@ -100,7 +99,14 @@ def scan_files(
 
 
 def report(idx: EvalIndex, training: list[TrainingStats], *, data: str | None) -> dict[str, Any]:
-    """The JSON report: settings, training files, and per set the overlap and its ids."""
+    """The JSON report: settings, training files, and per set the overlap and its ids.
+
+    Per set: ``items``, ``contaminated_items`` (any n-gram found) and their
+    ``item_share``; ``ngrams`` (each item's distinct n-grams, summed over the
+    set's items) and ``overlapping_ngrams`` (those found), whose ratio is
+    ``ngram_share``; ``items_too_short`` (fewer words than n in every segment:
+    they cannot be checked); ``ids`` and, per id, the first training document
+    (``evidence``) that holds one of its n-grams."""
     sets: dict[str, dict[str, Any]] = {}
     for i, item in enumerate(idx.items):
         grams = idx.item_grams[idx.item_ptr[i] : idx.item_ptr[i + 1]]
