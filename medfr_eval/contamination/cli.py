@@ -26,16 +26,8 @@ def print_report(rep: dict) -> None:
     from rich.table import Table
 
     table = Table(title=f"contamination: {rep['n']}-gram overlap with the training text")
-    for col in (
-        "task",
-        "items",
-        "contaminated",
-        "share of items",
-        "n-grams",
-        "overlapping",
-        "share of n-grams",
-    ):
-        table.add_column(col, no_wrap=col == "task", justify="left" if col == "task" else "right")
+    for col in ("task", "items", "contaminated", "% items", "n-grams", "overlapping", "% n-grams"):
+        table.add_column(col, no_wrap=True, justify="left" if col == "task" else "right")
     for s in rep["sets"].values():
         table.add_row(
             s["task"],
@@ -46,12 +38,14 @@ def print_report(rep: dict) -> None:
             str(s["overlapping_ngrams"]),
             f"{s['ngram_share']:.2%}",
         )
-    Console().print(table)
+    console = Console()
+    console.width = max(console.width, 100)  # piped output defaults to 80: the table would wrap
+    console.print(table)
 
 
 @click.command(
     "contamination",
-    epilog="Example: medfr-data contamination corpus.txt sft.jsonl --against medfr_native "
+    epilog="Example: medfr-data contamination corpus.txt sft.jsonl --against medfr_mcq_native,medfr_openqa "
     "--data sample -o contaminated.json",
 )
 @click.argument("train", nargs=-1, required=True, type=click.Path(path_type=Path))
