@@ -398,6 +398,7 @@ def build_sft(
     against: list[str] | None = None,
     data: str | None = None,
     n: int = 13,
+    skip_missing: bool = False,
 ) -> dict[str, Any]:
     """Draw the SFT mix from ``source`` into ``output`` (JSONL) and its data card; returns the card."""
     from medfr_eval.contamination.check import EvalIndex, check_n, report
@@ -411,10 +412,16 @@ def build_sft(
     output = Path(output)
     files = source_files(source, split)
     index, sets = None, []
+    skipped: dict[str, str] | None = {} if skip_missing else None
     if decontaminate:
         check_n(n)
         sets = resolve_sets(against)
-        index = EvalIndex.build(load_items(sets, data), n)
+        items = load_items(sets, data, None, skipped)
+        if not items:
+            raise SFTDataError(
+                "no evaluation set could be loaded to decontaminate against", field="--data"
+            )
+        index = EvalIndex.build(items, n)
     scan = scan_source(read_chunks(source, split, files), index)
     if len(scan.origin) == 0:
         raise SFTDataError("the source has no rows", file=source)
@@ -448,10 +455,11 @@ def build_sft(
             "decontamination": None,
         }
         if index is not None:
-            rep = report(index, [], data=data)
+            rep = report(index, [], data=data, skipped=skipped)
             card["decontamination"] = {
                 "n": n,
-                "against": [es.task for es in sets],
+                "against": [es.task for es in sets if es.name not in rep["skipped_sets"]],
+                "not_checked": rep["skipped_sets"],
                 "eval_data": rep["eval_data"],
                 "eval_items_overlapping_the_source": {
                     name: s["contaminated_items"] for name, s in rep["sets"].items()

@@ -74,6 +74,11 @@ from medfr_train.build_sft import STUDY_SIZES, build_sft, card_path
     is_flag=True,
     help="Keep rows that overlap evaluation items (recorded in the card).",
 )
+@click.option(
+    "--skip-missing",
+    is_flag=True,
+    help="Decontaminate against the sets that can be loaded; the others are listed in the card.",
+)
 def build_sft_command(
     source: str,
     output: Path,
@@ -86,6 +91,7 @@ def build_sft_command(
     data: str | None,
     n: int,
     no_decontaminate: bool,
+    skip_missing: bool,
 ) -> int:
     """Draw the study's SFT mix (native / translated / synthetic) from a source with an origin column."""
     sizes = {"native": native, "translated": translated, "synthetic": synthetic}
@@ -99,10 +105,13 @@ def build_sft_command(
         against=list(against) or None,
         data=data,
         n=n,
+        skip_missing=skip_missing,
     )
     drawn = ", ".join(f"{k} {v['drawn']}" for k, v in card["origins"].items())
     dropped = ", ".join(f"{k} {v}" for k, v in card["dropped"].items())
     click.echo(f"medfr-train: wrote {card['output']['rows']} rows to {output} ({drawn})")
     click.echo(f"dropped from the source: {dropped}; types: {card['types']}")
     click.echo(f"data card: {card_path(output)}")
+    for name, why in ((card["decontamination"] or {}).get("not_checked") or {}).items():
+        click.echo(f"warning: not decontaminated against {name}: {why}", err=True)
     return 0

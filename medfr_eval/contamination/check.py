@@ -98,7 +98,13 @@ def scan_files(
     return stats
 
 
-def report(idx: EvalIndex, training: list[TrainingStats], *, data: str | None) -> dict[str, Any]:
+def report(
+    idx: EvalIndex,
+    training: list[TrainingStats],
+    *,
+    data: str | None,
+    skipped: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """The JSON report: settings, training files, and per set the overlap and its ids.
 
     Per set: ``items``, ``contaminated_items`` (any n-gram found) and their
@@ -106,7 +112,8 @@ def report(idx: EvalIndex, training: list[TrainingStats], *, data: str | None) -
     set's items) and ``overlapping_ngrams`` (those found), whose ratio is
     ``ngram_share``; ``items_too_short`` (fewer words than n in every segment:
     they cannot be checked); ``ids`` and, per id, the first training document
-    (``evidence``) that holds one of its n-grams."""
+    (``evidence``) that holds one of its n-grams. ``skipped_sets``: sets left
+    out (``--skip-missing``) with the reason."""
     sets: dict[str, dict[str, Any]] = {}
     for i, item in enumerate(idx.items):
         grams = idx.item_grams[idx.item_ptr[i] : idx.item_ptr[i + 1]]
@@ -144,4 +151,5 @@ def report(idx: EvalIndex, training: list[TrainingStats], *, data: str | None) -
             "contaminated_documents": sum(t.contaminated_documents for t in training),
         },
         "sets": sets,
+        "skipped_sets": dict(skipped or {}),
     }

@@ -17,6 +17,7 @@ from medfr_eval.contamination.check import EvalIndex, check_n, report, scan_file
 from medfr_eval.contamination.evalitems import load_items, resolve_sets
 from medfr_eval.contamination.ngrams import DEFAULT_N
 from medfr_eval.contamination.readers import expand
+from medfr_eval.errors import DataError
 from medfr_eval.fileio import write_text_atomic
 
 
@@ -69,6 +70,11 @@ def print_report(rep: dict) -> None:
     help="JSONL/parquet field(s) holding the text (default: all text fields).",
 )
 @click.option(
+    "--skip-missing",
+    is_flag=True,
+    help="Leave out sets whose data cannot be found (listed in the report) instead of failing.",
+)
+@click.option(
     "--hub-sources", default=None, type=click.Path(dir_okay=False), help="YAML of Hub sources."
 )
 @click.option(
@@ -82,6 +88,7 @@ def contamination(
     data: str | None,
     fields: tuple[str, ...],
     hub_sources: str | None,
+    skip_missing: bool,
     output: Path,
 ) -> int:
     """Check training text (CPT corpus, SFT files) for n-gram overlap with the evaluation sets."""
@@ -89,12 +96,19 @@ def contamination(
 
     check_n(n)
     files = expand(train)  # bad paths fail before the evaluation data is loaded
-    items = load_items(resolve_sets(against), data, hub_sources)
+    skipped: dict[str, str] | None = {} if skip_missing else None
+    items = load_items(resolve_sets(against), data, hub_sources, skipped)
+    for name, why in (skipped or {}).items():
+        click.echo(f"warning: set {name} not checked: {why}", err=True)
+    if not items:
+        raise DataError(
+            "no evaluation set could be loaded: nothing to check against", field="--data"
+        )
     idx = EvalIndex.build(items, n)
     total = sum(f.stat().st_size for f in files)
     with tqdm(total=total, unit="B", unit_scale=True, desc="scanning", disable=None) as bar:
         stats = scan_files(idx, files, fields or None, progress=bar.update)
-    rep = report(idx, stats, data=data)
+    rep = report(idx, stats, data=data, skipped=skipped)
     print_report(rep)
     write_text_atomic(output, json.dumps(rep, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
     t = rep["totals"]

@@ -66,13 +66,28 @@ def resolve_sets(names: Iterable[str] | None) -> list[EvalSet]:
 
 
 def load_items(
-    sets: list[EvalSet], data: str | None, hub_sources: str | None = None
+    sets: list[EvalSet],
+    data: str | None,
+    hub_sources: str | None = None,
+    skipped: dict[str, str] | None = None,
 ) -> list[EvalItem]:
-    """The items of ``sets``, loaded and validated by :func:`medfr_eval.data.load_records`."""
+    """The items of ``sets``, loaded and validated by :func:`medfr_eval.data.load_records`.
+
+    A set whose data cannot be found fails the whole check, unless ``skipped``
+    is a dict: then the set is left out and its reason recorded there, so that
+    the report says which sets were *not* checked (four of the study's sets have
+    no public copy)."""
     from medfr_eval.data import load_records
 
     items: list[EvalItem] = []
     for es in sets:
-        for rec in load_records(es.name, data, hub_sources):
+        try:
+            records = load_records(es.name, data, hub_sources)
+        except DataError as exc:
+            if skipped is None:
+                raise
+            skipped[es.name] = str(exc)
+            continue
+        for rec in records:
             items.append(EvalItem(es.name, rec["id"], item_segments(es, rec)))
     return items

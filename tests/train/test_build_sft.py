@@ -270,3 +270,33 @@ def test_optional_columns_may_be_absent(tmp_path):
     assert run(build_sft_command, [*args, "--data", "sample"]) == 0
     rows = validate_file(out)
     assert len(rows) == 5 and all(r["type"] == "open" and "context" not in r for r in rows)
+
+
+def test_skip_missing_lists_the_sets_not_checked(tmp_path, source, capsys):
+    out = tmp_path / "sft.jsonl"
+    args = [str(source), "-o", str(out), "--native", "2", "--translated", "0", "--synthetic", "0"]
+    empty = tmp_path / "no-eval-data"
+    empty.mkdir()
+    assert run(build_sft_command, [*args, "--data", str(empty)]) == 2
+    assert not out.exists()
+    capsys.readouterr()
+    assert run(build_sft_command, [*args, "--data", str(empty), "--against", "kqa"]) == 2
+    assert "no data for set 'kqa'" in capsys.readouterr().err
+    assert run(build_sft_command, [*args, "--data", str(empty), "--skip-missing"]) == 2
+    assert "no evaluation set could be loaded" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_skip_missing_decontaminates_against_what_is_there(tmp_path, source):
+    from medfr_eval.resources import samples_dir
+
+    data = tmp_path / "evaldata"
+    data.mkdir()
+    (data / "pubmedqa.jsonl").write_bytes((samples_dir() / "pubmedqa.jsonl").read_bytes())
+    out = tmp_path / "sft.jsonl"
+    args = [str(source), "-o", str(out), "--native", "12", "--translated", "0", "--synthetic", "0"]
+    assert run(build_sft_command, [*args, "--data", str(data), "--skip-missing"]) == 0
+    card = json.loads(card_path(out).read_text())
+    assert card["decontamination"]["against"] == ["medfr_pubmedqa"]
+    assert len(card["decontamination"]["not_checked"]) == 14
+    assert card["origins"]["native"]["contaminated"] == 1

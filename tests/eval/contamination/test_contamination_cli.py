@@ -11,7 +11,9 @@ import pytest
 from medfr_eval.cli import run
 from medfr_eval.contamination.cli import contamination
 from medfr_eval.data import load_records
+from medfr_eval.resources import samples_dir
 
+ROOT_SAMPLES = samples_dir()
 FILLER = "Texte de remplissage sans rapport avec les questions d'évaluation, écrit pour ce test."
 
 
@@ -152,3 +154,21 @@ def test_bad_training_file_names_file_and_line(tmp_path, capsys):
     assert run(contamination, [str(other), "--data", "sample", "-o", str(out)]) == 2
     assert "unsupported file type" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_missing_sets_fail_unless_skipped_and_listed(tmp_path, planted, capsys):
+    txt, _, _ = write_training(tmp_path, planted)
+    data = tmp_path / "evaldata"
+    data.mkdir()
+    (data / "pubmedqa.jsonl").write_text(
+        (ROOT_SAMPLES / "pubmedqa.jsonl").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    out = tmp_path / "c.json"
+    base = [str(txt), "--against", "pubmedqa,kqa", "--data", str(data), "-o", str(out)]
+    assert run(contamination, base) == 2
+    assert "no data for set 'kqa'" in capsys.readouterr().err and not out.exists()
+    assert run(contamination, [*base, "--skip-missing"]) == 0
+    rep = json.loads(out.read_text())
+    assert set(rep["sets"]) == {"pubmedqa"} and set(rep["skipped_sets"]) == {"kqa"}
+    assert rep["sets"]["pubmedqa"]["contaminated_items"] == 1
+    assert "warning: set kqa not checked" in capsys.readouterr().err
