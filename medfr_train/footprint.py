@@ -210,3 +210,33 @@ def residuals(rows: tuple[StudyRow, ...] = TABLE8) -> list[dict[str, object]]:
             }
         )
     return out
+
+
+def card_costs(
+    hardware: dict[str, object], wall_time_s: float, profile: str = "study"
+) -> dict[str, object]:
+    """The footprint keys of a run card stage (as ``runcard.costs`` returns them) from its hardware.
+
+    For the integrator: ``rec.update(card_costs(hw, wall_time_s))`` when a recipe asks for the
+    study profile. Never raises after a run: a CPU run counts no GPU-hours, and a GPU without a
+    Table 8 rate gets ``None`` figures and an ``energy_method`` saying why."""
+    num_gpus = int(hardware.get("num_gpus") or 0)  # type: ignore[arg-type]
+    gpu_hours = wall_time_s / 3600.0 * num_gpus
+    base: dict[str, object] = {
+        "gpu_hours": gpu_hours,
+        "energy_kwh": None,
+        "kgco2e": None,
+        "cost_usd": None,
+        "carbon_intensity_kg_per_kwh": None,
+        "price_per_gpu_hour": None,
+        "footprint_profile": profile,
+    }
+    if num_gpus == 0:
+        return {**base, "energy_kwh": 0.0, "kgco2e": 0.0, "cost_usd": 0.0,
+                "energy_method": "none: CPU run, no GPU-hours counted"}  # fmt: skip
+    name = str(hardware.get("gpu_name") or "")
+    if profile != "study" or gpu_type(name) not in STUDY_RATES:
+        return {**base, "energy_method": f"{profile} profile: no Table 8 rate for GPU {name!r}"}
+    est = study_estimate(name, gpu_hours)
+    return {**base, **{k: est[k] for k in ("kgco2e", "cost_usd", "price_per_gpu_hour", "energy_method")},
+            "kg_per_gpu_hour": est["kg_per_gpu_hour"]}  # fmt: skip

@@ -113,3 +113,16 @@ def test_bad_input_is_one_error_line(capsys, args, message):
 def test_errors_are_medfr_errors():
     with pytest.raises(RecipeError):
         fp.study_estimate("T4", 1.0)
+
+
+def test_card_costs_for_the_run_card():
+    hw = {"device": "cuda", "gpu_name": "NVIDIA H100 80GB HBM3", "num_gpus": 32}
+    rec = fp.card_costs(hw, 12 * 3600)
+    assert rec["gpu_hours"] == 384
+    assert rec["kgco2e"] == pytest.approx(9.86, rel=0.01)
+    assert rec["cost_usd"] == pytest.approx(643.64, rel=0.01)
+    assert rec["footprint_profile"] == "study" and "Table 8" in rec["energy_method"]
+    cpu = fp.card_costs({"device": "cpu", "num_gpus": 0}, 60)
+    assert cpu["gpu_hours"] == 0 and cpu["kgco2e"] == 0.0
+    other = fp.card_costs({"gpu_name": "NVIDIA L40S", "num_gpus": 1}, 3600)
+    assert other["kgco2e"] is None and "no Table 8 rate" in other["energy_method"]
