@@ -10,6 +10,7 @@ can exclude (``--metadata '{"medfr_exclude": "contaminated.json"}'``).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,7 +142,7 @@ def report(
         "medfr_contamination_version": FORMAT_VERSION,
         "n": idx.n,
         "normalisation": NORMALISATION,
-        "eval_data": data or "default (MEDFR_DATA, else the Hub)",
+        "eval_data": data or os.environ.get("MEDFR_DATA") or "hub",
         "training": [vars(t) for t in training],
         "totals": {
             "items": sum(s["items"] for s in sets.values()),
