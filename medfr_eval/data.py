@@ -332,22 +332,33 @@ def build_docs(es: EvalSet, records: list[dict], prompt_dir: str | None = None) 
     return docs
 
 
+def _exclude_contaminated(es: EvalSet, records: list[dict], report: str) -> list[dict]:
+    """The clean subset: ``records`` without the ids of a ``medfr-data contamination`` report."""
+    from medfr_eval.contamination.exclude import exclude_records
+
+    return exclude_records(es, records, report)
+
+
 def load_set(
     medfr_set: str,
     medfr_data: str | None = None,
     medfr_prompts: str | None = None,
     medfr_hub: str | None = None,
+    medfr_exclude: str | None = None,
     **_metadata: Any,
 ):
     """lm-eval ``custom_dataset`` entry point: a ``DatasetDict`` with a ``test`` split.
 
     lm-eval calls it with the task's ``metadata`` (which includes ``--metadata``
     and the model arguments) plus ``dataset_kwargs``; keys that are not ours
-    are ignored.
+    are ignored. ``medfr_exclude`` names a contamination report whose ids are
+    left out (:func:`_exclude_contaminated`).
     """
     import datasets
 
     es = get_set(medfr_set)
     records = load_records(es.name, medfr_data, medfr_hub)
+    if medfr_exclude:
+        records = _exclude_contaminated(es, records, medfr_exclude)
     docs = build_docs(es, records, prompts.prompt_dir_from(medfr_prompts))
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
