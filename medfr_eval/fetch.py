@@ -70,13 +70,15 @@ def download(source: PublicSource, filename: str, from_dir: Path | None = None) 
     that looks complete.
     """
     if from_dir is not None:
-        path = Path(from_dir) / filename
-        if not path.is_file():
-            raise DataError(
-                f"{source.repo}: file not found in the --from folder (laid out as the repo)",
-                file=path,
-            )
-        return path
+        # the repo's own folder, or a folder of repos: FROM/<owner>/<name>/<file>
+        for path in (Path(from_dir) / filename, Path(from_dir) / source.repo / filename):
+            if path.is_file():
+                return path
+        raise DataError(
+            f"{source.repo}: file not found in the --from folder (give a folder laid out as the "
+            f"repo, or one holding {source.repo}/)",
+            file=Path(from_dir) / filename,
+        )
     from huggingface_hub import hf_hub_download
 
     try:

@@ -29,8 +29,9 @@ import click
     "from_dir",
     type=click.Path(exists=True, file_okay=False, path_type=str),
     default=None,
-    help="Convert a local copy of the source repos instead of downloading: a folder laid "
-    "out as the repo (e.g. holding data.zip, or default/test/0000.parquet).",
+    help="Convert a local copy instead of downloading: a folder laid out as the source repo "
+    "(e.g. holding data.zip, or default/test/0000.parquet), or a folder of repos "
+    "(FROM/BioMistral/BioInstructQA/data.zip, ...).",
 )
 def fetch(sets: tuple[str, ...], out: str, from_dir: str | None) -> int:
     """Download the public sets (all of them with no SET), check every record and write

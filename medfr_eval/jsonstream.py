@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from medfr_eval.errors import DataError
 
 _WS = " \t\r\n"
+_AFTER = _WS + ",]"
 
 
 class _Buffer:
@@ -80,9 +81,11 @@ def iter_json_list(
                 if buf.more():
                     continue
                 raise DataError(f"item {index} is not valid JSON: {exc.msg}", file=file) from exc
-            # a number or literal cut at the chunk's end decodes too early: make sure
-            # the item is followed by something (',' or ']') before taking it
-            if end == len(buf.text) and not buf.eof:
+            # a number cut by the chunk's end ("-1" of "-1.5e-3") decodes too early: take
+            # the item only when a blank, ',' or ']' follows it, or at end of file
+            if not buf.eof and (end == len(buf.text) or buf.text[end] not in _AFTER):
+                if len(buf.text) - buf.pos > max_item_chars:
+                    raise DataError(f"item {index} is not followed by ',' or ']'", file=file)
                 buf.more()
                 continue
             break
@@ -94,8 +97,10 @@ def iter_json_list(
             buf.pos += 1
         elif sep == "]":
             return
+        elif sep == "":
+            raise DataError(f"the JSON list ends early, after {index} items", file=file)
         else:
             raise DataError(
-                f"expected ',' or ']' after item {index - 1}, got {sep or 'end of file'!r}",
+                f"expected ',' or ']' after item {index - 1}, got {sep!r}",
                 file=file,
             )
