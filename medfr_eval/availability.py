@@ -38,12 +38,15 @@ def missing_data_error(es: EvalSet, folder: str | None, sources_file: str | None
         and not (folder and (Path(folder) / f"{s.name}.jsonl").is_file())
         and not _has_hub_path(s, sources_file)
     ]
-    where = f"in {folder}" if folder else "(no medfr_data / MEDFR_DATA folder given)"
+    where = "no medfr_data / MEDFR_DATA folder given"
+    looked = f"looked for {Path(folder) / f'{es.name}.jsonl'}" if folder else where
     parts = [
-        f"no data for set {es.name!r} {where}.",
+        f"no data for set {es.name!r} ({looked}; no known Hub copy, none named with "
+        "--metadata '{\"medfr_hub\": FILE}').",
         f"Without data: {', '.join(private)}: no public copy; request them from the study's "
-        "authors and put <set>.jsonl (medfr schema, README section Data) in the folder named by "
-        "MEDFR_DATA or --metadata '{\"medfr_data\": DIR}'.",
+        "authors and put <set>.jsonl (medfr schema, README section Data; `medfr-data convert` "
+        "turns other files into it) in the folder named by MEDFR_DATA or "
+        "--metadata '{\"medfr_data\": DIR}'.",
     ]
     if folder:
         public = [
@@ -88,30 +91,34 @@ def check_size(es: EvalSet, n_items: int, origin: str, strict: bool) -> dict[str
     return info
 
 
-def record_in_task(key: str, value: Any) -> bool:
-    """Add ``value`` to the ``metadata`` of the lm-eval task being built; False if none is.
+def building_task() -> Any:
+    """The lm-eval task being built by our caller (a few frames up), or None.
 
-    lm-eval calls our dataset loader and filters from ``ConfigurableTask.__init__``
-    with copies of the metadata and no handle on the task, and has no hook for a
+    lm-eval calls our dataset loader from ``ConfigurableTask.__init__`` with
+    copies of the metadata and no handle on the task, and has no hook for a
     loader to annotate its task. The config is what lm-eval writes to the
-    results (``configs``), so we find the task being built on the call stack (a
-    few frames up) and write there. If lm-eval changes this, nothing breaks:
-    the note is just not recorded (a test watches for that).
+    results (``configs``), so we find the task being built on the call stack.
+    If lm-eval changes this, nothing breaks: notes are just not recorded and
+    the early BERTScore check does not run (tests watch for both).
     """
     try:
         from lm_eval.api.task import ConfigurableTask
     except ImportError:  # pragma: no cover - lm-eval is a dependency
-        return False
+        return None
     frame = sys._getframe(1)
     for _ in range(16):
         if frame is None:
             break
         task = frame.f_locals.get("self")
         if isinstance(task, ConfigurableTask):
-            config = task.config
-            if not isinstance(config.metadata, dict):
-                config.metadata = {}
-            config.metadata[key] = value
-            return True
+            return task
         frame = frame.f_back
-    return False
+    return None
+
+
+def record_in_task(task: Any, key: str, value: Any) -> None:
+    """Add ``value`` to the ``metadata`` of an lm-eval task's config (written to the results)."""
+    config = task.config
+    if not isinstance(config.metadata, dict):
+        config.metadata = {}
+    config.metadata[key] = value

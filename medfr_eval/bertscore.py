@@ -15,8 +15,10 @@ layer 9). Users choose another with environment variables, no YAML edit:
 ``MEDFR_BERTSCORE_BATCH_SIZE``, ``MEDFR_BERTSCORE_DEVICE``,
 ``MEDFR_BERTSCORE_IDF`` (0/1), ``MEDFR_BERTSCORE_RESCALE`` (0/1).
 
-No surprises: the filter is built when lm-eval builds the task, before any
-generation, so it loads the scorer there (:func:`check_scorer`); a scorer that
+No surprises: lm-eval loads each task's data when it builds the task, before
+any generation, so the open-QA loader (``medfr_eval.data.load_set``) loads the
+scorer there (:func:`check_scorer`; lm-eval builds filters only at scoring
+time, too late for this); a scorer that
 cannot load stops the run at once with one line saying which model and how to
 point ``MEDFR_BERTSCORE_MODEL`` at a local copy, instead of after hours of
 generation. The scorer's identity (model, layer, options, bert-score version)
@@ -195,12 +197,10 @@ class BERTScoreFilter(Filter):
         super().__init__()
         self.reference_field = reference_field
         self.spec = ScorerSpec.from_env(**scorer_kwargs)
-        # built with the task, before any generation: fail now rather than after it
+        # lm-eval builds filters lazily (at scoring time), so the early check is in
+        # the dataset loader (medfr_eval.data.load_set); here the scorer is cached
         self.identity = check_scorer(self.spec)
         self.key = scorer_key(self.identity)
-        from medfr_eval.availability import record_in_task
-
-        record_in_task("medfr_bertscore", self.identity)
 
     def apply(self, resps, docs):
         firsts = [clean_generation(r[0] if isinstance(r, (list, tuple)) else r) for r in resps]

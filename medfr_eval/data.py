@@ -372,7 +372,7 @@ def load_set(
     """
     import datasets
 
-    from medfr_eval.availability import check_size, flag, record_in_task
+    from medfr_eval.availability import building_task, check_size, flag, record_in_task
 
     es = get_set(medfr_set)
     records, origin = load_records_from(es.name, medfr_data, medfr_hub)
@@ -380,6 +380,14 @@ def load_set(
         loaded = {"source": origin, "items": len(records), "expected_items": None}
     else:
         loaded = check_size(es, len(records), origin, flag(medfr_strict_sizes))
-    record_in_task("medfr_loaded", loaded)
+    task = building_task()
+    if task is not None:  # called by lm-eval while it builds the task, before any generation
+        record_in_task(task, "medfr_loaded", loaded)
+        if not es.kind.startswith("mcq"):
+            # BERTScore must load now, not after hours of generation; its identity
+            # goes into the results with the task's config
+            from medfr_eval.bertscore import ScorerSpec, check_scorer
+
+            record_in_task(task, "medfr_bertscore", check_scorer(ScorerSpec.from_env()))
     docs = build_docs(es, records, prompts.prompt_dir_from(medfr_prompts))
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
