@@ -23,9 +23,9 @@ _FR_OPTIONS = ["le foie", "le rein", "la rate", "le pancréas", "le cœur"]
 _EN_OPTIONS = ["the liver", "the kidney", "the spleen", "the pancreas", "the heart"]
 
 
-def bioinstructqa_record(corpus: str, i: int, pad: int = 0) -> dict[str, Any]:
+def bioinstructqa_record(corpus: str, i: int, pad: int = 0, filler: str = "") -> dict[str, Any]:
     """One record in BioInstructQA's layout; ``pad`` adds that many characters of context
-    text (to build large archives for the memory benchmark)."""
+    text (``filler`` if given, to build large archives for the memory benchmark)."""
     es = BY_NAME[CORPUS_TO_SET[corpus]]
     letters = list(es.letters)
     if es.name == "pubmedqa":
@@ -41,10 +41,12 @@ def bioinstructqa_record(corpus: str, i: int, pad: int = 0) -> dict[str, Any]:
         "question": f"Question {i} of the {corpus} sample: which organ is meant?",
         "options": dict(zip(letters, en_opts)),
         "correct_answer_letter": letters[i % len(letters)],
-        "context": ("An abstract written for medfr's tests. " + "x" * pad) if has_context else None,
+        "context": ("An abstract written for medfr's tests. " + (filler or "x" * pad))
+        if has_context
+        else None,
         "question_translated": f"Question {i} de l'échantillon {corpus} : de quel organe s'agit-il ?",
         "options_translated": dict(zip(letters, fr_opts)),
-        "context_translated": ("Un résumé écrit pour les tests de medfr. " + "x" * pad)
+        "context_translated": ("Un résumé écrit pour les tests de medfr. " + (filler or "x" * pad))
         if has_context
         else None,
         "few_shot_samples[1]": "An example written for the tests.",
@@ -78,7 +80,11 @@ def write_bioinstructqa(
 
 
 def write_bioinstructqa_streaming(folder: Path, n_records: int, pad: int) -> Path:
-    """A large ``data.zip`` (about ``n_records * pad`` bytes of JSON) without holding it in memory."""
+    """A large ``data.zip`` (about ``2 * n_records * pad`` bytes of JSON) without holding it in
+    memory; the padding is random hex, so the archive is about half the JSON's size (the real
+    485 MB archive holds ~8 languages of text)."""
+    import os
+
     folder.mkdir(parents=True, exist_ok=True)
     corpora = list(CORPUS_TO_SET)
     path = folder / ARCHIVE
@@ -86,7 +92,10 @@ def write_bioinstructqa_streaming(folder: Path, n_records: int, pad: int) -> Pat
         with zf.open(MEMBER, "w", force_zip64=True) as fh:
             fh.write(b"[")
             for k in range(n_records):
-                rec = bioinstructqa_record(corpora[k % len(corpora)], k // len(corpora), pad)
+                filler = os.urandom(pad // 2).hex()
+                rec = bioinstructqa_record(
+                    corpora[k % len(corpora)], k // len(corpora), pad, filler
+                )
                 fh.write((("," if k else "") + json.dumps(rec, ensure_ascii=False)).encode())
             fh.write(b"]")
     return path
