@@ -9,15 +9,12 @@ from the study's authors.
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 from medfr_eval.errors import DataError
 from medfr_eval.sets import ALL_SETS, EvalSet
-
-log = logging.getLogger("medfr")
 
 
 def _has_hub_path(es: EvalSet, sources_file: str | None) -> bool:
@@ -86,8 +83,7 @@ def check_size(es: EvalSet, n_items: int, origin: str, strict: bool) -> dict[str
     )
     if strict:
         raise DataError(message + " (medfr_strict_sizes is on)", field="medfr_strict_sizes")
-    log.warning("medfr: %s; scores are not comparable with the study's", message)
-    print(f"medfr: warning: {message}", file=sys.stderr)
+    print(f"medfr: warning: {message}; scores are not comparable with the study's", file=sys.stderr)
     return info
 
 

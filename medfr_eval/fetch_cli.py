@@ -48,7 +48,7 @@ def fetch(sets: tuple[str, ...], out: str, from_dir: str | None) -> int:
     for name, entry in manifest["sets"].items():
         if name in sets or not sets:
             click.echo(f"{name}: {entry['items']} items -> {out}/{entry['file']}")
-    for line in size_warnings({"sets": {k: manifest["sets"][k] for k in manifest["sets"]}}):
+    for line in size_warnings(manifest):
         click.echo(f"warning: {line}", err=True)
     click.echo(f"wrote {out}/MANIFEST.json; run with MEDFR_DATA={out}")
     return 0

@@ -39,7 +39,9 @@ class EvalSet:
     family: Family
     kind: Kind
     n_options: int  # 0 for open QA
-    study_size: int  # test size in the study (PAPER.md, Table 6)
+    # test size in the study (PAPER.md, Table 6); for the public extras, the size the source
+    # states (the English twins: their French set's), 0 when not known (no size check)
+    study_size: int
     has_context: bool
     description: str  # what it measures, in French, for people
     # Public copy this set is converted from (a key of medfr_eval.public_sources.SOURCES),

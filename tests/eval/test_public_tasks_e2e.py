@@ -107,3 +107,30 @@ def test_run_records_data_origin_size_check_and_scorer(public_run, tiny_bert_dir
     key = bertscore.scorer_key(scorer)
     for sample in public_run["samples"]["medfr_mediqal_oeq"]:
         assert sample["filtered_resps"][0]["bertscore_scorer"] == key
+
+
+def test_every_new_task_builds_on_the_shipped_samples(tiny_bertscore_env):
+    """Every shipped YAML of the public extras loads (groups included), with its sample docs."""
+    import lm_eval.tasks
+
+    import medfr_eval
+    from medfr_eval.data import load_records
+    from medfr_eval.sets import EXTRA_SETS
+
+    tm = medfr_eval.task_manager(include_defaults=False, metadata={"medfr_data": "sample"})
+    loaded = lm_eval.tasks.get_task_dict(["medfr_public"], tm)
+    flat = {}
+
+    def walk(d):
+        for key, value in d.items():
+            if isinstance(value, dict):
+                walk(value)
+            else:
+                flat[key] = value
+
+    walk(loaded)
+    for s in EXTRA_SETS:
+        task = flat[s.task]
+        assert len(task.test_docs()) == len(load_records(s.name, "sample")), s.task
+        assert task.config.metadata["medfr_loaded"]["source"] == "shipped samples"
+    assert "medfr_bertscore" in flat["medfr_mediqal_oeq"].config.metadata
