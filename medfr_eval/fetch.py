@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from medfr_eval.data import validate_record
 from medfr_eval.errors import DataError
 from medfr_eval.public_sources import SOURCES, PublicSource
 from medfr_eval.sets import PUBLIC_SETS, EvalSet, get_set
@@ -116,8 +117,6 @@ class _SetWriter:
         self.ids: set[str] = set()
 
     def write(self, rec: dict, where: str) -> None:
-        from medfr_eval.data import validate_record
-
         item = validate_record(self.es, rec, file=where)
         if item["id"] in self.ids:
             raise DataError(
