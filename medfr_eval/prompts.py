@@ -25,6 +25,7 @@ TEMPLATE_FOR_KIND = {
     "mcq_multi": "mcq_multi.j2",
     "openqa": "openqa.j2",
     "openqa_case": "openqa_case.j2",
+    "mcq_en": "mcq_en.j2",  # English twins of the translated sets
 }
 
 

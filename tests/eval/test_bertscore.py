@@ -37,7 +37,13 @@ def test_scorer_loads_once_per_process(tiny_bertscore_env, monkeypatch):
     for _ in range(3):
         out = bertscore.BERTScoreFilter().apply([["Une fièvre."], ["x"], [""]], docs)
         assert [set(o) for o in out] == [
-            {"answer", "bertscore_f1", "bertscore_precision", "bertscore_recall"}
+            {
+                "answer",
+                "bertscore_f1",
+                "bertscore_precision",
+                "bertscore_recall",
+                "bertscore_scorer",
+            }
         ] * 3
     assert built == [str(tiny_bertscore_env)]
 
