@@ -125,7 +125,7 @@ def test_folder_of_training_files(tmp_path, planted):
     [
         (["-n", "4"], "-n: n-gram size must be an integer >= 5, got 4"),
         (["--against", "medfr_nope"], "--against: unknown set or group 'medfr_nope'"),
-        (["--data", "{tmp}/nodata"], "no data for set"),
+        (["--data", "{tmp}/nodata", "--against", "medfr_frmedqa"], "no data for set"),
     ],
 )
 def test_bad_options_exit_2_and_write_nothing(tmp_path, planted, capsys, args, message):
