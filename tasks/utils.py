@@ -8,6 +8,23 @@ from __future__ import annotations
 
 from medfr_eval.bertscore import BERTScoreFilter, openqa_results
 from medfr_eval.data import load_set
+from medfr_eval.judge.config import identity_from_env
+from medfr_eval.judge.filter import JudgeFilter, total
+from medfr_eval.judge.filter import openqa_results as openqa_judged_results
 from medfr_eval.scoring import multi_answer_results
 
-__all__ = ["BERTScoreFilter", "load_set", "multi_answer_results", "openqa_results"]
+#: ``metadata.judge`` of the open-QA tasks: the configured judge's identity, or
+#: None. lm-eval executes this file afresh for each ``!function`` it resolves, so
+#: it reflects the environment when the task is loaded.
+JUDGE = identity_from_env()
+
+__all__ = [
+    "JUDGE",
+    "BERTScoreFilter",
+    "JudgeFilter",
+    "load_set",
+    "multi_answer_results",
+    "openqa_judged_results",
+    "openqa_results",
+    "total",
+]

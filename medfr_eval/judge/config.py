@@ -1,0 +1,143 @@
+"""Which judge, read from the environment, and how to recognise it in results.
+
+- ``MEDFR_JUDGE_URL`` + ``MEDFR_JUDGE_MODEL``: an OpenAI-compatible chat
+  endpoint (vLLM, TGI, a hosted API); the URL is the API base
+  (``http://host:8000/v1``) or the full ``.../chat/completions`` address; the
+  key, if any, comes from ``MEDFR_JUDGE_API_KEY`` and is never logged.
+- ``MEDFR_JUDGE_MODEL`` alone: a local transformers model (hub id or path),
+  loaded once per process.
+- Neither: no judge; open-QA tasks report no ``judge`` metric.
+
+Tuning (all optional): ``MEDFR_JUDGE_CONCURRENCY`` (8 requests in flight),
+``MEDFR_JUDGE_TIMEOUT`` (60 s per request), ``MEDFR_JUDGE_RETRIES`` (4 more
+tries after the first, exponential backoff), ``MEDFR_JUDGE_BATCH_SIZE`` (8,
+local judge), ``MEDFR_JUDGE_DEVICE`` (local judge), ``MEDFR_JUDGE_CACHE`` (the
+verdict store; ``off`` disables it).
+
+The *identity* of a judge is what makes two judge scores comparable: the
+model, the endpoint (``local`` for in-process) and the SHA-256 of the prompt
+template. It is written into each task's config metadata (``metadata.judge``)
+and into every judged sample, and :func:`judge_identity` reads it back from
+either so that significance tests can refuse to pair different judges.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from medfr_eval.errors import DataError
+
+LOCAL = "local"
+IDENTITY_KEYS = ("model", "endpoint", "template_sha256")
+
+
+def _number(name: str, default: float, cast=float, minimum: float = 1e-9) -> Any:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = cast(raw)
+    except ValueError:
+        raise DataError(f"expected a number, got {raw!r}", field=name) from None
+    if value < minimum:
+        raise DataError(f"expected a number >= {minimum:g}, got {raw!r}", field=name)
+    return value
+
+
+def default_cache_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "medfr" / "judge_verdicts.sqlite3"
+
+
+@dataclass(frozen=True)
+class JudgeConfig:
+    """Everything a judge run needs; ``api_key`` stays out of identity, logs and repr."""
+
+    model: str
+    url: str | None = None
+    api_key: str | None = None
+    concurrency: int = 8
+    timeout: float = 60.0
+    retries: int = 4
+    backoff: float = 0.5
+    batch_size: int = 8
+    device: str | None = None
+    cache_path: str | None = None
+    prompt_dir: str | None = None
+
+    def __repr__(self) -> str:  # never print the key
+        return f"JudgeConfig(model={self.model!r}, url={self.url!r})"
+
+    @property
+    def endpoint(self) -> str:
+        return self.url or LOCAL
+
+    @classmethod
+    def from_env(cls) -> JudgeConfig | None:
+        """The configured judge, or None when ``MEDFR_JUDGE_MODEL`` is unset."""
+        env = os.environ
+        model = env.get("MEDFR_JUDGE_MODEL", "").strip()
+        url = env.get("MEDFR_JUDGE_URL", "").strip() or None
+        if not model:
+            if url:
+                raise DataError(
+                    "MEDFR_JUDGE_URL needs MEDFR_JUDGE_MODEL", field="MEDFR_JUDGE_MODEL"
+                )
+            return None
+        if url and not url.startswith(("http://", "https://")):
+            raise DataError(f"expected an http(s) URL, got {url!r}", field="MEDFR_JUDGE_URL")
+        cache = env.get("MEDFR_JUDGE_CACHE", "").strip()
+        return cls(
+            model=model,
+            url=url,
+            api_key=env.get("MEDFR_JUDGE_API_KEY") or None,
+            concurrency=_number("MEDFR_JUDGE_CONCURRENCY", 8, int, minimum=1),
+            timeout=_number("MEDFR_JUDGE_TIMEOUT", 60.0),
+            retries=_number("MEDFR_JUDGE_RETRIES", 4, int, minimum=0),
+            batch_size=_number("MEDFR_JUDGE_BATCH_SIZE", 8, int, minimum=1),
+            device=env.get("MEDFR_JUDGE_DEVICE") or None,
+            cache_path=None if cache.lower() == "off" else (cache or str(default_cache_path())),
+            prompt_dir=env.get("MEDFR_PROMPTS") or None,
+        )
+
+    def identity(self, template_sha256: str) -> dict[str, str]:
+        return {"model": self.model, "endpoint": self.endpoint, "template_sha256": template_sha256}
+
+
+def identity_from_env() -> dict[str, str] | None:
+    """The configured judge's identity (for the task YAML's ``metadata.judge``), or None."""
+    from medfr_eval.judge.prompt import load_template
+
+    config = JudgeConfig.from_env()
+    if config is None:
+        return None
+    return config.identity(load_template(config.prompt_dir).sha256)
+
+
+def judge_identity(entry: dict[str, Any]) -> dict[str, str] | None:
+    """The judge identity in a task config, a sample-log entry or a judged response; None if unjudged.
+
+    Accepts ``results["configs"][task]`` (``metadata.judge``), one line of an
+    lm-eval ``samples_*.jsonl`` (its ``filtered_resps``), or the filter's
+    dict itself (``judge_model``, ``judge_endpoint``, ``judge_template_sha256``).
+    """
+    if not isinstance(entry, dict):
+        return None
+    meta = entry.get("metadata")
+    if isinstance(meta, dict) and isinstance(meta.get("judge"), dict):
+        found = meta["judge"]
+        return {k: str(found[k]) for k in IDENTITY_KEYS if k in found} or None
+    if all(f"judge_{k}" in entry for k in IDENTITY_KEYS):
+        return {k: str(entry[f"judge_{k}"]) for k in IDENTITY_KEYS}
+    for key in ("filtered_resps", "resps"):
+        value = entry.get(key)
+        while isinstance(value, list) and value:
+            value = value[0]
+        if isinstance(value, dict):
+            found = judge_identity(value)
+            if found:
+                return found
+    return None
