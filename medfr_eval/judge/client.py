@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -80,7 +79,7 @@ class EndpointJudge:
             conn.request("POST", self._path, body=body, headers=headers)
             response = conn.getresponse()
             payload = response.read()
-        except (OSError, http.client.HTTPException, socket.timeout) as exc:
+        except (OSError, http.client.HTTPException) as exc:  # timeouts are OSError
             self._drop_connection()
             raise _Retryable(f"{type(exc).__name__}: {exc}") from exc
         if response.status in RETRYABLE_STATUS:
