@@ -117,6 +117,28 @@ def identity_from_env() -> dict[str, str] | None:
     return config.identity(load_template(config.prompt_dir).sha256)
 
 
+class EnvJudgeIdentity:
+    """``metadata.judge`` in the task YAML: becomes the configured judge's identity when copied.
+
+    Why not a plain value computed when ``tasks/utils.py`` is imported: lm-eval
+    0.4.13 caches that module for the life of the process, so a notebook or a
+    test that changes ``MEDFR_JUDGE_*`` between two runs would record the old
+    judge. lm-eval writes a task's config into the results with
+    ``dataclasses.asdict``, which deep-copies each metadata value, so
+    resolving here records the judge in force when the results are made
+    (the one the filter used, since it reads the same environment).
+    """
+
+    def __deepcopy__(self, memo: dict) -> dict[str, str] | None:
+        return identity_from_env()
+
+    def __copy__(self) -> dict[str, str] | None:
+        return identity_from_env()
+
+    def __repr__(self) -> str:
+        return repr(identity_from_env())
+
+
 def judge_identity(entry: dict[str, Any]) -> dict[str, str] | None:
     """The judge identity in a task config, a sample-log entry or a judged response; None if unjudged.
 

@@ -11,7 +11,9 @@ from medfr_eval.judge.verdict import parse_verdict
 
 ITEMS = [
     JudgeItem("Quel organe sécrète l'insuline ?", "Le pancréas.", "Le pancréas."),
-    JudgeItem("Quelle vitamine manque dans le scorbut ?", "La vitamine C, l'acide ascorbique.", "C"),
+    JudgeItem(
+        "Quelle vitamine manque dans le scorbut ?", "La vitamine C, l'acide ascorbique.", "C"
+    ),
     JudgeItem("Un signe de déshydratation ?", "La soif.", "Pli cutané persistant."),
     JudgeItem("Dose ?", "Un gramme.", "Un gramme toutes les six heures au maximum."),
     JudgeItem("Cause ?", "Virus.", "Une infection virale.", context="Enfant de 3 ans, fièvre."),
