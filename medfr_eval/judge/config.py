@@ -23,6 +23,7 @@ either so that significance tests can refuse to pair different judges.
 
 from __future__ import annotations
 
+import ast
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,11 +140,28 @@ class EnvJudgeIdentity:
         return repr(identity_from_env())
 
 
+def response_dict(value: Any) -> dict | None:
+    """The filter's dict from a response as held in memory or as saved in a sample log.
+
+    lm-eval's ``EvaluationTracker`` writes each filtered response with
+    ``str()`` (``utils.sanitize_list``), so a saved dict is its Python repr.
+    ``ast.literal_eval`` reads literals only (never runs code), which is
+    exactly what that repr holds."""
+    while isinstance(value, (list, tuple)) and value:
+        value = value[0]
+    if isinstance(value, str) and value.startswith("{") and len(value) < 1_000_000:
+        try:
+            value = ast.literal_eval(value)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return None
+    return value if isinstance(value, dict) else None
+
+
 def judge_identity(entry: dict[str, Any]) -> dict[str, str] | None:
     """The judge identity in a task config, a sample-log entry or a judged response; None if unjudged.
 
     Accepts ``results["configs"][task]`` (``metadata.judge``), one line of an
-    lm-eval ``samples_*.jsonl`` (its ``filtered_resps``), or the filter's
+    lm-eval ``samples_*.jsonl`` (its ``filtered_resps``, in memory or saved), or the filter's
     dict itself (``judge_model``, ``judge_endpoint``, ``judge_template_sha256``).
     """
     if not isinstance(entry, dict):
@@ -154,12 +172,5 @@ def judge_identity(entry: dict[str, Any]) -> dict[str, str] | None:
         return {k: str(found[k]) for k in IDENTITY_KEYS if k in found} or None
     if all(f"judge_{k}" in entry for k in IDENTITY_KEYS):
         return {k: str(entry[f"judge_{k}"]) for k in IDENTITY_KEYS}
-    for key in ("filtered_resps", "resps"):
-        value = entry.get(key)
-        while isinstance(value, list) and value:
-            value = value[0]
-        if isinstance(value, dict):
-            found = judge_identity(value)
-            if found:
-                return found
-    return None
+    resp = response_dict(entry.get("filtered_resps"))
+    return judge_identity(resp) if resp is not None else None

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from medfr_eval.errors import DataError
-from medfr_eval.judge.config import judge_identity
+from medfr_eval.judge.config import judge_identity, response_dict
 
 _SAMPLES = re.compile(r"^samples_(?P<task>.+)_(?P<stamp>[0-9T:\-\._]+)\.jsonl$")
 
@@ -117,9 +117,7 @@ def read_run(spec: str) -> tuple[str, dict[tuple[str, str], Judged]]:
             identity = judge_identity(entry)
             if identity is None:
                 continue
-            resp = entry["filtered_resps"]
-            while isinstance(resp, list):
-                resp = resp[0]
+            resp = response_dict(entry.get("filtered_resps")) or {}
             doc_id = str(entry.get("doc", {}).get("id", entry.get("doc_id")))
             judged[(task, doc_id)] = Judged(
                 task, doc_id, str(resp.get("answer", "")), resp.get("judge"), identity

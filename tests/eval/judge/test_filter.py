@@ -76,3 +76,11 @@ def test_judge_identity_reads_configs_and_sample_lines():
     assert judge_identity({"doc_id": 0, "filtered_resps": [resp]}) == ident
     assert judge_identity({"doc_id": 0, "filtered_resps": [{"answer": "x"}]}) is None
     assert judge_identity({"filtered_resps": ["texte"]}) is None
+
+
+def test_judge_identity_reads_a_saved_sample_log_line_without_running_code():
+    ident = {"model": "m", "endpoint": "local", "template_sha256": "ab"}
+    resp = {f"judge_{k}": v for k, v in ident.items()} | {"judge": None, "answer": "x"}
+    assert judge_identity({"filtered_resps": [str(resp)]}) == ident  # as EvaluationTracker saves it
+    hostile = "{'judge_model': __import__('os').getcwd()}"
+    assert judge_identity({"filtered_resps": [hostile]}) is None

@@ -8,6 +8,7 @@ import json
 import pytest
 from fake_server import FakeJudgeServer
 
+from medfr_eval.cli import main
 from medfr_eval.judge.config import judge_identity
 
 pytestmark = pytest.mark.slow
@@ -33,8 +34,22 @@ def evaluate(model_dir, task_manager):
     )
 
 
+def save(results, out):
+    """Write a run as ``lm_eval --output_path OUT --log_samples`` does."""
+    import copy
+
+    from lm_eval.loggers import EvaluationTracker
+
+    tracker = EvaluationTracker(output_path=str(out))
+    to_save = copy.deepcopy(results)
+    samples = to_save.pop("samples")
+    tracker.save_results_aggregated(results=to_save, samples=samples)
+    for task in to_save["configs"]:
+        tracker.save_results_samples(task_name=task, samples=samples[task])
+
+
 def test_judge_metric_in_results_and_sample_log(
-    judge_env, tiny_model_dir, tiny_bertscore_env, sample_task_manager
+    judge_env, tiny_model_dir, tiny_bertscore_env, sample_task_manager, tmp_path, capsys
 ):
     plain = evaluate(tiny_model_dir, sample_task_manager)
     metrics = plain["results"]["medfr_kqa"]
@@ -73,6 +88,35 @@ def test_judge_metric_in_results_and_sample_log(
     json.dumps(judged["configs"]["medfr_kqa"], allow_nan=False, default=str)
     assert all(s["filtered_resps"][0]["judge_cached"] for s in again["samples"]["medfr_kqa"])
     assert again["results"]["medfr_kqa"]["judge,bertscore"] == metrics["judge,bertscore"]
+
+    # the saved run feeds `medfr judge agreement`: human labels equal to the
+    # parsed verdicts except the first, which is flipped
+    save(judged, tmp_path / "run")
+    rows, flipped = [], False
+    for s in samples:
+        verdict = s["filtered_resps"][0]["judge"]
+        human = 0 if verdict is None else verdict
+        if verdict is not None and not flipped:
+            human, flipped = 1 - verdict, True
+        rows.append(json.dumps({"doc_id": s["doc"]["id"], "model": "tiny", "human": human}))
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("\n".join(rows) + "\n")
+    code = main(
+        [
+            "judge",
+            "agreement",
+            str(labels),
+            f"tiny={tmp_path / 'run'}",
+            "--out",
+            str(tmp_path / "agr"),
+        ]
+    )
+    assert code == 0, capsys.readouterr()
+    report = json.loads((tmp_path / "agr" / "agreement.json").read_text())
+    n = len(parsed)
+    assert report["n_pairs"] == n and len(report["unparsable"]) == 10 - n
+    assert report["groups"]["tiny"]["accuracy"] == pytest.approx((n - 1) / n)
+    assert report["judge"] == config_identity
 
 
 def reply_for(server: FakeJudgeServer, sample: dict) -> str:
