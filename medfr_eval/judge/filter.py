@@ -45,12 +45,19 @@ class JudgeFilter(Filter):
         self,
         reference_field: str = "answer",
         question_field: str = "question",
-        context_field: str = "case",
+        context_fields: tuple[str, ...] | list[str] = ("case", "context"),
     ) -> None:
         super().__init__()
         self.reference_field = reference_field
         self.question_field = question_field
-        self.context_field = context_field
+        self.context_fields = tuple(context_fields)
+
+    def _context(self, doc: dict) -> str:
+        """The clinical case or passage the question depends on: the first non-empty field."""
+        for field in self.context_fields:
+            if doc.get(field):
+                return str(doc[field])
+        return ""
 
     def apply(self, resps, docs):
         config = JudgeConfig.from_env()
@@ -65,7 +72,7 @@ class JudgeFilter(Filter):
                     question=str(doc[self.question_field]),
                     answer=answer,
                     reference=str(doc[self.reference_field]),
-                    context=str(doc.get(self.context_field) or ""),
+                    context=self._context(doc),
                 )
             )
         judge = Judge(config)

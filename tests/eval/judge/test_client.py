@@ -117,3 +117,30 @@ def test_env_configuration(judge_env):
     assert (cfg.concurrency, cfg.cache_path, cfg.endpoint) == (2, None, "http://127.0.0.1:9/v1")
     judge_env.delenv("MEDFR_JUDGE_URL")
     assert JudgeConfig.from_env().endpoint == "local"
+
+
+def _writer(path: str, start: int) -> None:
+    from medfr_eval.judge.cache import VerdictCache
+
+    ident = {"model": "m", "endpoint": "local", "template_sha256": "t"}
+    with VerdictCache(path) as cache:
+        for i in range(start, start + 150):
+            cache.put(f"k{i}", ident, "1")
+
+
+def test_two_processes_share_the_cache(tmp_path):
+    import multiprocessing
+
+    from medfr_eval.judge.cache import VerdictCache
+
+    path = str(tmp_path / "shared.sqlite3")
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(path, start)) for start in (0, 100)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0]
+    with VerdictCache(path) as cache:
+        assert len(cache) == 250  # overlapping keys stored once
+        assert cache.get_many(["k0", "k249", "k999"]) == {"k0": "1", "k249": "1"}
