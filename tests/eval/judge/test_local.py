@@ -64,3 +64,16 @@ def test_model_is_loaded_once(judge_env, tiny_model_dir, monkeypatch):
     for _ in range(3):
         Judge(cfg).judge(ITEMS[:2])
     assert loads == [str(tiny_model_dir)]
+
+
+def test_a_chat_template_is_applied_when_the_judge_has_one(tiny_tokenizer):
+    import copy
+
+    tok = copy.deepcopy(tiny_tokenizer)
+    tok.chat_template = None
+    assert local.as_chat(tok, "Bonjour") == "Bonjour"  # base model: raw prompt
+    tok.chat_template = (
+        "{% for m in messages %}<<{{ m['content'] }}>>{% endfor %}"
+        "{% if add_generation_prompt %}R:{% endif %}"
+    )
+    assert local.as_chat(tok, "Bonjour") == "<<Bonjour>>R:"
