@@ -77,3 +77,21 @@ def test_a_chat_template_is_applied_when_the_judge_has_one(tiny_tokenizer):
         "{% if add_generation_prompt %}R:{% endif %}"
     )
     assert local.as_chat(tok, "Bonjour") == "<<Bonjour>>R:"
+
+
+def test_model_alone_in_the_environment_selects_the_local_judge(judge_env, tiny_model_dir):
+    from medfr_eval.judge.filter import JudgeFilter, openqa_results
+
+    judge_env.setenv("MEDFR_JUDGE_MODEL", str(tiny_model_dir))
+    judge_env.setenv("MEDFR_JUDGE_DEVICE", "cpu")
+    docs = [{"question": i.question, "answer": i.reference} for i in ITEMS[:2]]
+    out = JudgeFilter().apply([["Le pancréas."], ["Autre chose."]], docs)
+    assert [o["judge_endpoint"] for o in out] == ["local", "local"]
+    assert all(o["judge"] == parse_verdict(o["judge_raw"]) for o in out)
+    again = JudgeFilter().apply([["Le pancréas."], ["Autre chose."]], docs)
+    assert all(o["judge_cached"] for o in again)
+    assert [o["judge_raw"] for o in again] == [o["judge_raw"] for o in out]
+    scored = openqa_results(
+        docs[0], [{**out[0], "bertscore_f1": 0, "bertscore_precision": 0, "bertscore_recall": 0}]
+    )
+    assert scored["judge_unparsable"] == int(out[0]["judge"] is None)
