@@ -1,11 +1,11 @@
-"""medfr-data: list, validate, convert (atomic, exit 2 on bad rows), show."""
+"""medfr data (medfr-data): list, validate, convert (atomic, exit 2 on bad rows), show."""
 
 from __future__ import annotations
 
 import csv
 import json
 
-from medfr_eval.data_cli import main
+from medfr_eval.cli import data_main as main
 
 
 def test_list_and_show(capsys):
@@ -28,7 +28,7 @@ def test_validate_shipped_samples_and_a_bad_file(tmp_path, capsys):
     )
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("medfr-data: error: ") and f"{bad}:1" in err and "'answer'" in err
+    assert err == f"error: {bad}:1: answer: expected one of A, B, C, D, got 'F'\n"
     assert main(["validate", str(tmp_path / "nope")]) == 2
 
 
