@@ -100,9 +100,7 @@ def test_a_real_command_error_is_one_line(tmp_path, capsys):
 def test_every_error_class_is_a_medfr_error_with_exit_2():
     from medfr_eval import errors
 
-    classes = [
-        c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Exception)
-    ]
+    classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Exception)]
     assert len(classes) >= 9
     for c in classes:
         assert issubclass(c, MedfrError) and c("m").exit_code == 2
@@ -126,7 +124,10 @@ def test_an_unexpected_exception_keeps_its_traceback():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
-    assert "Traceback (most recent call last)" in proc.stderr and "ZeroDivisionError: a bug" in proc.stderr
+    assert (
+        "Traceback (most recent call last)" in proc.stderr
+        and "ZeroDivisionError: a bug" in proc.stderr
+    )
 
 
 def _walk(command: click.Command, path: list[str]):

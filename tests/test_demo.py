@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from medfr_eval import demo
-from medfr_eval.demo import plan as demo_plan
 from medfr_eval.cli import main
+from medfr_eval.demo import plan as demo_plan
 from medfr_eval.sets import SETS
 
 # --------------------------------------------------------------------------- toy plans
@@ -226,3 +226,25 @@ def test_demo_end_to_end_fast(tmp_path, capsys):
     assert capsys.readouterr().out.count("déjà fait") == sum(
         len(s.units) for s in demo.build_plan(out, fast=True).values()
     )
+
+
+def test_demo_models_follow_the_strategies_table():
+    from medfr_eval import strategies
+
+    assert list(demo.STRATEGY.values()) == list(strategies.KEYS)
+    assert demo.BASE == "tiny-base"
+    assert demo.ADAPTED == {"cpt": "tiny-cpt", "sft": "tiny-sft", "cpt_sft": "tiny-cpt-sft"}
+
+
+def test_demo_modules_and_functions_stay_small():
+    """One idea a file: no module over 500 lines, no function over 80 (issue 9)."""
+    import ast
+
+    folder = Path(demo.__file__).parent
+    for path in sorted(folder.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert text.count("\n") <= 500, path.name
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                assert length <= 80, f"{path.name}:{node.lineno} {node.name} ({length} lines)"

@@ -54,4 +54,6 @@ def check_sample_log(results_path: Path, task: str) -> None:
         try:
             json.loads(line)
         except json.JSONDecodeError as e:
-            raise DemoError(f"sample log does not parse: {e}", file=logs[-1], line=line_no) from None
+            raise DemoError(
+                f"sample log does not parse: {e}", file=logs[-1], line=line_no
+            ) from None

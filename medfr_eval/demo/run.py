@@ -114,7 +114,9 @@ def run_unit(console, step: Step, unit: Unit, lay: Layout, force: bool) -> tuple
     if code != 0:
         for line in _tail(log):
             console.print(f"  [red]{escape(line)}[/]")
-        raise DemoError(f"step {step.name} ({unit.name}) failed with exit code {code}; full log: {log}")
+        raise DemoError(
+            f"step {step.name} ({unit.name}) failed with exit code {code}; full log: {log}"
+        )
     return wall, log
 
 
@@ -154,7 +156,9 @@ def _check_needs(lay: Layout, plan: dict[str, Step], name: str, wanted: list[str
             )
 
 
-def _run_step(console, lay: Layout, plan: dict[str, Step], name: str, fast: bool, force: bool) -> None:
+def _run_step(
+    console, lay: Layout, plan: dict[str, Step], name: str, fast: bool, force: bool
+) -> None:
     """Every unit of one step: reused when done (unless ``--force``), else run and recorded."""
     step = plan[name]
     for unit in step.units:

@@ -100,3 +100,37 @@ def test_convert_missing_column_and_unknown_set(tmp_path, capsys):
     assert "'nope'" in capsys.readouterr().err and not out.exists()
     assert main(["convert", str(src), "--set", "medqa_9opt", "-o", str(out)]) == 2
     assert "unknown medfr set" in capsys.readouterr().err
+
+
+def test_unknown_set_and_bad_map_are_one_line_errors(tmp_path, capsys):
+    assert main(["show", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: NAME: unknown medfr set 'nope'") and err.count("\n") == 1
+    src = _csv(tmp_path / "in.csv", ROWS)
+    assert main(["convert", str(src), "--set", "medmcqa", "-o", "x.jsonl", "--map", "q"]) == 2
+    assert capsys.readouterr().err == "error: --map: expected ours=theirs, got 'q'\n"
+
+
+def test_extra_commands_join_the_group_when_their_module_exists(tmp_path, monkeypatch, capsys):
+    """The hook another module (``medfr_eval/fetch_cli.py``) uses to add ``medfr data fetch``."""
+    from medfr_eval import data_cli
+
+    (tmp_path / "medfr_test_extra.py").write_text(
+        "import click\n"
+        "@click.command(epilog='Example: medfr data hello')\n"
+        "def hello():\n"
+        "    '''Say hello.'''\n"
+        "    click.echo('bonjour')\n",
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(
+        data_cli,
+        "EXTRA_COMMANDS",
+        {"hello": "medfr_test_extra:hello", "absent": "medfr_no_such_module:cmd"},
+    )
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "hello" in out and "absent" not in out
+    assert main(["hello"]) == 0 and capsys.readouterr().out == "bonjour\n"
+    assert main(["absent"]) == 2 and "No such command 'absent'" in capsys.readouterr().err
