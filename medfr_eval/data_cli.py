@@ -46,7 +46,8 @@ class DataGroup(click.Group):
         }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *self._extra()})
+        # the order of a user's day (list, validate, convert, show), not click's alphabetical one
+        return [*self.commands, *(name for name in self._extra() if name not in self.commands)]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         found = super().get_command(ctx, cmd_name)

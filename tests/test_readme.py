@@ -36,3 +36,41 @@ def test_console_scripts_named_in_the_readme_answer_help():
         exe = Path(sys.executable).with_name(tool)
         out = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr
+
+
+def _task_yamls() -> dict[str, dict]:
+    """Every task and group YAML of ``tasks/`` (``!function`` kept as text), by name."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
+    found = {}
+    for path in sorted((ROOT / "tasks").glob("*.yaml")):
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)  # noqa: S506 (safe subclass)
+        if "include" in doc:
+            base = yaml.load((ROOT / "tasks" / doc["include"]).read_text(encoding="utf-8"), Loader)  # noqa: S506
+            doc = {**base, **doc}
+        found[doc.get("group") or doc["task"]] = doc
+    return found
+
+
+def test_tasks_readme_lists_every_task_and_group_and_their_versions():
+    """lm-eval's task-README form, kept in step with the YAML (issue 9)."""
+    text = (ROOT / "tasks" / "README.md").read_text(encoding="utf-8")
+    for heading in (
+        "### Paper",
+        "### Citation",
+        "### Groups and Tasks",
+        "### Changelog",
+        "### Checklist",
+    ):
+        assert heading in text, heading
+    changelog = text.split("### Changelog", 1)[1].split("### Checklist", 1)[0]
+    yamls = _task_yamls()
+    assert len(yamls) == 15 + 5
+    for name, doc in yamls.items():
+        assert f"`{name}`" in text, name
+        version = doc["metadata"]["version"]
+        assert f"- v{version} " in changelog, (name, version)
