@@ -58,12 +58,15 @@ class DataGroup(click.Group):
         return found
 
 
-def _set(name: str, option: str = "--set") -> EvalSet:
-    """:func:`get_set` with the user's spelling turned into a one-line DataError."""
+def _set(name: str, option: str = "--set", file: Path | None = None) -> EvalSet:
+    """:func:`get_set` with the user's spelling turned into a one-line DataError.
+
+    ``file`` is given when the set name was read from that file's name."""
     try:
         return get_set(name)
     except KeyError as exc:
-        raise DataError(str(exc.args[0]), field=option) from None
+        hint = "; the set is named after the file, or given with --set" if file else ""
+        raise DataError(str(exc.args[0]) + hint, file=file, field=option) from None
 
 
 def _print_table(headers: list[str], rows: list[list[str]], title: str | None = None) -> None:
@@ -129,7 +132,7 @@ def validate(path: Path, set_name: str | None) -> None:
         raise DataError("no such file or folder", file=path)
     rows = []
     for file in files:
-        es = _set(set_name or file.stem, "--set" if set_name else "file name")
+        es = _set(set_name, "--set") if set_name else _set(file.stem, "file name", file)
         records = validate_records(es, read_jsonl(file), file)
         rows.append([str(file), es.task, str(len(records)), "ok"])
     _print_table(["file", "task", "items", "status"], rows)

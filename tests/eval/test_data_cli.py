@@ -134,3 +134,12 @@ def test_extra_commands_join_the_group_when_their_module_exists(tmp_path, monkey
     assert "hello" in out and "absent" not in out
     assert main(["hello"]) == 0 and capsys.readouterr().out == "bonjour\n"
     assert main(["absent"]) == 2 and "No such command 'absent'" in capsys.readouterr().err
+
+
+def test_validate_a_file_not_named_after_a_set(tmp_path, capsys):
+    path = tmp_path / "mine.jsonl"
+    path.write_text("{}\n", encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: file name: unknown medfr set 'mine'")
+    assert "given with --set" in err
