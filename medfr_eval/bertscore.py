@@ -37,7 +37,7 @@ from typing import Any
 
 from lm_eval.api.filter import Filter
 
-from medfr_eval.errors import MedfrError
+from medfr_eval.errors import DataError, MedfrError
 
 LANG = "fr"
 
@@ -62,10 +62,14 @@ class ScorerSpec:
 
         def pick(name: str, key: str, cast):
             raw = env.get(f"MEDFR_BERTSCORE_{name}")
-            if raw not in (None, ""):
-                return cast(raw)
-            value = yaml_kwargs.get(key)
-            return cast(value) if value is not None else None
+            where = f"MEDFR_BERTSCORE_{name}" if raw not in (None, "") else key
+            value = raw if raw not in (None, "") else yaml_kwargs.get(key)
+            if value is None:
+                return None
+            try:
+                return cast(value)
+            except ValueError:
+                raise DataError(f"expected {cast.__name__}, got {value!r}", field=where) from None
 
         def boolean(v: Any) -> bool:
             return str(v).strip().lower() in ("1", "true", "yes", "on")
@@ -86,7 +90,10 @@ def get_scorer(spec: ScorerSpec):
     from bert_score import BERTScorer
 
     if spec.idf:
-        raise ValueError("idf weighting needs the reference corpus; use MEDFR_BERTSCORE_IDF=0")
+        raise DataError(
+            "idf weighting needs the reference corpus; use MEDFR_BERTSCORE_IDF=0",
+            field="MEDFR_BERTSCORE_IDF",
+        )
     scorer = BERTScorer(
         model_type=spec.model_type,
         num_layers=spec.num_layers,
