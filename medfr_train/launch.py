@@ -80,7 +80,8 @@ def load_accelerate_config(path: str | Path):
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise LaunchError(f"not valid YAML ({exc})", file=p, line=line) from None
+        problem = getattr(exc, "problem", None) or exc
+        raise LaunchError(f"not valid YAML ({problem})", file=p, line=line) from None
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         # accelerate raises ValueError for unknown keys / missing distributed_type,
         # TypeError for a file that is not a mapping.

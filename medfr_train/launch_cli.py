@@ -18,8 +18,7 @@ SHIPPED = "fsdp, fsdp2, deepspeed_zero3, ddp, single_gpu"
     "launch",
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=(
-        "Arguments after -- are passed to medfr-train recipe. "
-        "Example: medfr-train launch recipes/cpt_sft.yaml -c fsdp --nodes 4 --gpus-per-node 8 "
+        "\b\nExample: medfr-train launch recipes/cpt_sft.yaml -c fsdp --nodes 4 "
         "--slurm job.sbatch -- --learning_rate 1e-5"
     ),
 )
@@ -60,6 +59,7 @@ def launch(recipe: str, recipe_args: tuple[str, ...], **opts) -> None:
     """Render the accelerate launch command(s) and a SLURM script for N nodes x G GPUs.
 
     The request is checked against the accelerate config; nothing is started.
+    Arguments after -- are passed on to medfr-train recipe (TRL-style overrides).
     """
     from medfr_eval.errors import LaunchError
     from medfr_train.launch import (

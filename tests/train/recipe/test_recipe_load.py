@@ -246,7 +246,9 @@ def test_study_recipes_cover_a_to_k():
 def test_command_line_output_dir_wins_in_chained_recipes(tmp_path):
     """--output_dir moves both stages (and the SFT start point); --stage.X.output_dir moves one."""
 
-    demo = Path(__file__).resolve().parents[2] / "recipes" / "demo" / "cpt_sft.yaml"
+    from medfr_eval.resources import recipes_dir
+
+    demo = recipes_dir() / "demo" / "cpt_sft.yaml"
     moved = load_recipe(demo, ["--output_dir", str(tmp_path / "run")], check_data=False)
     assert [s.args.output_dir for s in moved.stages] == [
         str(tmp_path / "run" / "cpt"),
