@@ -32,6 +32,26 @@ def train() -> None:
     """Train, check and prepare CPT / SFT / CPT+SFT recipes (TRL, peft DoRA, accelerate)."""
 
 
+def _print_keys(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from medfr_train.recipe.parse import help_text
+
+    click.echo(help_text())
+    ctx.exit(0)
+
+
+#: ``--help-keys``: every recipe key, as TRL's parser describes it.
+HELP_KEYS = click.option(
+    "--help-keys",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_keys,
+    help="List every recipe key (TRL's SFTConfig / ModelConfig and medfr's) with its type, and exit.",
+)
+
+
 @train.command(
     context_settings=OVERRIDES,
     epilog="Example: medfr-train recipe recipes/demo/cpt_sft.yaml --stage.sft.num_train_epochs 3",
@@ -39,6 +59,7 @@ def train() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint.")
 @click.option("--force", is_flag=True, help="Retrain stages already done.")
+@HELP_KEYS
 @click.pass_context
 def recipe(ctx: click.Context, file: str, resume: bool, force: bool) -> None:
     """Train a recipe (CPT, SFT or CPT+SFT); extra --key value pairs override its keys."""
@@ -50,29 +71,13 @@ def recipe(ctx: click.Context, file: str, resume: bool, force: bool) -> None:
     click.echo(f"model: {result.model_dir}\nrun card: {result.run_cards[-1]}")
 
 
-def _print_keys(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    if not value or ctx.resilient_parsing:
-        return
-    from medfr_train.recipe.parse import help_text
-
-    click.echo(help_text())
-    ctx.exit(0)
-
-
 @train.command(
     context_settings=OVERRIDES,
     epilog="Example: medfr-train check recipes/cpt_sft.yaml --skip-data",
 )
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--skip-data", is_flag=True, help="Do not look at data files.")
-@click.option(
-    "--help-keys",
-    is_flag=True,
-    expose_value=False,
-    is_eager=True,
-    callback=_print_keys,
-    help="List every recipe key (TRL's SFTConfig / ModelConfig and medfr's) with its type, and exit.",
-)
+@HELP_KEYS
 @click.pass_context
 def check(ctx: click.Context, file: str, skip_data: bool) -> None:
     """Validate a recipe without training; extra --key value pairs override its keys."""

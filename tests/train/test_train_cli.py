@@ -95,6 +95,8 @@ def test_help_keys_lists_trl_and_medfr_keys(capsys):
     for key in ("--strategy", "--gpu_name", "--learning_rate", "--lora_r", "--block_size"):
         assert key in out, key
     assert "CPT: tokens per packed block" in out  # medfr's own help text
+    assert train_main(["recipe", "--help-keys"]) == 0
+    assert capsys.readouterr().out == out
 
 
 def test_importing_the_cli_does_not_load_the_training_stack():
