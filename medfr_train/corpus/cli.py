@@ -9,6 +9,12 @@ from medfr_train.corpus.config import DEDUP_SCOPES, LANG_SCOPES, CorpusConfig
 _D = CorpusConfig()
 
 
+def _option(name: str, **kwargs):
+    """``--name-with-dashes`` defaulting to the ``CorpusConfig`` field ``name``."""
+    flag = "--" + name.replace("_", "-")
+    return click.option(flag, default=getattr(_D, name), show_default=True, **kwargs)
+
+
 @click.command(
     "prepare-corpus",
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -18,45 +24,28 @@ _D = CorpusConfig()
 @click.option("-o", "--output", required=True, help="Output JSONL (.jsonl or .jsonl.gz).")
 @click.option("--report", default=None, help="Report JSON (default: <output>.report.json).")
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes.")
-@click.option(
-    "--text-field", default=_D.text_field, show_default=True, help="JSONL field / parquet column."
-)
-@click.option("--min-words", type=int, default=_D.min_words, show_default=True)
-@click.option("--min-chars", type=int, default=_D.min_chars, show_default=True)
-@click.option("--max-chars", type=int, default=_D.max_chars, show_default=True)
-@click.option("--min-letter-ratio", type=float, default=_D.min_letter_ratio, show_default=True)
-@click.option("--max-digit-ratio", type=float, default=_D.max_digit_ratio, show_default=True)
-@click.option("--max-punct-ratio", type=float, default=_D.max_punct_ratio, show_default=True)
-@click.option(
-    "--max-char-repeat",
-    type=int,
-    default=_D.max_char_repeat,
-    show_default=True,
-    help="0: no check.",
-)
+@_option("text_field", help="JSONL field / parquet column.")
+@_option("min_words", type=int)
+@_option("min_chars", type=int)
+@_option("max_chars", type=int)
+@_option("min_letter_ratio", type=float)
+@_option("max_digit_ratio", type=float)
+@_option("max_punct_ratio", type=float)
+@_option("max_char_repeat", type=int, help="0: no check.")
 @click.option(
     "--no-boilerplate-filter", "no_boilerplate", is_flag=True, help="Keep boilerplate sentences."
 )
-@click.option(
-    "--lang",
-    default=_D.lang,
-    show_default=True,
-    help="Language to keep ('' turns language ID off).",
-)
-@click.option("--lang-threshold", type=float, default=_D.lang_threshold, show_default=True)
-@click.option(
-    "--lang-scope",
+@_option("lang", help="Language to keep ('' turns language ID off).")
+@_option("lang_threshold", type=float)
+@_option(
+    "lang_scope",
     type=click.Choice(LANG_SCOPES),
-    default=_D.lang_scope,
-    show_default=True,
     help="Classify groups of sentences, whole documents or single sentences.",
 )
-@click.option("--lang-group-chars", type=int, default=_D.lang_group_chars, show_default=True)
-@click.option(
-    "--dedup-scope",
+@_option("lang_group_chars", type=int)
+@_option(
+    "dedup_scope",
     type=click.Choice(DEDUP_SCOPES),
-    default=_D.dedup_scope,
-    show_default=True,
     help="corpus: 16-32 bytes of RAM per unique sentence; document; none.",
 )
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
