@@ -29,7 +29,10 @@ from medfr_eval.sources import ANSWER_FORMATS, HubSource, get_source
 
 #: Modules that add subcommands to ``medfr data`` when present ("module:attribute").
 #: A new data command is one line here and one module beside this one.
-EXTRA_COMMANDS: dict[str, str] = {"fetch": "medfr_eval.fetch_cli:fetch"}
+EXTRA_COMMANDS: dict[str, str] = {
+    "fetch": "medfr_eval.fetch_cli:fetch",
+    "contamination": "medfr_eval.contamination.cli:contamination",
+}
 
 
 class DataGroup(click.Group):

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import click
 
+from medfr_train.build_sft_cli import build_sft_command
 from medfr_train.corpus.cli import prepare_corpus
+from medfr_train.footprint_cli import footprint
 from medfr_train.launch_cli import launch
 
 #: click settings of a command that takes TRL-style ``--key value`` overrides.
@@ -100,7 +102,9 @@ def validate_sft(files: tuple[str, ...]) -> None:
 
 
 train.add_command(prepare_corpus)
+train.add_command(build_sft_command)
 train.add_command(launch)
+train.add_command(footprint)
 
 
 def main(argv: list[str] | None = None) -> int:
