@@ -42,7 +42,9 @@ def test_root_help_lists_the_five_subcommands_and_an_example(capsys):
     out = capsys.readouterr().out
     block = out.split("Commands:")[1].split("Example:")[0]
     listed = [line.split()[0] for line in block.splitlines() if line.strip()]
-    assert listed == list(FIVE)
+    # the five areas of issue 9 first, in a user's order; later areas (judge) follow
+    assert listed[: len(FIVE)] == list(FIVE)
+    assert set(listed) == set(cli.SUBCOMMANDS)
     assert "Example: medfr " in out
 
 
@@ -139,7 +141,7 @@ def _walk(command: click.Command, path: list[str]):
             yield from _walk(command.get_command(ctx, name), [*path, name])
 
 
-@pytest.mark.parametrize("subcommand", FIVE)
+@pytest.mark.parametrize("subcommand", list(cli.SUBCOMMANDS))
 def test_help_of_every_command_shows_an_example(subcommand):
     for path, command in _walk(cli.load_command(subcommand), ["medfr", subcommand]):
         text = command.get_help(click.Context(command, info_name=" ".join(path)))
