@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from medfr_eval.errors import DataError
-from medfr_eval.sets import BY_TASK, FAMILIES, SETS
+from medfr_eval.sets import ALL_SETS, BY_TASK, FAMILIES
 
 from .samples import SampleLog, Warn, read_sample_log
 
@@ -281,7 +281,7 @@ def read_run(
     skipped = sorted(t for t in logs if t not in BY_TASK)
     if skipped:
         run.notes.append(f"{folder}: not medfr sets, skipped: {', '.join(skipped)}")
-    order = [s.task for s in SETS]
+    order = [s.task for s in ALL_SETS]
     found = {t for t in (*rows, *logs) if t in BY_TASK and (tasks is None or t in tasks)}
     for task in sorted(found, key=order.index):
         dates = sorted({*rows.get(task, {}), *logs.get(task, {})})
@@ -310,7 +310,7 @@ def family_means(scores: dict[str, float], *, complete_only: bool = False) -> di
     sets are present (the board's rule), else any present set counts (the demo's)."""
     out: dict[str, float] = {}
     for fam in FAMILIES:
-        members = [s.task for s in SETS if s.family == fam]
+        members = [s.task for s in ALL_SETS if s.family == fam]
         have = [scores[t] for t in members if t in scores]
         if have and (not complete_only or len(have) == len(members)):
             out[fam] = sum(have) / len(have)
