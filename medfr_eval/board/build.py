@@ -221,7 +221,8 @@ def add_submission(
         tmp_entry = entry.with_name(entry.name + ".tmp")
         tmp_entry.write_text(
             "# This model's entry on the board; keys: model, name, base_model, strategy "
-            "(base, CPT, SFT, CPT+SFT; unknown if absent), links, notes\n" + yaml.safe_dump(skeleton, allow_unicode=True, sort_keys=True),
+            "(base, CPT, SFT, CPT+SFT; unknown if absent), links, notes\n"
+            + yaml.safe_dump(skeleton, allow_unicode=True, sort_keys=True),
             encoding="utf-8",
         )
         os.replace(tmp_entry, entry)

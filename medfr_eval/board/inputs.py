@@ -25,9 +25,7 @@ def check_results_file(path: Path) -> None:
     for key in OBJECT_SECTIONS:
         value = data.get(key)
         if value is not None and not isinstance(value, dict):
-            raise DataError(
-                f"expected an object, got {type(value).__name__}", file=path, field=key
-            )
+            raise DataError(f"expected an object, got {type(value).__name__}", file=path, field=key)
     for key in ("n-samples", "configs"):
         for task, value in (data.get(key) or {}).items():
             if value is not None and not isinstance(value, dict):

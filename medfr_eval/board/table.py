@@ -182,7 +182,9 @@ def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
                 "families": families,
                 "families_ci": {f: list(cis[f]) for f in families if f in cis},
                 "overall": overall,
-                "overall_ci": list(cis["overall"]) if overall is not None and "overall" in cis else None,
+                "overall_ci": list(cis["overall"])
+                if overall is not None and "overall" in cis
+                else None,
                 "data": run_origin(m.run).kind,
                 "run_card": scrub({k: card[k] for k in CARD_FIELDS if k in card}) if card else None,
                 "recipe": scrub(recipe) if isinstance(recipe, str | dict | list) else None,
