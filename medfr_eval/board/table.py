@@ -136,6 +136,22 @@ def _vs_base(signif: dict | None, me: set[str], base: set[str]) -> dict:
     return {"sets": per_set, "rates": dict(sorted(rates.items()))}
 
 
+def translation_gap(run: Run) -> list[dict]:
+    """French score against its English twin's, per translated set, when the run has twins.
+
+    The shared reader puts English twins (``medfr_en_<set>``) in ``run.twins`` when
+    asked to read them (h-signif2's ``read_run(twins=True)``); without them, empty, and
+    the model page shows no translation-gap section."""
+    out = []
+    for task, twin in sorted(getattr(run, "twins", {}).items()):
+        fr = run.tasks.get("medfr_" + task.removeprefix("medfr_en_"))
+        if fr is None or fr.score is None or twin.score is None:
+            continue
+        name = BY_TASK[fr.task].name
+        out.append({"set": name, "fr": fr.score, "en": twin.score, "gap": twin.score - fr.score})
+    return out
+
+
 def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
     """One dict per model, best overall score first; all scores on a 0-1 scale."""
     by_alias: dict[str, Model] = {}
@@ -186,6 +202,7 @@ def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
                 if overall is not None and "overall" in cis
                 else None,
                 "data": run_origin(m.run).kind,
+                "translation_gap": translation_gap(m.run),
                 "run_card": scrub({k: card[k] for k in CARD_FIELDS if k in card}) if card else None,
                 "recipe": scrub(recipe) if isinstance(recipe, str | dict | list) else None,
                 "stages": scrub(card["stages"]) if isinstance(card.get("stages"), list) else None,
