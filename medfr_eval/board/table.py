@@ -18,7 +18,7 @@ from medfr_eval.sets import BY_TASK, FAMILIES, SETS
 from medfr_eval.signif.bootstrap import bootstrap_distribution
 
 from .collect import Entry, Run
-from .labels import CARD_FIELDS
+from .labels import CARD_FIELDS, set_title
 from .origin import run_origin
 from .publish import clean_name, public_model_id, scrub
 from .ranking import average_intervals, shared_ranks
@@ -117,7 +117,7 @@ def _vs_base(signif: dict | None, me: set[str], base: set[str]) -> dict:
         per_set.append(
             {
                 "task": c["task"],
-                "title": spec.title if spec else c["task"],
+                "title": set_title(spec.name) if spec else c["task"],
                 "decision": decision,
                 "diff": sign * diff if nums else None,
                 "ci_low": (lo if sign > 0 else -hi) if nums else None,

@@ -174,6 +174,7 @@ def test_layout_at_desktop_and_phone_widths(tmp_path, browser):
             assert overall.rect["x"] + overall.rect["width"] <= inner
         else:  # the phone shot shows the table, not the introduction above it
             browser.execute_script("document.getElementById('filters').scrollIntoView()")
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= inner + 1
         assert browser.save_screenshot(str(ARTIFACTS / f"board-table-{width}.png"))
         name = browser.find_element("css selector", "#board tbody tr td.c-name")
         before = name.rect["x"]
