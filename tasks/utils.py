@@ -7,7 +7,19 @@ this file only names it for lm-eval.
 from __future__ import annotations
 
 from medfr_eval.bertscore import BERTScoreFilter, openqa_results
-from medfr_eval.data import load_set
-from medfr_eval.scoring import multi_answer_results
+from medfr_eval.mcq.calibration import ece
+from medfr_eval.mcq.permute import load_set
+from medfr_eval.mcq.results import MCQParseFilter, generated_results, single_answer_results
+from medfr_eval.scoring import multi_answer_choices, multi_answer_results
 
-__all__ = ["BERTScoreFilter", "load_set", "multi_answer_results", "openqa_results"]
+__all__ = [
+    "BERTScoreFilter",
+    "MCQParseFilter",
+    "ece",
+    "generated_results",
+    "load_set",
+    "multi_answer_choices",
+    "multi_answer_results",
+    "openqa_results",
+    "single_answer_results",
+]
