@@ -65,7 +65,8 @@ class MCQParseFilter(Filter):
         self.constrained = bool(constrained)
 
     def apply(self, resps, docs):
-        return [[self._one(r, doc) for r in rs] for rs, doc in zip(resps, docs)]
+        # One generation per item (greedy): keep the first, as lm-eval's take_first does.
+        return [self._one(rs[0], doc) for rs, doc in zip(resps, docs)]
 
     def _one(self, text, doc: dict) -> dict:
         letters = doc_letters(doc)

@@ -60,3 +60,23 @@ def multi_tuned_dir(tiny_model_dir, tmp_path_factory):
     return fine_tune(
         tiny_model_dir, tmp_path_factory.mktemp("tuned_multi"), _prompts("frmedmcqa"), " A C\n"
     )
+
+
+@pytest.fixture(scope="session")
+def evaluate(sample_task_manager):
+    """``lm_eval.simple_evaluate`` on the shipped samples, CPU, with sample logs."""
+    import lm_eval
+
+    def run(model, model_dir, tasks, task_manager=None, **kwargs):
+        return lm_eval.simple_evaluate(
+            model=model,
+            model_args=f"pretrained={model_dir},dtype=float32",
+            tasks=tasks,
+            task_manager=task_manager or sample_task_manager,
+            log_samples=True,
+            device="cpu",
+            batch_size=8,
+            **kwargs,
+        )
+
+    return run
