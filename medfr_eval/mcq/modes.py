@@ -37,6 +37,23 @@ def wants_constrained(tasks: Iterable[Any]) -> list[str]:
     return [t for t in names if t.startswith("medfr_") and "_constrained" in t]
 
 
+def requested_sets(tasks: Iterable[Any]):
+    """The medfr sets behind requested task or group names, in any mode (others are skipped)."""
+    import re
+
+    from medfr_eval.sets import BY_TASK, GROUPS
+
+    found = {}
+    for name in tasks or ():
+        if not isinstance(name, str):
+            continue
+        base = re.sub(r"(_gen|_constrained)?(_perm\d+)?$", "", name)
+        for task in GROUPS.get(base, (base,)):
+            if task in BY_TASK:
+                found[task] = BY_TASK[task]
+    return list(found.values())
+
+
 def _metadata(metadata: Any) -> Mapping:
     if isinstance(metadata, str):
         try:
@@ -55,7 +72,15 @@ def check_run(model: Any, tasks: Any, metadata: Any = None, task_manager: Any = 
     meta = dict(_metadata(getattr(task_manager, "metadata", None) or {}))
     meta.update(_metadata(metadata))
     if "medfr_permutations" in meta:
-        check_permutations(meta["medfr_permutations"])
+        k = check_permutations(meta["medfr_permutations"])
+        for es in requested_sets(tasks):
+            if es.kind == "mcq":
+                try:
+                    check_permutations(k, es.n_options)
+                except DataError as exc:
+                    raise DataError(
+                        f"{es.task}: {exc.message}", field="medfr_permutations"
+                    ) from None
     if "medfr_mode" in meta:
         raise DataError(
             f"there is no medfr_mode setting; choose the mode by task name "
