@@ -87,6 +87,10 @@ def check_run(model: Any, tasks: Any, metadata: Any = None, task_manager: Any = 
             f"(medfr_<set>, medfr_<set>_gen, medfr_<set>_constrained), got {meta['medfr_mode']!r}",
             field="medfr_mode",
         )
+    if model == "medfr-vllm":
+        from medfr_eval.mcq.vllm_support import check_vllm
+
+        check_vllm()
     constrained = wants_constrained(tasks)
     if not constrained:
         return

@@ -40,8 +40,8 @@ def check_permutations(value: Any, n_options: int | None = None) -> int:
         raise DataError(f"expected an integer >= 0, got {value!r}", field="medfr_permutations")
     if n_options is not None and value >= n_options:
         raise DataError(
-            f"{value} cyclic shifts need more than {n_options} options "
-            f"(at most {n_options - 1} distinct shifts)",
+            f"{value} shifted orders need more than {value} options; this set has "
+            f"{n_options} (at most {n_options - 1} distinct shifts)",
             field="medfr_permutations",
         )
     return value
