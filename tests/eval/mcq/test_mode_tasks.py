@@ -65,7 +65,6 @@ def test_mode_groups_mirror_the_restricted_groups(manager, mode):
     assert members(f"_medfr_all_{mode}.yaml") == [
         f"medfr_mcq_translated_{mode}",
         f"medfr_mcq_native_{mode}",
-        "medfr_openqa",
     ]
 
 
@@ -85,3 +84,17 @@ def test_every_mode_task_loads(manager):
         assert docs, name
         if name.endswith("_perm1") or name.endswith("_perm2"):
             assert all(d["medfr_shift"] == int(name[-1]) for d in docs)
+
+
+def test_mode_groups_load(manager):
+    """The mode groups resolve into their members and combine with medfr_all in one run."""
+    loaded = manager.load(["medfr_all", "medfr_all_gen", "medfr_all_constrained"])
+    names = set(loaded["tasks"]) if isinstance(loaded, dict) and "tasks" in loaded else set()
+    if not names:
+        from lm_eval.tasks import get_task_dict
+
+        names = set(get_task_dict(["medfr_all", "medfr_all_gen", "medfr_all_constrained"], manager))
+    names = {getattr(n, "group_name", n) for n in names}
+    for s in MCQ:
+        assert f"{s.task}_gen" in names and f"{s.task}_constrained" in names
+    assert "medfr_kqa" in names  # once, from medfr_all

@@ -103,3 +103,11 @@ def test_fallback_when_letters_are_not_single_tokens(evaluate, tiny_model_dir, m
         assert "summed log-probability" in parsed["letter_note"]
         lls = [x[0] for x in r["filtered_resps"]]
         assert parsed["letters"] == ["ABC"[max(range(3), key=lambda i: lls[i])]]
+
+
+def test_constrained_group_is_the_mean_of_its_sets(evaluate, tiny_model_dir):
+    out = evaluate("medfr-hf", tiny_model_dir, ["medfr_mcq_native_constrained"])
+    res = out["results"]
+    members = [res["medfr_frbmedqa_constrained"], res["medfr_frmedmcqa_constrained"]]
+    expected = sum(m["acc,strict"] for m in members) / 2
+    assert res["medfr_mcq_native_constrained"]["acc,strict"] == pytest.approx(expected)
