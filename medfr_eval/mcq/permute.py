@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from medfr_eval import data, prompts
@@ -113,54 +113,100 @@ def chosen_index(sample: Mapping) -> int | None:
     return max(range(len(lls)), key=lambda i: (lls[i], -i))
 
 
+def order_record(doc: Mapping, idx: int | None) -> dict:
+    """What the report over orders needs from one answered item (also its per-item metric value)."""
+    return {
+        "id": str(doc["id"]),
+        "shift": int(doc.get("medfr_shift", 0)),
+        "choice": doc["options"][idx] if idx is not None else None,
+        "chosen": LETTERS[idx] if idx is not None else None,
+        "gold": LETTERS[doc["gold"]],
+    }
+
+
+def order_metrics(doc: Mapping, idx: int | None) -> dict:
+    """Per-item ``consistency`` / ``position_bias`` values, only for docs of a permuted run."""
+    if "medfr_shift" not in doc:
+        return {}
+    record = order_record(doc, idx)
+    return {"consistency": record, "position_bias": record}
+
+
+def consistency(records: Sequence[Mapping]) -> float:
+    """Share of items whose chosen option text is the same in every order (lm-eval aggregation).
+
+    Only items seen in every order count; an unparsable answer breaks consistency.
+    """
+    by_item: dict[str, dict[int, str | None]] = defaultdict(dict)
+    for r in records:
+        by_item[r["id"]][r["shift"]] = r["choice"]
+    orders = {r["shift"] for r in records}
+    complete = [v for v in by_item.values() if set(v) == orders]
+    if not complete:
+        raise DataError("no item was answered in every option order")
+    same = [v for v in complete if None not in v.values() and len(set(v.values())) == 1]
+    return len(same) / len(complete)
+
+
+def letter_spread(records: Sequence[Mapping]) -> dict:
+    """Chosen letters against gold letters, and their total-variation distance."""
+    chosen = Counter(r["chosen"] for r in records if r["chosen"] is not None)
+    gold = Counter(r["gold"] for r in records)
+    letters = sorted(set(chosen) | set(gold))
+    n_chosen, n_gold = sum(chosen.values()) or 1, sum(gold.values()) or 1
+    tvd = 0.5 * sum(abs(chosen[k] / n_chosen - gold[k] / n_gold) for k in letters)
+    return {
+        "chosen": {k: chosen[k] for k in letters},
+        "gold": {k: gold[k] for k in letters},
+        "total_variation": tvd,
+    }
+
+
+def position_bias(records: Sequence[Mapping]) -> float:
+    """Total-variation distance between chosen and gold letter shares (lm-eval aggregation).
+
+    0: the model picks each position as often as it holds the answer; 1: never.
+    """
+    return letter_spread(records)["total_variation"]
+
+
 def permutation_report(samples: Iterable[Mapping]) -> dict:
     """Mean accuracy over orders, consistency and position bias from single-answer sample logs.
 
     ``samples``: lm-eval sample-log entries of one set in one mode, from all
     orders together (a run with ``medfr_permutations`` K, or the base task's
-    samples plus those of its ``_perm1``/``_perm2`` tasks, read with
-    ``lm_eval.utils`` or ``json``). The order of a sample is its doc's
-    ``medfr_shift`` (0 when absent).
+    samples plus those of its ``_perm1``/``_perm2`` tasks, read with ``json``).
+    The order of a sample is its doc's ``medfr_shift`` (0 when absent).
 
     - ``accuracy_by_order`` and ``mean_accuracy``: accuracy per shift, then
       their mean;
     - ``consistency``: share of items whose chosen option *text* is the same
-      in every order (an unparsable answer breaks consistency);
-    - ``position_bias``: counts of chosen letters against gold letters
-      (``chosen[letter]``, ``gold[letter]``) and their total-variation distance
-      (0: the model picks positions as often as they hold the answer).
+      in every order (:func:`consistency`);
+    - ``position_bias``: counts of chosen letters against gold letters and
+      their total-variation distance (:func:`letter_spread`).
+
+    A run with ``medfr_permutations`` also reports ``consistency`` and
+    ``position_bias`` (the distance) as lm-eval metrics of the task.
     """
-    by_item: dict[str, dict[int, str | None]] = defaultdict(dict)
-    correct: dict[int, list[float]] = defaultdict(list)
-    chosen_letters: Counter = Counter()
-    gold_letters: Counter = Counter()
+    records, correct = [], defaultdict(list)
     for s in samples:
-        doc = s["doc"]
-        shift = int(doc.get("medfr_shift", 0))
         idx = chosen_index(s)
-        by_item[str(doc["id"])][shift] = doc["options"][idx] if idx is not None else None
-        correct[shift].append(float(idx == doc["gold"]))
-        if idx is not None:
-            chosen_letters[LETTERS[idx]] += 1
-        gold_letters[LETTERS[doc["gold"]]] += 1
-    if not by_item:
+        record = order_record(s["doc"], idx)
+        records.append(record)
+        correct[record["shift"]].append(float(idx == s["doc"]["gold"]))
+    if not records:
         raise DataError("no samples to compare across option orders")
-    orders = sorted(correct)
-    complete = [v for v in by_item.values() if set(v) == set(orders)]
-    consistent = [v for v in complete if None not in v.values() and len(set(v.values())) == 1]
-    by_order = {o: sum(correct[o]) / len(correct[o]) for o in orders}
-    n_chosen, n_gold = sum(chosen_letters.values()) or 1, sum(gold_letters.values())
-    letters = sorted(set(chosen_letters) | set(gold_letters))
-    tvd = 0.5 * sum(abs(chosen_letters[k] / n_chosen - gold_letters[k] / n_gold) for k in letters)
+    by_order = {o: sum(v) / len(v) for o, v in sorted(correct.items())}
+    orders = sorted(by_order)
+    shifts_by_item: dict[str, set[int]] = defaultdict(set)
+    for r in records:
+        shifts_by_item[r["id"]].add(r["shift"])
+    n_items = sum(1 for v in shifts_by_item.values() if len(v) == len(orders))
     return {
         "orders": orders,
-        "n_items": len(complete),
+        "n_items": n_items,
         "accuracy_by_order": by_order,
         "mean_accuracy": sum(by_order.values()) / len(by_order),
-        "consistency": len(consistent) / len(complete) if complete else None,
-        "position_bias": {
-            "chosen": {k: chosen_letters[k] for k in letters},
-            "gold": {k: gold_letters[k] for k in letters},
-            "total_variation": tvd,
-        },
+        "consistency": consistency(records),
+        "position_bias": letter_spread(records),
     }

@@ -20,6 +20,7 @@ from lm_eval.api.filter import Filter
 
 from medfr_eval.mcq.calibration import item_calibration
 from medfr_eval.mcq.parse import parse_answer
+from medfr_eval.mcq.permute import order_metrics
 from medfr_eval.mcq.probs import renormalise, softmax
 from medfr_eval.scoring import argmax, emr, hamming_score
 
@@ -46,10 +47,11 @@ def single_answer_results(doc: dict, results: Sequence[tuple[float, bool]]) -> d
     """Restricted single-answer: ``acc`` as lm-eval computes it, plus the calibration values."""
     lls = [ll for ll, _ in results]
     letters = doc["choices"]
-    pred = letters[argmax(lls)]
-    gold = letters[doc["gold"]]
+    best = argmax(lls)
+    pred, gold = letters[best], letters[doc["gold"]]
     out = {"acc": float(pred == gold)}
     out.update(item_calibration(dict(zip(letters, softmax(lls))), gold=gold, pred=pred))
+    out.update(order_metrics(doc, best))
     return out
 
 
@@ -104,6 +106,8 @@ def generated_results(doc: dict, results: Sequence[dict]) -> dict:
         )
     else:
         out["acc"] = float(res["letters"] == gold)
+        letters = res["letters"]
+        out.update(order_metrics(doc, LETTERS.index(letters[0]) if len(letters) == 1 else None))
     if res.get("letter_probs"):
         out.update(item_calibration(res["letter_probs"], gold=gold, pred=pred or None))
     return out

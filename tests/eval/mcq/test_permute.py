@@ -78,6 +78,12 @@ def test_k_permutations_in_one_task(perm_run):
     assert report["mean_accuracy"] == pytest.approx(acc)
     assert 0.0 <= report["consistency"] <= 1.0
     assert sum(report["position_bias"]["gold"].values()) == 3 * len(records)
+    results = perm_run["results"]["medfr_medqa_4opt"]
+    assert results["consistency,none"] == pytest.approx(report["consistency"])
+    assert results["position_bias,none"] == pytest.approx(
+        report["position_bias"]["total_variation"]
+    )
+    assert "consistency,none" not in perm_run["results"]["medfr_frmedmcqa"]
 
 
 def test_report_by_hand():
