@@ -15,6 +15,8 @@ FAMILIES: dict[str, str] = {
     "mcq_translated": "Translated MCQ",
     "mcq_native": "Native French MCQ",
     "openqa": "Open questions",
+    "mcq_english": "English MCQ (twins of the translated MCQ)",
+    "public_native": "Public native French sets",
 }
 
 #: Set name -> (English title, what it measures).
@@ -34,6 +36,21 @@ SETS: dict[str, tuple[str, str]] = {
     "kqa": ("K-QA", "Patient questions with physicians' answers, translated; scored by BERTScore F1."),
     "frclinicalqa": ("FrClinicalQA", "Chained questions on one clinical case; each question sees the case and the earlier questions."),
     "frmedqa": ("FrMedQA", "General medical questions in French; scored by BERTScore F1."),
+    # public sets beyond the study (issue 10)
+    "en_medqa_4opt": ("MedQA (4 options), English", "The English originals of the translated MedQA items, four options."),
+    "en_medqa_5opt": ("MedQA (5 options), English", "The English originals of the translated MedQA items, five options."),
+    "en_medmcqa": ("MedMCQA, English", "The English originals of the translated MedMCQA items."),
+    "en_pubmedqa": ("PubMedQA, English", "The English originals of the translated PubMedQA items."),
+    "en_mmlu_anatomy": ("MMLU Anatomy, English", "The English originals of the translated MMLU anatomy items."),
+    "en_mmlu_clinical_knowledge": ("MMLU Clinical knowledge, English", "The English originals of the translated MMLU clinical knowledge items."),
+    "en_mmlu_college_biology": ("MMLU College biology, English", "The English originals of the translated MMLU college biology items."),
+    "en_mmlu_college_medicine": ("MMLU College medicine, English", "The English originals of the translated MMLU college medicine items."),
+    "en_mmlu_professional_medicine": ("MMLU Professional medicine, English", "The English originals of the translated MMLU professional medicine items."),
+    "en_mmlu_medical_genetics": ("MMLU Medical genetics, English", "The English originals of the translated MMLU medical genetics items."),
+    "frenchmedmcqa": ("FrenchMedMCQA", "French pharmacy exam MCQs with one or more right answers; scored by exact match (EMR)."),
+    "mediqal_mcqu": ("MediQAl MCQU", "French medical exam MCQs with one right answer, 41 subjects."),
+    "mediqal_mcqm": ("MediQAl MCQM", "French medical exam MCQs with several right answers; scored by exact match (EMR)."),
+    "mediqal_oeq": ("MediQAl OEQ", "French medical exam open questions with a short reference answer; scored by BERTScore F1."),
 }  # fmt: skip
 
 #: lm-eval metric name (the part before the comma of a result key) -> label.

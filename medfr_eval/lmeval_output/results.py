@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from medfr_eval.errors import DataError
-from medfr_eval.sets import ALL_SETS, BY_TASK, FAMILIES
+from medfr_eval.sets import ALL_FAMILIES, ALL_SETS, BY_TASK
 
 from .samples import SampleLog, Warn, read_sample_log
 
@@ -309,7 +309,7 @@ def family_means(scores: dict[str, float], *, complete_only: bool = False) -> di
     ``scores`` is keyed by task; ``complete_only`` keeps the families all of whose
     sets are present (the board's rule), else any present set counts (the demo's)."""
     out: dict[str, float] = {}
-    for fam in FAMILIES:
+    for fam in ALL_FAMILIES:
         members = [s.task for s in ALL_SETS if s.family == fam]
         have = [scores[t] for t in members if t in scores]
         if have and (not complete_only or len(have) == len(members)):
