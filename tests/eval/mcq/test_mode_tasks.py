@@ -86,7 +86,7 @@ def test_every_mode_task_loads(manager):
             assert all(d["medfr_shift"] == int(name[-1]) for d in docs)
 
 
-def test_mode_groups_load(manager):
+def test_mode_groups_load(manager, tiny_bertscore_env):
     """The mode groups resolve into their members and combine with medfr_all in one run."""
     loaded = manager.load(["medfr_all", "medfr_all_gen", "medfr_all_constrained"])
     names = set(loaded["tasks"]) if isinstance(loaded, dict) and "tasks" in loaded else set()
