@@ -11,9 +11,10 @@ import pytest
 
 from medfr_eval.mcq.modes import MODES, task_name
 from medfr_eval.resources import tasks_dir
-from medfr_eval.sets import GROUPS, SETS
+from medfr_eval.sets import ALL_SETS, GROUPS, SETS
 
-MCQ = [s for s in SETS if s.kind in ("mcq", "mcq_multi")]
+MCQ = [s for s in ALL_SETS if s.kind in ("mcq", "mcq_multi")]
+STUDY_MCQ = [s for s in MCQ if s.in_study]
 
 
 def _expected_tasks():
@@ -95,6 +96,6 @@ def test_mode_groups_load(manager, tiny_bertscore_env):
 
         names = set(get_task_dict(["medfr_all", "medfr_all_gen", "medfr_all_constrained"], manager))
     names = {getattr(n, "group_name", n) for n in names}
-    for s in MCQ:
+    for s in STUDY_MCQ:
         assert f"{s.task}_gen" in names and f"{s.task}_constrained" in names
     assert "medfr_kqa" in names  # once, from medfr_all
