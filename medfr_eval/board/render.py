@@ -20,6 +20,7 @@ from medfr_eval import strategies
 from medfr_eval.resources import leaderboard_dir
 from medfr_eval.sets import FAMILIES, SETS
 from medfr_eval.sources import SOURCES
+from medfr_eval.textsafe import csv_cell
 
 METRICS = {
     "acc": "exactitude (accuracy) : part des items où la lettre produite est la bonne",
@@ -83,10 +84,8 @@ def public_data(rows: list[dict]) -> dict:
     }
 
 
-def _cell(value: object) -> object:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+# The one CSV formula guard, shared with medfr-signif's CSV.
+_cell = csv_cell
 
 
 def table_csv(rows: list[dict]) -> str:

@@ -62,15 +62,12 @@ class Model:
     def name(self) -> str:
         if self.entry and self.entry.name:
             return self.entry.name
-        card = self.run.run_card or {}
-        if isinstance(card.get("model_name"), str) and card["model_name"]:
-            return card["model_name"]
-        return self.run.model_name
+        return self.run.display_name  # the one naming rule, shared with medfr-signif
 
     @property
     def aliases(self) -> set[str]:
         """Names under which other files (signif JSON, base_model fields) may cite this model."""
-        names = {self.name, self.run.model_name, self.run.folder.name}
+        names = {self.name, self.run.display_name, self.run.model_name, self.run.folder.name}
         card = self.run.run_card or {}
         if isinstance(card.get("model_name"), str):
             names.add(card["model_name"])
