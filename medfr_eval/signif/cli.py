@@ -136,7 +136,7 @@ def print_report(report: Report, console, details: bool = False) -> None:
     if report.translation_gap:
         console.print(_gap_table(report))
     for note in report.notes:
-        console.print(f"• {note}", highlight=False, markup=False)
+        console.print(f"• {note}", highlight=False, markup=False, soft_wrap=True)
 
 
 @click.command(
@@ -242,7 +242,7 @@ def signif(runs, pairs, all_pairs: bool, baseline, names, tasks, resamples, alph
     reading: list[str] = []
 
     def warn(message: str) -> None:
-        err.print(f"warning: {message}", highlight=False, markup=False)
+        err.print(f"warning: {message}", highlight=False, markup=False, soft_wrap=True)
 
     def warn_reading(message: str) -> None:
         reading.append(message)
@@ -269,5 +269,6 @@ def signif(runs, pairs, all_pairs: bool, baseline, names, tasks, resamples, alph
                      reading_warnings=reading)  # fmt: skip
     written = write_outputs(report, out)
     print_report(report, console, details=details)
-    console.print("Écrit : " + ", ".join(str(p) for p in written), highlight=False, markup=False)
+    console.print("Écrit : " + ", ".join(str(p) for p in written), highlight=False, markup=False,
+                  soft_wrap=True)  # fmt: skip
     return 0
