@@ -262,7 +262,8 @@ def _stage(model_dir: Path, corpus_file: Path, out: Path, args: argparse.Namespa
         str(model_dir),
         "--output_dir",
         str(out),
-        f"--dataset_files=[{json.dumps(str(corpus_file))}]",
+        "--dataset_files",
+        str(corpus_file),
         "--block_size",
         str(args.block_size),
         "--per_device_train_batch_size",
@@ -272,7 +273,7 @@ def _stage(model_dir: Path, corpus_file: Path, out: Path, args: argparse.Namespa
         "--max_steps",
         str(args.steps),
         "--save_strategy",
-        '"no"',  # quoted: the override parser reads values as YAML, where no is false
+        "no",
         "--logging_steps",
         str(args.steps),
         "--learning_rate",

@@ -14,6 +14,18 @@ layer 9). Users choose another with environment variables, no YAML edit:
 ``MEDFR_BERTSCORE_MODEL`` (hub id or local path), ``MEDFR_BERTSCORE_LAYER``,
 ``MEDFR_BERTSCORE_BATCH_SIZE``, ``MEDFR_BERTSCORE_DEVICE``,
 ``MEDFR_BERTSCORE_IDF`` (0/1), ``MEDFR_BERTSCORE_RESCALE`` (0/1).
+
+No surprises: lm-eval loads each task's data when it builds the task, before
+any generation, so the open-QA loader (``medfr_eval.data.load_set``) loads the
+scorer there (:func:`check_scorer`; lm-eval builds filters only at scoring
+time, too late for this); a scorer that
+cannot load stops the run at once with one line saying which model and how to
+point ``MEDFR_BERTSCORE_MODEL`` at a local copy, instead of after hours of
+generation. The scorer's identity (model, layer, options, bert-score version)
+is written to the task's config metadata (``medfr_bertscore``, in the results)
+and to every sample's filtered response (``bertscore_scorer``), so that scores
+from different scorers are never compared unknowingly
+(:func:`scorer_from_config` reads it back).
 """
 
 from __future__ import annotations
@@ -25,7 +37,13 @@ from typing import Any
 
 from lm_eval.api.filter import Filter
 
+from medfr_eval.errors import DataError, MedfrError
+
 LANG = "fr"
+
+
+class ScorerError(MedfrError):
+    """The BERTScore model cannot be loaded (offline machine, wrong path, bad layer)."""
 
 
 @dataclass(frozen=True)
@@ -44,10 +62,14 @@ class ScorerSpec:
 
         def pick(name: str, key: str, cast):
             raw = env.get(f"MEDFR_BERTSCORE_{name}")
-            if raw not in (None, ""):
-                return cast(raw)
-            value = yaml_kwargs.get(key)
-            return cast(value) if value is not None else None
+            where = f"MEDFR_BERTSCORE_{name}" if raw not in (None, "") else key
+            value = raw if raw not in (None, "") else yaml_kwargs.get(key)
+            if value is None:
+                return None
+            try:
+                return cast(value)
+            except ValueError:
+                raise DataError(f"expected {cast.__name__}, got {value!r}", field=where) from None
 
         def boolean(v: Any) -> bool:
             return str(v).strip().lower() in ("1", "true", "yes", "on")
@@ -68,7 +90,10 @@ def get_scorer(spec: ScorerSpec):
     from bert_score import BERTScorer
 
     if spec.idf:
-        raise ValueError("idf weighting needs the reference corpus; use MEDFR_BERTSCORE_IDF=0")
+        raise DataError(
+            "idf weighting needs the reference corpus; use MEDFR_BERTSCORE_IDF=0",
+            field="MEDFR_BERTSCORE_IDF",
+        )
     scorer = BERTScorer(
         model_type=spec.model_type,
         num_layers=spec.num_layers,
@@ -83,6 +108,64 @@ def get_scorer(spec: ScorerSpec):
     if tok.model_max_length > 100_000:
         tok.model_max_length = int(getattr(scorer._model.config, "max_position_embeddings", 512))
     return scorer
+
+
+def default_model() -> str:
+    """The model bert-score picks for French when none is given."""
+    from bert_score.utils import lang2model
+
+    return lang2model[LANG]
+
+
+def check_scorer(spec: ScorerSpec) -> dict[str, Any]:
+    """Load the scorer now (cached for the run) and return its identity; one line if it fails."""
+    model = spec.model_type or default_model()
+    try:
+        scorer = get_scorer(spec)
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ScorerError(
+            f"the BERTScore model {model!r} cannot be loaded ({type(exc).__name__}: {first}); "
+            "the open-QA sets need it, so nothing was generated. Download it once on a connected "
+            "machine (e.g. `huggingface-cli download bert-base-multilingual-cased --local-dir "
+            "DIR`) and set MEDFR_BERTSCORE_MODEL=DIR (and MEDFR_BERTSCORE_LAYER, 9 for that "
+            "model)",
+            field="MEDFR_BERTSCORE_MODEL",
+        ) from exc
+    return scorer_identity(spec, scorer)
+
+
+def scorer_identity(spec: ScorerSpec, scorer: Any = None) -> dict[str, Any]:
+    """What makes two BERTScore values comparable: model, layer and options."""
+    import bert_score
+
+    return {
+        "model": getattr(scorer, "model_type", None) or spec.model_type or default_model(),
+        "num_layers": getattr(scorer, "num_layers", None) or spec.num_layers,
+        "lang": LANG,
+        "idf": spec.idf,
+        "rescale_with_baseline": spec.rescale_with_baseline,
+        "bert_score_version": getattr(bert_score, "__version__", "unknown"),
+    }
+
+
+def scorer_key(identity: dict[str, Any]) -> str:
+    """A one-line form of a scorer identity, stored beside every per-sample score."""
+    return (
+        f"{identity['model']}|layer={identity['num_layers']}|idf={int(bool(identity['idf']))}"
+        f"|rescale={int(bool(identity['rescale_with_baseline']))}|bert_score={identity['bert_score_version']}"
+    )
+
+
+def scorer_from_config(task_config: dict[str, Any]) -> dict[str, Any] | None:
+    """The scorer identity recorded in an lm-eval task config (``results["configs"][task]``).
+
+    None for tasks without BERTScore, or runs made before medfr recorded it.
+    ``medfr-signif`` uses it to refuse pairing values from different scorers.
+    """
+    metadata = task_config.get("metadata") if isinstance(task_config, dict) else None
+    found = metadata.get("medfr_bertscore") if isinstance(metadata, dict) else None
+    return dict(found) if isinstance(found, dict) else None
 
 
 def score(
@@ -121,6 +204,10 @@ class BERTScoreFilter(Filter):
         super().__init__()
         self.reference_field = reference_field
         self.spec = ScorerSpec.from_env(**scorer_kwargs)
+        # lm-eval builds filters lazily (at scoring time), so the early check is in
+        # the dataset loader (medfr_eval.data.load_set); here the scorer is cached
+        self.identity = check_scorer(self.spec)
+        self.key = scorer_key(self.identity)
 
     def apply(self, resps, docs):
         firsts = [clean_generation(r[0] if isinstance(r, (list, tuple)) else r) for r in resps]
@@ -132,6 +219,7 @@ class BERTScoreFilter(Filter):
                 "bertscore_precision": s["precision"],
                 "bertscore_recall": s["recall"],
                 "bertscore_f1": s["f1"],
+                "bertscore_scorer": self.key,
             }
             for a, s in zip(firsts, scores)
         ]

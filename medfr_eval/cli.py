@@ -30,6 +30,7 @@ SUBCOMMANDS: dict[str, str] = {
     "board": "medfr_eval.board.cli:board",
     "train": "medfr_train.cli:train",
     "demo": "medfr_eval.demo.cli:demo",
+    "judge": "medfr_eval.judge.cli:judge",
 }
 #: other names for the same subcommands (not listed in --help).
 ALIASES: dict[str, str] = {"leaderboard": "board"}

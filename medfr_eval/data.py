@@ -5,8 +5,19 @@ Where the data comes from, in this order:
 1. ``--metadata '{"medfr_data": ...}'`` (lm-eval passes ``--metadata`` to our
    loader) or the ``MEDFR_DATA`` environment variable: ``sample`` for the small
    sets shipped with medfr, ``hub`` for the Hub, or a folder of ``<set>.jsonl``
-   files in our schema;
-2. otherwise the Hub source of :mod:`medfr_eval.sources`.
+   files in our schema (the study's own files, or what ``medfr-data fetch``
+   wrote): a file there always wins;
+2. a Hub source that the user named in a sources file (:mod:`medfr_eval.sources`);
+3. the set's public copy (:mod:`medfr_eval.public_sources`: BioMistral's
+   translation for the 10 translated sets and their English twins,
+   FrenchMedMCQA, MediQAl), converted once into a cache (:mod:`medfr_eval.fetch`);
+4. otherwise the set must be requested from the study's authors: the error
+   lists every set without data at once.
+
+The item count of a set with a known size (the study's) is compared with what
+was loaded: a difference is a warning, recorded in the task's config metadata
+(``medfr_loaded``); ``--metadata '{"medfr_strict_sizes": true}'`` makes it an
+error.
 
 Every record is checked against the schema of its set's kind; a bad row fails
 with the file, line and field. The prompt is rendered into each doc here (see
@@ -89,8 +100,6 @@ def validate_record(
                     f"expected one of {', '.join(allowed)}, got {answer!r}", field="answer", **where
                 )
             out["answer"] = answer
-            if es.has_context:
-                out["context"] = _need(rec, "context", str, where)
         else:
             answers = _need(rec, "answers", list, where)
             bad = [a for a in answers if a not in allowed]
@@ -112,6 +121,15 @@ def validate_record(
                     f"expected an integer >= 1, got {position!r}", field="position", **where
                 )
             out["position"] = position
+    if es.has_context and es.kind != "openqa_case":
+        if es.context_optional:  # e.g. MediQAl: a clinical case for some questions only
+            context = rec.get("context")
+            if context is not None and not isinstance(context, str):
+                raise DataError(f"expected a string, got {context!r}", field="context", **where)
+            if context and context.strip():
+                out["context"] = context
+        else:
+            out["context"] = _need(rec, "context", str, where)
     return out
 
 
@@ -175,15 +193,8 @@ def _resolve_choice(medfr_data: str | None) -> tuple[str, str | None]:
     return "dir", str(Path(value).expanduser())
 
 
-def _from_folder(es: EvalSet, folder: str, how: str) -> list[dict]:
+def _from_folder(es: EvalSet, folder: str) -> list[dict]:
     path = Path(folder) / f"{es.name}.jsonl"
-    if not path.is_file():
-        raise DataError(
-            f"no data for set {es.name!r}: looked for {path} ({how}). Provide it as JSONL in the "
-            f"medfr schema (README, section Data; `medfr-data convert` turns other files into it), "
-            f'or use --metadata \'{{"medfr_data": "sample"}}\' for the shipped samples',
-            file=path,
-        )
     return validate_records(es, read_jsonl(path), path)
 
 
@@ -241,16 +252,7 @@ def convert_row(es: EvalSet, row: dict, src: HubSource, where: dict) -> dict:
     return rec
 
 
-def _from_hub(es: EvalSet, sources_file: str | None) -> list[dict]:
-    src = get_source(es.name, sources_file)
-    if not src.path:
-        raise DataError(
-            f"no data for set {es.name!r}: it has no known Hub copy (origin: {src.origin}). "
-            f"Give its location in a sources file (--metadata '{{\"medfr_hub\": FILE}}', see "
-            f"medfr_eval/sources.py), or put {es.name}.jsonl in a folder named by "
-            f"--metadata '{{\"medfr_data\": DIR}}' or MEDFR_DATA, or use medfr_data=sample "
-            f"for the shipped samples"
-        )
+def _from_hub(es: EvalSet, src: HubSource) -> list[dict]:
     import datasets
 
     label = f"hub:{src.path}" + (f"/{src.name}" if src.name else "") + f"[{src.split}]"
@@ -266,16 +268,36 @@ def _from_hub(es: EvalSet, sources_file: str | None) -> list[dict]:
     return validate_records(es, rows, label)
 
 
+def load_records_from(
+    set_name: str, medfr_data: str | None = None, medfr_hub: str | None = None
+) -> tuple[list[dict], str]:
+    """Validated records of one set and where they came from (see the module docstring)."""
+    from medfr_eval.availability import missing_data_error
+
+    es = get_set(set_name)
+    how, folder = _resolve_choice(medfr_data)
+    if how == "sample":
+        return _from_folder(es, folder), "shipped samples"
+    if how == "dir" and (Path(folder) / f"{es.name}.jsonl").is_file():
+        return _from_folder(es, folder), str(Path(folder) / f"{es.name}.jsonl")
+    src = get_source(es.name, medfr_hub) if es.in_study else None
+    if src is not None and src.path:
+        return _from_hub(es, src), f"hub:{src.path}"
+    if es.public_source:
+        from medfr_eval.fetch import ensure_cached
+        from medfr_eval.public_sources import SOURCES
+
+        path = ensure_cached(es.name)
+        source = SOURCES[es.public_source]
+        return _from_folder(es, str(path.parent)), f"{source.repo}@{source.revision}"
+    raise missing_data_error(es, folder if how == "dir" else None, medfr_hub)
+
+
 def load_records(
     set_name: str, medfr_data: str | None = None, medfr_hub: str | None = None
 ) -> list[dict]:
     """Validated records of one set, from the chosen source."""
-    es = get_set(set_name)
-    how, folder = _resolve_choice(medfr_data)
-    if how == "hub":
-        return _from_hub(es, medfr_hub)
-    origin = "shipped samples" if how == "sample" else "medfr_data / MEDFR_DATA"
-    return _from_folder(es, folder, origin)
+    return load_records_from(set_name, medfr_data, medfr_hub)[0]
 
 
 # ---------------------------------------------------------------- docs for lm-eval
@@ -286,6 +308,8 @@ def build_docs(es: EvalSet, records: list[dict], prompt_dir: str | None = None) 
     docs = []
     if es.kind in ("mcq", "mcq_multi"):
         choices = list(es.letters) if es.kind == "mcq" else letter_sets(es.n_options)
+        # English twins read the English template (same structure, our English wording)
+        template = es.kind if es.lang == "fr" else f"{es.kind}_{es.lang}"
         for rec in records:
             variables = {
                 "question": rec["question"],
@@ -299,19 +323,18 @@ def build_docs(es: EvalSet, records: list[dict], prompt_dir: str | None = None) 
                 {
                     **rec,
                     "context": rec.get("context", ""),
-                    "prompt": prompts.render(es.kind, variables, prompt_dir),
+                    "prompt": prompts.render(template, variables, prompt_dir),
                     "choices": choices,
                     "gold": choices.index(gold),
                 }
             )
     elif es.kind == "openqa":
         for rec in records:
-            docs.append(
-                {
-                    **rec,
-                    "prompt": prompts.render("openqa", {"question": rec["question"]}, prompt_dir),
-                }
-            )
+            variables = {"question": rec["question"], "context": rec.get("context", "")}
+            doc = {**rec, "prompt": prompts.render("openqa", variables, prompt_dir)}
+            if es.has_context:  # every doc gets the column (datasets keeps the first doc's keys)
+                doc = {**rec, "context": rec.get("context", ""), "prompt": doc["prompt"]}
+            docs.append(doc)
     else:  # openqa_case: each question sees the case and the earlier questions, not their answers
         by_case: dict[str, list[dict]] = defaultdict(list)
         for rec in records:
@@ -332,22 +355,51 @@ def build_docs(es: EvalSet, records: list[dict], prompt_dir: str | None = None) 
     return docs
 
 
+def _exclude_contaminated(es: EvalSet, records: list[dict], report: str) -> list[dict]:
+    """The clean subset: ``records`` without the ids of a ``medfr-data contamination`` report."""
+    from medfr_eval.contamination.exclude import exclude_records
+
+    return exclude_records(es, records, report)
+
+
 def load_set(
     medfr_set: str,
     medfr_data: str | None = None,
     medfr_prompts: str | None = None,
     medfr_hub: str | None = None,
+    medfr_exclude: str | None = None,
+    medfr_strict_sizes: Any = False,
     **_metadata: Any,
 ):
     """lm-eval ``custom_dataset`` entry point: a ``DatasetDict`` with a ``test`` split.
 
     lm-eval calls it with the task's ``metadata`` (which includes ``--metadata``
     and the model arguments) plus ``dataset_kwargs``; keys that are not ours
-    are ignored.
+    are ignored. Where the data came from and its size check are written to
+    the task's config metadata (``medfr_loaded``), so they are in the results.
+    ``medfr_exclude`` names a contamination report whose ids are then left out
+    (:func:`_exclude_contaminated`); the size check sees the full set.
     """
     import datasets
 
+    from medfr_eval.availability import building_task, check_size, flag, record_in_task
+
     es = get_set(medfr_set)
-    records = load_records(es.name, medfr_data, medfr_hub)
+    records, origin = load_records_from(es.name, medfr_data, medfr_hub)
+    if origin == "shipped samples":  # illustrative sets: their size says nothing
+        loaded = {"source": origin, "items": len(records), "expected_items": None}
+    else:
+        loaded = check_size(es, len(records), origin, flag(medfr_strict_sizes))
+    task = building_task()
+    if task is not None:  # called by lm-eval while it builds the task, before any generation
+        record_in_task(task, "medfr_loaded", loaded)
+        if not es.kind.startswith("mcq"):
+            # BERTScore must load now, not after hours of generation; its identity
+            # goes into the results with the task's config
+            from medfr_eval.bertscore import ScorerSpec, check_scorer
+
+            record_in_task(task, "medfr_bertscore", check_scorer(ScorerSpec.from_env()))
+    if medfr_exclude:
+        records = _exclude_contaminated(es, records, medfr_exclude)
     docs = build_docs(es, records, prompts.prompt_dir_from(medfr_prompts))
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})

@@ -1,27 +1,75 @@
-"""``medfr-data``: list the sets, check a data file, convert users' files, show prompts.
+"""``medfr data`` (also ``medfr-data``): list the sets, check a data file, convert users' files, show prompts.
 
-    medfr-data list
-    medfr-data validate DIR_OR_FILE [--set NAME]
-    medfr-data convert INPUT --set NAME -o OUT.jsonl [--map ours=theirs ...]
+    medfr data list [--hub-sources FILE] [--origins]
+    medfr data validate DIR_OR_FILE [--set NAME]
+    medfr data convert INPUT --set NAME -o OUT.jsonl [--map ours=theirs ...]
                        [--answer-format letter|index0|index1|text] [--split test] [--config NAME]
-    medfr-data show NAME [--data sample|hub|DIR] [-n 1] [--prompts DIR]
+    medfr data show NAME [--data sample|hub|DIR] [-n 1] [--prompts DIR]
 
 ``convert`` reads JSONL/JSON/CSV/parquet files, a local ``datasets`` folder or
 a Hub dataset id, maps columns onto our schema, validates every row and writes
 the JSONL atomically (temp file, then rename): a failure leaves nothing behind.
+
+Errors are :class:`~medfr_eval.errors.DataError`; :func:`medfr_eval.cli.run`
+prints them (one line, exit 2), so no command here catches them.
 """
 
 from __future__ import annotations
 
-import argparse
+import importlib.util
 import json
-import sys
 from pathlib import Path
 
-from medfr_eval.errors import DataError, MedfrError
+import click
+
+from medfr_eval.errors import DataError
 from medfr_eval.fileio import write_text_atomic
-from medfr_eval.sets import SETS, get_set
+from medfr_eval.sets import SETS, EvalSet, get_set
 from medfr_eval.sources import ANSWER_FORMATS, HubSource, get_source
+
+#: Modules that add subcommands to ``medfr data`` when present ("module:attribute").
+#: A new data command is one line here and one module beside this one.
+EXTRA_COMMANDS: dict[str, str] = {
+    "fetch": "medfr_eval.fetch_cli:fetch",
+    "contamination": "medfr_eval.contamination.cli:contamination",
+}
+
+
+class DataGroup(click.Group):
+    """``medfr data``: the commands below, plus :data:`EXTRA_COMMANDS` found installed.
+
+    Why lazy: an extra command's module (e.g. ``fetch``) may import heavy or
+    optional packages, and ``medfr data list`` should not pay for them."""
+
+    def _extra(self) -> dict[str, str]:
+        return {
+            name: target
+            for name, target in EXTRA_COMMANDS.items()
+            if importlib.util.find_spec(target.split(":")[0]) is not None
+        }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        # the order of a user's day (list, validate, convert, show), not click's alphabetical one
+        return [*self.commands, *(name for name in self._extra() if name not in self.commands)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        target = self._extra().get(cmd_name) if found is None else None
+        if target is not None:
+            module, attr = target.split(":")
+            found = getattr(importlib.import_module(module), attr)
+        return found
+
+
+def _set(name: str, option: str = "--set", file: Path | None = None) -> EvalSet:
+    """:func:`get_set` with the user's spelling turned into a one-line DataError.
+
+    ``file`` is given when the set name was read from that file's name."""
+    try:
+        return get_set(name)
+    except KeyError as exc:
+        hint = "; the set is named after the file, or given with --set" if file else ""
+        raise DataError(str(exc.args[0]) + hint, file=file, field=option) from None
 
 
 def _print_table(headers: list[str], rows: list[list[str]], title: str | None = None) -> None:
@@ -37,59 +85,83 @@ def _print_table(headers: list[str], rows: list[list[str]], title: str | None = 
     Console().print(table)
 
 
-def cmd_list(args: argparse.Namespace) -> int:
+@click.group(
+    cls=DataGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Example: medfr data validate my_data/ --set medqa_4opt",
+)
+def data() -> None:
+    """List the study's 15 sets, check and convert data files, show rendered prompts."""
+
+
+@data.command("list", epilog="Example: medfr data list --origins")
+@click.option(
+    "--hub-sources",
+    default=None,
+    metavar="FILE",
+    help="a sources YAML file (see medfr_eval/sources.py)",
+)
+@click.option("--origins", is_flag=True, help="also say where each set comes from")
+def list_sets(hub_sources: str | None, origins: bool) -> None:
+    """The 15 sets, their tasks, sizes and sources."""
     rows = []
     for s in SETS:
-        src = get_source(s.name, args.hub_sources)
+        src = get_source(s.name, hub_sources)
         rows.append([s.task, s.family, s.kind, str(s.study_size), s.metric, src.path or "—"])
     _print_table(
         ["task", "family", "kind", "study size", "metric", "hub"],
         rows,
         title="medfr: the study's 15 French medical sets",
     )
-    if args.origins:
+    if origins:
         for s in SETS:
-            print(f"{s.task}: {get_source(s.name, args.hub_sources).origin}")
-    return 0
+            click.echo(f"{s.task}: {get_source(s.name, hub_sources).origin}")
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
+@data.command(epilog="Example: medfr data validate data/medqa_4opt.jsonl")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--set", "set_name", default=None, help="set name (default: the file name)")
+def validate(path: Path, set_name: str | None) -> None:
+    """Check <set>.jsonl files (one file, or every .jsonl of a folder) against the schema."""
     from medfr_eval.data import read_jsonl, validate_records
 
-    target = Path(args.path)
-    if target.is_dir():
-        files = sorted(target.glob("*.jsonl"))
+    if path.is_dir():
+        files = sorted(path.glob("*.jsonl"))
         if not files:
-            raise DataError("no .jsonl files in this folder", file=target)
-    elif target.is_file():
-        files = [target]
+            raise DataError("no .jsonl files in this folder", file=path)
+    elif path.is_file():
+        files = [path]
     else:
-        raise DataError("no such file or folder", file=target)
+        raise DataError("no such file or folder", file=path)
     rows = []
-    for path in files:
-        es = get_set(args.set or path.stem)
-        records = validate_records(es, read_jsonl(path), path)
-        rows.append([str(path), es.task, str(len(records)), "ok"])
+    for file in files:
+        es = _set(set_name, "--set") if set_name else _set(file.stem, "file name", file)
+        records = validate_records(es, read_jsonl(file), file)
+        rows.append([str(file), es.task, str(len(records)), "ok"])
     _print_table(["file", "task", "items", "status"], rows)
-    return 0
+
+
+def _read_json_rows(p: Path, split: str) -> list[dict]:
+    try:
+        loaded = json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataError(f"not valid JSON: {exc.msg}", file=p, line=exc.lineno) from exc
+    if isinstance(loaded, dict):
+        loaded = loaded.get(split, loaded.get("data"))
+    if not isinstance(loaded, list):
+        raise DataError("expected a JSON list of objects (or {split: [...]})", file=p)
+    return loaded
 
 
 def _read_any(path: str, split: str, config: str | None) -> list[dict]:
+    """Rows of a JSONL/JSON/CSV/parquet file, a local ``datasets`` folder or a Hub id."""
     p = Path(path)
     if p.suffix == ".jsonl":
         from medfr_eval.data import read_jsonl
 
         return [row for _, row in read_jsonl(p)]
     if p.suffix == ".json":
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise DataError(f"not valid JSON: {exc.msg}", file=p, line=exc.lineno) from exc
-        if isinstance(data, dict):
-            data = data.get(split, data.get("data"))
-        if not isinstance(data, list):
-            raise DataError("expected a JSON list of objects (or {split: [...]})", file=p)
-        return data
+        return _read_json_rows(p, split)
     if p.suffix == ".csv":
         import csv
 
@@ -105,11 +177,11 @@ def _read_any(path: str, split: str, config: str | None) -> list[dict]:
 
     try:
         return list(datasets.load_dataset(path, config, split=split))
-    except Exception as exc:
+    except Exception as exc:  # datasets raises many types; the user needs the message
         raise DataError(f"could not load {path!r} (split {split!r}): {exc}", file=path) from exc
 
 
-def _parse_map(pairs: list[str]) -> dict:
+def _parse_map(pairs: tuple[str, ...]) -> dict:
     mapping: dict = {}
     for pair in pairs:
         if "=" not in pair:
@@ -123,92 +195,76 @@ def _parse_map(pairs: list[str]) -> dict:
 
 def write_jsonl_atomic(records: list[dict], out: Path) -> None:
     """JSONL written to a temp file in the same folder, then renamed into place."""
-    write_text_atomic(out, "".join(json.dumps(rec, ensure_ascii=False) + "\n" for rec in records))
+    text = "".join(json.dumps(rec, ensure_ascii=False, allow_nan=False) + "\n" for rec in records)
+    write_text_atomic(out, text)
 
 
-def cmd_convert(args: argparse.Namespace) -> int:
+@data.command(
+    epilog=(
+        "Example: medfr data convert mine.csv --set medmcqa -o data/medmcqa.jsonl "
+        "--map question=q --map options=a,b,c,d --map answer=gold --answer-format index1"
+    )
+)
+@click.argument("input_path", metavar="INPUT")
+@click.option("--set", "set_name", required=True, help="the medfr set the rows belong to")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="JSONL out")
+@click.option(
+    "--map",
+    "pairs",
+    multiple=True,
+    metavar="OURS=THEIRS",
+    help="column mapping; options may list several columns: options=opa,opb,opc,opd",
+)
+@click.option(
+    "--answer-format", type=click.Choice(ANSWER_FORMATS), default="letter", show_default=True
+)
+@click.option("--split", default="test", show_default=True)
+@click.option("--config", default=None, help="the Hub dataset's configuration name")
+def convert(
+    input_path: str,
+    set_name: str,
+    output: Path,
+    pairs: tuple[str, ...],
+    answer_format: str,
+    split: str,
+    config: str | None,
+) -> None:
+    """Turn a JSONL/JSON/CSV/parquet file or a Hub dataset into our schema (atomic write)."""
     from medfr_eval.data import convert_row, validate_records
 
-    es = get_set(args.set)
+    es = _set(set_name)
     src = HubSource(
-        path=args.input,
-        name=args.config,
-        split=args.split,
-        columns=_parse_map(args.map),
-        answer_format=args.answer_format,
+        path=input_path,
+        name=config,
+        split=split,
+        columns=_parse_map(pairs),
+        answer_format=answer_format,
     )
-    rows = _read_any(args.input, args.split, args.config)
+    rows = _read_any(input_path, split, config)
     converted = (
-        (i, convert_row(es, row, src, {"file": args.input, "line": i}))
+        (i, convert_row(es, row, src, {"file": input_path, "line": i}))
         for i, row in enumerate(rows, start=1)
     )
-    records = validate_records(es, converted, args.input)
-    write_jsonl_atomic(records, Path(args.output))
-    print(f"medfr-data: wrote {len(records)} {es.task} items to {args.output}")
-    return 0
+    records = validate_records(es, converted, input_path)
+    write_jsonl_atomic(records, output)
+    click.echo(f"medfr data: wrote {len(records)} {es.task} items to {output}")
 
 
-def cmd_show(args: argparse.Namespace) -> int:
+@data.command(epilog="Example: medfr data show frmedmcqa -n 2")
+@click.argument("set_name", metavar="NAME")
+@click.option(
+    "--data", "source", default="sample", show_default=True, help="sample, hub or a folder"
+)
+@click.option("-n", "count", type=int, default=1, show_default=True, help="how many items")
+@click.option("--prompts", default=None, help="a folder of replacement prompt templates")
+def show(set_name: str, source: str, count: int, prompts: str | None) -> None:
+    """Print rendered prompts of a set, each with its expected answer."""
     from medfr_eval.data import build_docs, load_records
     from medfr_eval.prompts import prompt_dir_from
 
-    es = get_set(args.set)
-    docs = build_docs(es, load_records(es.name, args.data), prompt_dir_from(args.prompts))
-    for doc in docs[: args.n]:
-        print(doc["prompt"])
+    es = _set(set_name, "NAME")
+    docs = build_docs(es, load_records(es.name, source), prompt_dir_from(prompts))
+    for doc in docs[:count]:
+        click.echo(doc["prompt"])
         target = doc["choices"][doc["gold"]] if "choices" in doc else doc["answer"]
-        print(f"\n[réponse attendue : {target}]\n" + "-" * 60)
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="medfr-data", description=__doc__.split("\n\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("list", help="the 15 sets, their tasks, sizes and sources")
-    p.add_argument(
-        "--hub-sources", default=None, help="a sources YAML file (see medfr_eval/sources.py)"
-    )
-    p.add_argument("--origins", action="store_true", help="also say where each set comes from")
-    p.set_defaults(func=cmd_list)
-    p = sub.add_parser("validate", help="check <set>.jsonl files against the schema")
-    p.add_argument("path")
-    p.add_argument("--set", default=None, help="set name (default: the file name)")
-    p.set_defaults(func=cmd_validate)
-    p = sub.add_parser(
-        "convert", help="turn a JSONL/JSON/CSV/parquet file or a Hub dataset into our schema"
-    )
-    p.add_argument("input")
-    p.add_argument("--set", required=True)
-    p.add_argument("-o", "--output", required=True)
-    p.add_argument(
-        "--map",
-        action="append",
-        default=[],
-        metavar="OURS=THEIRS",
-        help="column mapping; options may list several columns: options=opa,opb,opc,opd",
-    )
-    p.add_argument("--answer-format", choices=ANSWER_FORMATS, default="letter")
-    p.add_argument("--split", default="test")
-    p.add_argument("--config", default=None)
-    p.set_defaults(func=cmd_convert)
-    p = sub.add_parser("show", help="print rendered prompts of a set")
-    p.add_argument("set")
-    p.add_argument("--data", default="sample", help="sample, hub or a folder (default: sample)")
-    p.add_argument("-n", type=int, default=1)
-    p.add_argument("--prompts", default=None, help="a folder of replacement prompt templates")
-    p.set_defaults(func=cmd_show)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except (MedfrError, KeyError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"medfr-data: error: {message}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+        click.echo(f"\n[réponse attendue : {target}]\n" + "-" * 60)

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from medfr_eval.errors import DataError
+from medfr_eval.errors import DataError, MedfrError
 
 
 def write_text_atomic(path: str | Path, text: str, *, mode: int | None = None) -> Path:
@@ -44,8 +44,11 @@ def write_json_atomic(
     return write_text_atomic(path, text + "\n")
 
 
-def read_yaml(path: str | Path, *, error: type[DataError] = DataError) -> Any:
-    """``yaml.safe_load`` of a file; a missing file or a syntax error raises ``error`` naming file and line."""
+def read_yaml(path: str | Path, *, error: type[MedfrError] = DataError) -> Any:
+    """``yaml.safe_load`` of a file; a missing file or a syntax error raises ``error`` naming file and line.
+
+    ``error`` is the caller's member of the MedfrError family (``RecipeError`` for
+    recipes), so the message says which kind of input was bad."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")

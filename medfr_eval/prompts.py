@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 import jinja2
+import jinja2.sandbox
 
 from medfr_eval.errors import DataError
 from medfr_eval.resources import tasks_dir
@@ -25,6 +26,7 @@ TEMPLATE_FOR_KIND = {
     "mcq_multi": "mcq_multi.j2",
     "openqa": "openqa.j2",
     "openqa_case": "openqa_case.j2",
+    "mcq_en": "mcq_en.j2",  # English twins of the translated sets
 }
 
 
@@ -39,7 +41,8 @@ def _environment(override: str | None) -> jinja2.Environment:
         if not Path(override).is_dir():
             raise DataError("prompt folder does not exist", file=override, field="medfr_prompts")
         search.insert(0, override)
-    return jinja2.Environment(
+    # Sandboxed: templates may come from the user's folder, and no code runs from data.
+    return jinja2.sandbox.SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(search),
         undefined=jinja2.StrictUndefined,  # a typo in a user template fails loudly
         autoescape=False,
@@ -62,4 +65,5 @@ def render(kind: str, variables: dict, prompt_dir: str | None = None) -> str:
         return template.render(**variables).rstrip()
     except jinja2.TemplateError as exc:
         origin = getattr(exc, "filename", None) or name
-        raise DataError(f"prompt template error: {exc}", file=origin) from exc
+        line = getattr(exc, "lineno", None)
+        raise DataError(f"prompt template error: {exc}", file=origin, line=line) from exc

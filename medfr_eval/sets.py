@@ -1,4 +1,4 @@
-"""The study's 15 evaluation sets: one table that every part of medfr reads.
+"""The evaluation sets (the study's 15, then public extras): one table that every part of medfr reads.
 
 Task names are public interface (``medfr_<set>``). The table says, per set,
 its family (as the study groups them in its tables), its kind of item, the
@@ -10,16 +10,19 @@ lm-eval or torch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
-Family = Literal["mcq_translated", "mcq_native", "openqa"]
+Family = Literal["mcq_translated", "mcq_native", "openqa", "mcq_english", "public_native"]
 Kind = Literal["mcq", "mcq_multi", "openqa", "openqa_case"]
 
 FAMILIES: dict[str, str] = {
     "mcq_translated": "QCM traduits",
     "mcq_native": "QCM natifs",
     "openqa": "Questions ouvertes",
+    # beyond the study (public data only, see EXTRA_SETS)
+    "mcq_english": "QCM anglais (jumeaux des QCM traduits)",
+    "public_native": "Jeux natifs publics",
 }
 
 # lm-eval result keys are "<metric>,<filter>"; these are ours.
@@ -36,9 +39,18 @@ class EvalSet:
     family: Family
     kind: Kind
     n_options: int  # 0 for open QA
-    study_size: int  # test size in the study (PAPER.md, Table 6)
+    # test size in the study (PAPER.md, Table 6); for the public extras, the size the source
+    # states (the English twins: their French set's), 0 when not known (no size check)
+    study_size: int
     has_context: bool
     description: str  # what it measures, in French, for people
+    # Public copy this set is converted from (a key of medfr_eval.public_sources.SOURCES),
+    # or None when the data must be requested from the study's authors.
+    public_source: str | None = None
+    lang: str = "fr"  # language of the items (and of the prompt template)
+    twin_of: str | None = None  # English twin: name of the French set with the same items
+    context_optional: bool = False  # context (e.g. MediQAl's clinical case) may be empty
+    in_study: bool = True  # one of the study's 15 sets
 
     @property
     def task(self) -> str:
@@ -63,6 +75,10 @@ class EvalSet:
         return tuple("ABCDE"[: self.n_options])
 
 
+# BioMistral's public French translation of the 10 translated sets (see SOURCES.md)
+BIOINSTRUCTQA = "bioinstructqa"
+
+
 def _mmlu(subject: str, title: str, size: int, what: str) -> EvalSet:
     return EvalSet(
         f"mmlu_{subject}",
@@ -73,6 +89,7 @@ def _mmlu(subject: str, title: str, size: int, what: str) -> EvalSet:
         size,
         False,
         f"QCM de MMLU ({what}), traduits de l'anglais.",
+        BIOINSTRUCTQA,
     )
 
 
@@ -86,6 +103,7 @@ SETS: tuple[EvalSet, ...] = (
         1273,
         False,
         "Questions d'examen de médecine américain (USMLE), traduites, quatre options.",
+        BIOINSTRUCTQA,
     ),
     EvalSet(
         "medqa_5opt",
@@ -96,6 +114,7 @@ SETS: tuple[EvalSet, ...] = (
         1273,
         False,
         "Les mêmes questions USMLE traduites, avec cinq options.",
+        BIOINSTRUCTQA,
     ),
     EvalSet(
         "medmcqa",
@@ -106,6 +125,7 @@ SETS: tuple[EvalSet, ...] = (
         4183,
         False,
         "QCM d'examens d'entrée en médecine indiens, traduits.",
+        BIOINSTRUCTQA,
     ),
     EvalSet(
         "pubmedqa",
@@ -116,6 +136,7 @@ SETS: tuple[EvalSet, ...] = (
         500,
         True,
         "Questions de recherche biomédicale avec un résumé d'article ; réponse oui, non ou peut-être.",
+        BIOINSTRUCTQA,
     ),
     _mmlu("anatomy", "Anatomie", 135, "anatomie"),
     _mmlu("clinical_knowledge", "Connaissances cliniques", 265, "connaissances cliniques"),
@@ -175,16 +196,105 @@ SETS: tuple[EvalSet, ...] = (
     ),
 )
 
-BY_NAME: dict[str, EvalSet] = {s.name: s for s in SETS}
-BY_TASK: dict[str, EvalSet] = {s.task: s for s in SETS}
+# ------------------------------------------------------------------ beyond the study
+# Public sets that are not among the study's 15: the English originals of the
+# 10 translated sets (same items, same ids: the translation gap can be paired
+# item by item), FrenchMedMCQA and MediQAl. ``study_size`` holds the expected
+# test size where the source states it (0: not known; no size check).
+
+FRENCHMEDMCQA = "frenchmedmcqa"
+MEDIQAL = "mediqal"
+
+
+def _english_twin(fr: EvalSet) -> EvalSet:
+    return replace(
+        fr,
+        name=f"en_{fr.name}",
+        title=f"{fr.title} (English)",
+        family="mcq_english",
+        description=f"Les mêmes items que {fr.title}, dans leur anglais d'origine.",
+        lang="en",
+        twin_of=fr.name,
+        in_study=False,
+    )
+
+
+ENGLISH_TWINS: tuple[EvalSet, ...] = tuple(
+    _english_twin(s) for s in SETS if s.public_source == BIOINSTRUCTQA
+)
+
+PUBLIC_NATIVE: tuple[EvalSet, ...] = (
+    EvalSet(
+        "frenchmedmcqa",
+        "FrenchMedMCQA",
+        "public_native",
+        "mcq_multi",
+        5,
+        622,
+        False,
+        "QCM d'examens de pharmacie français, une ou plusieurs réponses justes ; score : EMR et Hamming.",
+        FRENCHMEDMCQA,
+        in_study=False,
+    ),
+    EvalSet(
+        "mediqal_mcqu",
+        "MediQAl MCQU",
+        "public_native",
+        "mcq",
+        5,
+        0,
+        True,
+        "QCM d'examens de médecine français à réponse unique, parfois précédés d'un cas clinique.",
+        MEDIQAL,
+        context_optional=True,
+        in_study=False,
+    ),
+    EvalSet(
+        "mediqal_mcqm",
+        "MediQAl MCQM",
+        "public_native",
+        "mcq_multi",
+        5,
+        0,
+        True,
+        "QCM d'examens de médecine français à réponses multiples, parfois précédés d'un cas clinique.",
+        MEDIQAL,
+        context_optional=True,
+        in_study=False,
+    ),
+    EvalSet(
+        "mediqal_oeq",
+        "MediQAl OEQ",
+        "public_native",
+        "openqa",
+        0,
+        0,
+        True,
+        "Questions ouvertes à réponse courte d'examens de médecine français ; score BERTScore F1.",
+        MEDIQAL,
+        context_optional=True,
+        in_study=False,
+    ),
+)
+
+EXTRA_SETS: tuple[EvalSet, ...] = ENGLISH_TWINS + PUBLIC_NATIVE
+ALL_SETS: tuple[EvalSet, ...] = SETS + EXTRA_SETS
+PUBLIC_SETS: tuple[EvalSet, ...] = tuple(s for s in ALL_SETS if s.public_source)
+
+BY_NAME: dict[str, EvalSet] = {s.name: s for s in ALL_SETS}
+BY_TASK: dict[str, EvalSet] = {s.task: s for s in ALL_SETS}
 
 # Groups as lm-eval sees them (tasks/_groups): name -> member tasks.
+# ``medfr_all`` stays the study's 15 sets; the public extras have their own groups.
 GROUPS: dict[str, tuple[str, ...]] = {
     "medfr_mmlu": tuple(s.task for s in SETS if s.name.startswith("mmlu_")),
     "medfr_mcq_translated": tuple(s.task for s in SETS if s.family == "mcq_translated"),
     "medfr_mcq_native": tuple(s.task for s in SETS if s.family == "mcq_native"),
     "medfr_openqa": tuple(s.task for s in SETS if s.family == "openqa"),
     "medfr_all": tuple(s.task for s in SETS),
+    "medfr_en": tuple(s.task for s in ENGLISH_TWINS),
+    "medfr_mediqal": tuple(s.task for s in PUBLIC_NATIVE if s.public_source == MEDIQAL),
+    "medfr_public": tuple(s.task for s in PUBLIC_SETS),
 }
 
 
@@ -192,6 +302,11 @@ def get_set(name_or_task: str) -> EvalSet:
     """Look a set up by set name (``medqa_4opt``) or task name (``medfr_medqa_4opt``)."""
     found = BY_NAME.get(name_or_task) or BY_TASK.get(name_or_task)
     if found is None:
-        known = ", ".join(s.name for s in SETS)
+        known = ", ".join(s.name for s in ALL_SETS)
         raise KeyError(f"unknown medfr set {name_or_task!r}; known sets: {known}")
     return found
+
+
+def twin_pairs() -> dict[str, str]:
+    """French task -> its English twin task (same items, same ids), for paired comparisons."""
+    return {BY_NAME[s.twin_of].task: s.task for s in ENGLISH_TWINS if s.twin_of}

@@ -31,7 +31,6 @@ from typing import Any
 
 from medfr_eval.errors import DataError
 from medfr_eval.fileio import read_yaml
-from medfr_eval.sets import BY_NAME
 
 ANSWER_FORMATS = ("letter", "index0", "index1", "text")
 
@@ -99,9 +98,9 @@ def _read_sources_file(path: str | Path) -> dict[str, HubSource]:
     known = {f.name for f in fields(HubSource)}
     out: dict[str, HubSource] = {}
     for set_name, entry in raw.items():
-        if set_name not in BY_NAME:
+        if set_name not in SOURCES:  # the study's sets; public extras load from public_sources
             raise DataError(
-                f"unknown set; known: {', '.join(BY_NAME)}", file=path, field=str(set_name)
+                f"unknown set; known: {', '.join(SOURCES)}", file=path, field=str(set_name)
             )
         if not isinstance(entry, dict):
             raise DataError("expected a mapping", file=path, field=str(set_name))

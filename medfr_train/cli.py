@@ -1,119 +1,120 @@
-"""``medfr-train``: run, check and prepare training recipes.
+"""``medfr train`` (also ``medfr-train``): run, check and prepare training recipes.
 
-Subcommands:
-  recipe FILE [--resume] [--force] [--key value ...]   train (overrides are TrlParser style)
-  check FILE [--skip-data] [--key value ...]          validate a recipe, write nothing
-  validate-sft FILE...                                check SFT JSONL (file, line, field)
-  prepare-corpus ...                                  build a CPT corpus (medfr_train.corpus)
-  launch ...                                          accelerate / SLURM launch (medfr_train.launch)
+A click group; ``medfr_eval.cli`` registers it as ``medfr train`` and the
+``medfr-train`` script, and prints every ``MedfrError`` as one ``error: FILE:LINE:
+field: message`` line (exit 2). Importing this module stays cheap: trl, peft,
+accelerate and torch are imported inside the commands, so ``medfr --help``
+never loads the training stack.
 
-Exit codes: 0 success, 2 bad input (one message naming file and field).
+``recipe`` and ``check`` take TRL-style overrides after the recipe file
+(``--learning_rate 1e-5``, ``--stage.sft.num_train_epochs 3``,
+``--run_card.gpu_name H100``); click passes them on untouched and TRL's parser
+type-checks them (``medfr-train check --help-keys`` lists every key).
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
+import click
+
+from medfr_train.build_sft_cli import build_sft_command
+from medfr_train.corpus.cli import prepare_corpus
+from medfr_train.footprint_cli import footprint
+from medfr_train.launch_cli import launch
+
+#: click settings of a command that takes TRL-style ``--key value`` overrides.
+OVERRIDES = {"ignore_unknown_options": True, "allow_extra_args": True}
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="medfr-train", description=__doc__.split("\n\n")[0])
-    sub = p.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("recipe", help="train a recipe (CPT, SFT or CPT+SFT)")
-    r.add_argument("file")
-    r.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
-    r.add_argument("--force", action="store_true", help="retrain stages already done")
-    c = sub.add_parser("check", help="validate a recipe without training")
-    c.add_argument("file")
-    c.add_argument("--skip-data", action="store_true", help="do not look at data files")
-    v = sub.add_parser("validate-sft", help="check SFT JSONL files")
-    v.add_argument("files", nargs="+")
-    sub.add_parser("prepare-corpus", help="prepare a CPT corpus", add_help=False)
-    sub.add_parser("launch", help="launch with accelerate or SLURM", add_help=False)
-    return p
+@click.group(
+    name="train",
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Example: medfr-train recipe recipes/cpt_sft.yaml --learning_rate 1e-5",
+)
+def train() -> None:
+    """Train, check and prepare CPT / SFT / CPT+SFT recipes (TRL, peft DoRA, accelerate)."""
 
 
-def _print_check(recipe) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def _print_keys(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from medfr_train.recipe.parse import help_text
 
-    table = Table(title=f"{recipe.path.name}: {recipe.strategy} -> {recipe.model_name}")
-    for col in (
-        "stage",
-        "model",
-        "data",
-        "lr",
-        "epochs",
-        "batch x accum",
-        "length",
-        "peft",
-        "output",
-    ):
-        table.add_column(col)
-    for s in recipe.stages:
-        a, m = s.args, s.model
-        data = s.data.dataset_name or ", ".join(p.name for p in s.data.files) or "(not checked)"
-        peft = (
-            f"{'DoRA' if m.use_dora else 'LoRA'} r={m.lora_r} a={m.lora_alpha}"
-            if m.use_peft
-            else "full"
-        )
-        length = s.block_size if s.name == "cpt" else a.max_length
-        table.add_row(
-            s.name,
-            str(m.model_name_or_path),
-            data,
-            f"{a.learning_rate:g}",
-            f"{a.num_train_epochs:g}",
-            f"{a.per_device_train_batch_size} x {a.gradient_accumulation_steps}",
-            str(length),
-            peft,
-            str(s.output_dir),
-        )
-    console = Console()
-    console.print(table)
-    for note in recipe.notes:
-        console.print(f"note: {note}")
-    console.print("recipe OK")
+    click.echo(help_text())
+    ctx.exit(0)
+
+
+#: ``--help-keys``: every recipe key, as TRL's parser describes it.
+HELP_KEYS = click.option(
+    "--help-keys",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_keys,
+    help="List every recipe key (TRL's SFTConfig / ModelConfig and medfr's) with its type, and exit.",
+)
+
+
+@train.command(
+    context_settings=OVERRIDES,
+    epilog="Example: medfr-train recipe recipes/demo/cpt_sft.yaml --stage.sft.num_train_epochs 3",
+)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--resume", is_flag=True, help="Continue from the last checkpoint.")
+@click.option("--force", is_flag=True, help="Retrain stages already done.")
+@HELP_KEYS
+@click.pass_context
+def recipe(ctx: click.Context, file: str, resume: bool, force: bool) -> None:
+    """Train a recipe (CPT, SFT or CPT+SFT); extra --key value pairs override its keys."""
+    from medfr_train.runner import run_recipe
+
+    result = run_recipe(file, list(ctx.args), resume=resume, force=force)
+    for name in result.skipped:
+        click.echo(f"stage {name}: already done with the same settings (use --force to retrain)")
+    click.echo(f"model: {result.model_dir}\nrun card: {result.run_cards[-1]}")
+
+
+@train.command(
+    context_settings=OVERRIDES,
+    epilog="Example: medfr-train check recipes/cpt_sft.yaml --skip-data",
+)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--skip-data", is_flag=True, help="Do not look at data files.")
+@HELP_KEYS
+@click.pass_context
+def check(ctx: click.Context, file: str, skip_data: bool) -> None:
+    """Validate a recipe without training; extra --key value pairs override its keys."""
+    from medfr_train.recipe import load_recipe
+    from medfr_train.report import print_check
+
+    print_check(load_recipe(file, list(ctx.args), check_data=not skip_data))
+
+
+@train.command(
+    "validate-sft", epilog="Example: medfr-train validate-sft recipes/data/sft_sample.jsonl"
+)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate_sft(files: tuple[str, ...]) -> None:
+    """Check SFT JSONL files against the medfr schema (file, line and field of the first error)."""
+    from medfr_train.sft_data import print_summary, validate_file
+
+    for f in files:
+        print_summary(f, validate_file(f))
+
+
+train.add_command(prepare_corpus)
+train.add_command(build_sft_command)
+train.add_command(launch)
+train.add_command(footprint)
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] == "prepare-corpus":
-        from medfr_train import corpus
+    """``python -m medfr_train.cli``: the same as the ``medfr-train`` script."""
+    from medfr_eval.cli import train_main
 
-        return corpus.main(argv[1:])
-    if argv and argv[0] == "launch":
-        from medfr_train import launch
-
-        return launch.main(argv[1:])
-    args, extra = _parser().parse_known_args(argv)
-    from medfr_train.recipe import RecipeError
-    from medfr_train.sft_data import SFTDataError
-
-    try:
-        if args.cmd == "validate-sft":
-            if extra:
-                raise RecipeError("command line", extra[0], "unexpected argument")
-            from medfr_train.sft_data import main as validate_main
-
-            return validate_main(args.files)
-        if args.cmd == "check":
-            from medfr_train.recipe import load_recipe
-
-            _print_check(load_recipe(args.file, extra, check_data=not args.skip_data))
-            return 0
-        from medfr_train.runner import run_recipe
-
-        result = run_recipe(args.file, extra, resume=args.resume, force=args.force)
-        for name in result.skipped:
-            print(f"stage {name}: already done with the same settings (use --force to retrain)")
-        print(f"model: {result.model_dir}\nrun card: {result.run_cards[-1]}")
-        return 0
-    except (RecipeError, SFTDataError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    return train_main(argv)
 
 
 if __name__ == "__main__":  # pragma: no cover
+    import sys
+
     sys.exit(main())

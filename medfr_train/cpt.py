@@ -14,8 +14,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from medfr_eval.errors import RecipeError
 from medfr_train.packing import pack_blocks, packing_stats, tokenize_documents
-from medfr_train.recipe import RecipeError, Stage
+from medfr_train.recipe import Stage
 
 _BLANK = re.compile(r"\n\s*\n")
 
@@ -29,7 +30,9 @@ def load_corpus(stage: Stage, recipe_path: Path):
     if d.dataset_name:
         ds = load_dataset(d.dataset_name, d.dataset_config, split=d.split)
         if col not in ds.column_names:
-            raise RecipeError(recipe_path, "text_column", f"{d.dataset_name} has no column {col!r}")
+            raise RecipeError(
+                f"{d.dataset_name} has no column {col!r}", file=recipe_path, field="text_column"
+            )
         return (
             ds.select_columns([col]).rename_column(col, "text")
             if col != "text"
@@ -45,7 +48,7 @@ def load_corpus(stage: Stage, recipe_path: Path):
         fmt = "parquet" if suffix == ".parquet" else "json"
         ds = load_dataset(fmt, data_files=str(p), split="train")
         if col not in ds.column_names:
-            raise RecipeError(recipe_path, "text_column", f"{p} has no column {col!r}")
+            raise RecipeError(f"{p} has no column {col!r}", file=recipe_path, field="text_column")
         ds = ds.select_columns([col])
         if col != "text":
             ds = ds.rename_column(col, "text")
@@ -60,16 +63,18 @@ def prepare_blocks(stage: Stage, recipe_path: Path, tokenizer) -> tuple[Any, dic
     """Tokenize + pack; refuse a corpus too small for one block before any model is loaded."""
     corpus = load_corpus(stage, recipe_path)
     if len(corpus) == 0:
-        raise RecipeError(recipe_path, "dataset_files", "empty corpus: no document with text")
+        raise RecipeError(
+            "empty corpus: no document with text", file=recipe_path, field="dataset_files"
+        )
     num_proc = stage.args.dataset_num_proc
     tokenized = tokenize_documents(corpus, tokenizer, "text", num_proc=num_proc)
     packed = pack_blocks(tokenized, stage.block_size, num_proc=num_proc)
     stats = packing_stats(tokenized, packed, stage.block_size)
     if stats["blocks"] == 0:
         raise RecipeError(
-            recipe_path,
-            "block_size",
             f"the corpus has {stats['tokens']} tokens, fewer than one block of {stage.block_size}",
+            file=recipe_path,
+            field="block_size",
         )
     return packed, stats
 

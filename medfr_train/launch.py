@@ -19,25 +19,19 @@ It starts nothing itself: the output is text, printed or written atomically.
 
 from __future__ import annotations
 
-import argparse
 import datetime as _dt
 import re
 import shlex
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from medfr_eval.errors import MedfrError
+from medfr_eval.errors import LaunchError
 from medfr_eval.fileio import write_text_atomic
 
 DEFAULT_PORT = 29500
 
 #: accelerate distributed types that run one process per GPU through torchrun.
 _MULTI = {"MULTI_GPU", "FSDP", "DEEPSPEED", "MEGATRON_LM"}
-
-
-class LaunchError(MedfrError):
-    """Bad launch request or accelerate config; the message names the file and field."""
 
 
 @dataclass
@@ -78,20 +72,23 @@ def load_accelerate_config(path: str | Path):
 
     p = Path(path)
     if not p.is_file():
-        raise LaunchError(f"{p}: accelerate config file not found")
+        raise LaunchError("accelerate config file not found", file=p)
     if p.suffix not in (".yaml", ".yml", ".json"):
-        raise LaunchError(f"{p}: accelerate config must be a .yaml or .json file")
+        raise LaunchError("accelerate config must be a .yaml or .json file", file=p)
     try:
         cfg = load_config_from_file(str(p))
     except yaml.YAMLError as exc:
-        raise LaunchError(f"{p}: not valid YAML ({exc})") from None
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or exc
+        raise LaunchError(f"not valid YAML ({problem})", file=p, line=line) from None
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         # accelerate raises ValueError for unknown keys / missing distributed_type,
         # TypeError for a file that is not a mapping.
-        raise LaunchError(f"{p}: not a valid accelerate config ({exc})") from None
+        raise LaunchError(f"not a valid accelerate config ({exc})", file=p) from None
     if cfg.compute_environment.value != "LOCAL_MACHINE":
         raise LaunchError(
-            f"{p}: field 'compute_environment' must be LOCAL_MACHINE for a cluster launch"
+            "must be LOCAL_MACHINE for a cluster launch", file=p, field="compute_environment"
         )
     return cfg
 
@@ -114,75 +111,15 @@ def plan_launch(
     """
     rpath = Path(recipe)
     if not rpath.is_file():
-        raise LaunchError(f"{rpath}: recipe file not found")
+        raise LaunchError("recipe file not found", file=rpath)
     cpath = Path(config_file)
     if not cpath.is_file() and (shipped := _shipped_config(str(config_file))) is not None:
         cpath = shipped
     cfg = load_accelerate_config(cpath)
     dtype = cfg.distributed_type.value
     notes: list[str] = []
-
-    cfg_machines = int(cfg.num_machines or 1)
-    cfg_procs = int(cfg.num_processes) if cfg.num_processes not in (None, -1) else None
-    if nodes is None:
-        nodes = cfg_machines
-    if gpus_per_node is None:
-        if cfg_procs is None:
-            raise LaunchError(f"{cpath}: field 'num_processes' is not set; give --gpus-per-node")
-        if cfg_procs % cfg_machines:
-            raise LaunchError(
-                f"{cpath}: field 'num_processes' ({cfg_procs}) is not a multiple of "
-                f"'num_machines' ({cfg_machines})"
-            )
-        gpus_per_node = cfg_procs // cfg_machines
-    for name, value in (("nodes", nodes), ("gpus_per_node", gpus_per_node)):
-        if not isinstance(value, int) or value < 1:
-            raise LaunchError(
-                f"--{name.replace('_', '-')} must be a positive integer, got {value!r}"
-            )
-    if cfg_procs is not None and (nodes, nodes * gpus_per_node) != (cfg_machines, cfg_procs):
-        notes.append(
-            f"{cpath.name} says {cfg_machines} machine(s) / {cfg_procs} process(es); "
-            f"the command passes {nodes} / {nodes * gpus_per_node} explicitly"
-        )
-
-    total = nodes * gpus_per_node
-    if dtype == "NO" and total > 1:
-        raise LaunchError(
-            f"{cpath}: field 'distributed_type' is NO (one process) but {nodes} node(s) x "
-            f"{gpus_per_node} GPU(s) were asked; use ddp.yaml, fsdp.yaml or deepspeed_zero3.yaml"
-        )
-    if dtype in ("MULTI_GPU",) and total < 2:
-        raise LaunchError(
-            f"{cpath}: field 'distributed_type' is MULTI_GPU, which needs at least 2 processes; "
-            "use single_gpu.yaml for one GPU"
-        )
-    if dtype not in _MULTI | {"NO"}:
-        raise LaunchError(
-            f"{cpath}: field 'distributed_type' {dtype} is not supported by medfr-train launch "
-            f"(use one of {sorted(_MULTI | {'NO'})})"
-        )
-    gpu_ids = cfg.gpu_ids
-    if gpu_ids not in (None, "all") and len(str(gpu_ids).split(",")) < gpus_per_node:
-        raise LaunchError(
-            f"{cpath}: field 'gpu_ids' lists {len(str(gpu_ids).split(','))} GPU(s), "
-            f"fewer than the {gpus_per_node} per node asked"
-        )
-    if dtype == "DEEPSPEED" and nodes > 1:
-        launcher = (cfg.deepspeed_config or {}).get("deepspeed_multinode_launcher")
-        if launcher != "standard":
-            raise LaunchError(
-                f"{cpath}: field 'deepspeed_config.deepspeed_multinode_launcher' must be 'standard' "
-                f"for a per-node launch (SLURM srun), got {launcher!r}"
-            )
-    if dtype == "FSDP":
-        fsdp = cfg.fsdp_config or {}
-        if fsdp.get("fsdp_auto_wrap_policy") == "TRANSFORMER_BASED_WRAP" and not fsdp.get(
-            "fsdp_transformer_layer_cls_to_wrap"
-        ):
-            notes.append(
-                f"{cpath.name}: no fsdp_transformer_layer_cls_to_wrap, the model's _no_split_modules are used"
-            )
+    nodes, gpus_per_node = _cluster_shape(cfg, cpath, nodes, gpus_per_node, notes)
+    _check_distributed(cfg, cpath, nodes, gpus_per_node, notes)
     env: dict[str, str] = {}
     if cfg.use_cpu and dtype != "NO":
         # accelerate's torchrun path does not pass use_cpu on to the ranks; without this
@@ -190,9 +127,11 @@ def plan_launch(
         env["ACCELERATE_USE_CPU"] = "true"
     port = main_process_port or cfg.main_process_port or DEFAULT_PORT
     if not 0 < int(port) < 65536:
-        raise LaunchError(f"--main-process-port must be a TCP port, got {port!r}")
+        raise LaunchError(f"must be a TCP port, got {port!r}", field="--main-process-port")
     if main_process_ip is not None and not re.fullmatch(r"[A-Za-z0-9_.:\-]+", main_process_ip):
-        raise LaunchError(f"--main-process-ip {main_process_ip!r} is not a host name or address")
+        raise LaunchError(
+            f"{main_process_ip!r} is not a host name or address", field="--main-process-ip"
+        )
     return LaunchPlan(
         recipe=str(rpath),
         config_file=str(cpath),
@@ -205,6 +144,86 @@ def plan_launch(
         notes=notes,
         env=env,
     )
+
+
+def _cluster_shape(
+    cfg, cpath: Path, nodes: int | None, gpus_per_node: int | None, notes: list[str]
+) -> tuple[int, int]:
+    """N nodes x G GPUs: the request, or the config's num_machines / num_processes."""
+    cfg_machines = int(cfg.num_machines or 1)
+    cfg_procs = int(cfg.num_processes) if cfg.num_processes not in (None, -1) else None
+    if nodes is None:
+        nodes = cfg_machines
+    if gpus_per_node is None:
+        if cfg_procs is None:
+            raise LaunchError("is not set; give --gpus-per-node", file=cpath, field="num_processes")
+        if cfg_procs % cfg_machines:
+            raise LaunchError(
+                f"({cfg_procs}) is not a multiple of 'num_machines' ({cfg_machines})",
+                file=cpath,
+                field="num_processes",
+            )
+        gpus_per_node = cfg_procs // cfg_machines
+    for name, value in (("nodes", nodes), ("gpus_per_node", gpus_per_node)):
+        if not isinstance(value, int) or value < 1:
+            flag = f"--{name.replace('_', '-')}"
+            raise LaunchError(f"must be a positive integer, got {value!r}", field=flag)
+    if cfg_procs is not None and (nodes, nodes * gpus_per_node) != (cfg_machines, cfg_procs):
+        notes.append(
+            f"{cpath.name} says {cfg_machines} machine(s) / {cfg_procs} process(es); "
+            f"the command passes {nodes} / {nodes * gpus_per_node} explicitly"
+        )
+    return nodes, gpus_per_node
+
+
+def _check_distributed(cfg, cpath: Path, nodes: int, gpus_per_node: int, notes: list[str]) -> None:
+    """Refuse a distributed type, GPU list or DeepSpeed launcher that cannot run N x G."""
+    dtype = cfg.distributed_type.value
+    total = nodes * gpus_per_node
+
+    def bad(field: str, message: str) -> LaunchError:
+        return LaunchError(message, file=cpath, field=field)
+
+    if dtype == "NO" and total > 1:
+        raise bad(
+            "distributed_type",
+            f"is NO (one process) but {nodes} node(s) x {gpus_per_node} GPU(s) were asked; "
+            "use ddp.yaml, fsdp.yaml or deepspeed_zero3.yaml",
+        )
+    if dtype == "MULTI_GPU" and total < 2:
+        raise bad(
+            "distributed_type",
+            "is MULTI_GPU, which needs at least 2 processes; use single_gpu.yaml for one GPU",
+        )
+    if dtype not in _MULTI | {"NO"}:
+        raise bad(
+            "distributed_type",
+            f"{dtype} is not supported by medfr-train launch "
+            f"(use one of {sorted(_MULTI | {'NO'})})",
+        )
+    gpu_ids = cfg.gpu_ids
+    if gpu_ids not in (None, "all") and len(str(gpu_ids).split(",")) < gpus_per_node:
+        raise bad(
+            "gpu_ids",
+            f"lists {len(str(gpu_ids).split(','))} GPU(s), "
+            f"fewer than the {gpus_per_node} per node asked",
+        )
+    if dtype == "DEEPSPEED" and nodes > 1:
+        launcher = (cfg.deepspeed_config or {}).get("deepspeed_multinode_launcher")
+        if launcher != "standard":
+            raise bad(
+                "deepspeed_config.deepspeed_multinode_launcher",
+                f"must be 'standard' for a per-node launch (SLURM srun), got {launcher!r}",
+            )
+    if dtype == "FSDP":
+        fsdp = cfg.fsdp_config or {}
+        if fsdp.get("fsdp_auto_wrap_policy") == "TRANSFORMER_BASED_WRAP" and not fsdp.get(
+            "fsdp_transformer_layer_cls_to_wrap"
+        ):
+            notes.append(
+                f"{cpath.name}: no fsdp_transformer_layer_cls_to_wrap, "
+                "the model's _no_split_modules are used"
+            )
 
 
 def accelerate_args(
@@ -341,7 +360,9 @@ def render_slurm(plan: LaunchPlan, opts: SlurmOptions | None = None) -> str:
     sbatch += list(opts.extra)
     for line in sbatch:
         if not _SBATCH_VALUE.fullmatch(line.lstrip("-")):
-            raise LaunchError(f"SLURM option {line!r} has characters a batch script cannot hold")
+            raise LaunchError(
+                f"{line!r} has characters a batch script cannot hold", field="SLURM option"
+            )
 
     args = accelerate_args(plan, include_rank=False, main_process_ip=_IP_PLACEHOLDER)
     quoted = "\n  ".join(_array_lines(_shell_words(args)))
@@ -381,127 +402,5 @@ srun --nodes={plan.nodes} --ntasks-per-node=1 --kill-on-bad-exit=1 \\
 def write_atomic(path: Path, text: str, executable: bool = False) -> None:
     """Write ``text`` to ``path`` through ``path.tmp`` + ``os.replace``: never half-written."""
     if not path.parent.is_dir():
-        raise LaunchError(f"{path}: folder {path.parent} does not exist")
+        raise LaunchError(f"folder {path.parent} does not exist", file=path)
     write_text_atomic(path, text, mode=0o755 if executable else None)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="medfr-train launch",
-        description=(
-            "Render the `accelerate launch` command(s) and a SLURM batch script for a recipe on "
-            "N nodes x G GPUs, checked against an accelerate config. Starts nothing."
-        ),
-        epilog="Arguments after `--` are passed to `medfr-train recipe` (e.g. -- --learning_rate 1e-5).",
-    )
-    p.add_argument("recipe", help="recipe YAML (medfr-train recipe)")
-    p.add_argument(
-        "-c",
-        "--config-file",
-        required=True,
-        help="accelerate config: a path, or a shipped name (fsdp, fsdp2, deepspeed_zero3, ddp, single_gpu)",
-    )
-    p.add_argument(
-        "--nodes",
-        type=int,
-        default=None,
-        help="number of nodes (default: the config's num_machines)",
-    )
-    p.add_argument(
-        "--gpus-per-node",
-        type=int,
-        default=None,
-        help="GPUs per node (default: the config's num_processes / num_machines)",
-    )
-    p.add_argument(
-        "--main-process-ip", default=None, help="address of node 0 (commands only; SLURM finds it)"
-    )
-    p.add_argument("--main-process-port", type=int, default=None)
-    p.add_argument(
-        "-o", "--output", default=None, help="write the command(s) to this file instead of printing"
-    )
-    p.add_argument(
-        "--slurm", default=None, metavar="FILE", help="write a SLURM batch script ('-' prints it)"
-    )
-    s = p.add_argument_group("SLURM")
-    s.add_argument("--job-name", default=None)
-    s.add_argument("--partition", default=None)
-    s.add_argument("--account", default=None)
-    s.add_argument("--time", default=None, help="e.g. 24:00:00")
-    s.add_argument("--cpus-per-task", type=int, default=None)
-    s.add_argument("--mem", default=None, help="e.g. 0 (all the node's memory) or 480G")
-    s.add_argument("--log-dir", default="logs")
-    s.add_argument(
-        "--gres", action="store_true", help="ask GPUs as --gres=gpu:G instead of --gpus-per-node"
-    )
-    s.add_argument(
-        "--sbatch",
-        action="append",
-        default=[],
-        metavar="OPT",
-        help="extra #SBATCH option, e.g. --sbatch=--constraint=h100 (repeatable)",
-    )
-    return p
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``medfr-train launch``: exit 0 on success, 2 on bad input (nothing written)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    recipe_args: list[str] = []
-    if "--" in argv:
-        i = argv.index("--")
-        argv, recipe_args = argv[:i], argv[i + 1 :]
-    args = build_parser().parse_args(argv)
-    try:
-        plan = plan_launch(
-            args.recipe,
-            args.config_file,
-            nodes=args.nodes,
-            gpus_per_node=args.gpus_per_node,
-            main_process_ip=args.main_process_ip,
-            main_process_port=args.main_process_port,
-            recipe_args=recipe_args,
-        )
-        commands = render_commands(plan)
-        script = None
-        if args.slurm is not None:
-            script = render_slurm(
-                plan,
-                SlurmOptions(
-                    job_name=args.job_name,
-                    partition=args.partition,
-                    account=args.account,
-                    time=args.time,
-                    cpus_per_task=args.cpus_per_task,
-                    mem=args.mem,
-                    log_dir=args.log_dir,
-                    gpu_flag="gres" if args.gres else "gpus-per-node",
-                    extra=args.sbatch,
-                ),
-            )
-        # Check every destination before writing anything.
-        for dest in (args.output, args.slurm):
-            if dest not in (None, "-") and not Path(dest).parent.is_dir():
-                raise LaunchError(f"{dest}: folder {Path(dest).parent} does not exist")
-        if args.output:
-            write_atomic(Path(args.output), "#!/bin/bash\n" + commands, executable=True)
-            print(f"commands written to {args.output}", file=sys.stderr)
-        else:
-            sys.stdout.write(commands)
-        if script is not None:
-            if args.slurm == "-":
-                sys.stdout.write(script)
-            else:
-                write_atomic(Path(args.slurm), script, executable=True)
-                print(
-                    f"SLURM script written to {args.slurm} (submit with: sbatch {args.slurm})",
-                    file=sys.stderr,
-                )
-    except MedfrError as exc:
-        print(f"medfr-train launch: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

@@ -14,8 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from medfr_train.recipe import RecipeError, Stage
-from medfr_train.sft_data import LETTERS, SFTDataError, validate_file, validate_row
+from medfr_eval.errors import RecipeError, SFTDataError
+from medfr_train.recipe import Stage
+from medfr_train.sft_data import LETTERS, validate_file, validate_row
 
 # For base models whose tokenizer has no chat template (Mistral-7B-v0.1 and
 # BioMistral-7B have none): the [INST] ... [/INST] layout of
@@ -102,7 +103,9 @@ def _hub_rows(stage: Stage, recipe_path: Path) -> list[list[dict[str, str]]]:
         label = ", ".join(files)
     missing = [c for c in mapping.values() if c not in ds.column_names]
     if missing:
-        raise RecipeError(recipe_path, "column_mapping", f"{label} has no column(s) {missing}")
+        raise RecipeError(
+            f"{label} has no column(s) {missing}", file=recipe_path, field="column_mapping"
+        )
     out = []
     for i, rec in enumerate(ds):
         row = {field: rec[col] for field, col in mapping.items()}
@@ -112,7 +115,7 @@ def _hub_rows(stage: Stage, recipe_path: Path) -> list[list[dict[str, str]]]:
                 user = f"Contexte : {row['context']}\n\n{user}"
             answer = row.get("answer")
             if not isinstance(answer, str) or not answer.strip():
-                raise SFTDataError(label, i + 1, "answer", "empty answer")
+                raise SFTDataError("empty answer", file=label, line=i + 1, field="answer")
             out.append(
                 [{"role": "user", "content": user}, {"role": "assistant", "content": answer}]
             )
@@ -121,7 +124,7 @@ def _hub_rows(stage: Stage, recipe_path: Path) -> list[list[dict[str, str]]]:
             row.setdefault("source", "native")
             out.append(to_messages(validate_row(row, label, i + 1)))
     if not out:
-        raise RecipeError(recipe_path, "dataset_name", f"{label}: no rows")
+        raise RecipeError(f"{label}: no rows", file=recipe_path, field="dataset_name")
     return out
 
 

@@ -12,13 +12,13 @@ fixed without guessing. Nothing is written.
 
 from __future__ import annotations
 
-import argparse
 import json
 import string
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from medfr_eval.errors import SFTDataError
 
 TYPES = ("mcq", "mcq_multi", "open")
 SOURCES = ("native", "translated", "synthetic")
@@ -26,20 +26,11 @@ FIELDS = {"id", "type", "question", "options", "answer", "context", "source", "e
 LETTERS = string.ascii_uppercase
 
 
-class SFTDataError(Exception):
-    """A bad SFT row: names the file, the line (1-based) and the field."""
-
-    def __init__(self, file: str | Path, line: int | None, field: str, message: str):
-        self.file, self.line, self.field, self.message = str(file), line, field, message
-        where = f"{file}:{line}" if line else str(file)
-        super().__init__(f"{where}: {field}: {message}")
-
-
 def validate_row(row: Any, file: str | Path = "<row>", line: int | None = None) -> dict[str, Any]:
     """Check one item against the schema; return it unchanged or raise ``SFTDataError``."""
 
     def bad(fld: str, msg: str) -> SFTDataError:
-        return SFTDataError(file, line, fld, msg)
+        return SFTDataError(msg, file=file, line=line, field=fld)
 
     if not isinstance(row, dict):
         raise bad("row", "must be a JSON object")
@@ -95,7 +86,7 @@ def validate_file(path: str | Path) -> list[dict[str, Any]]:
     """Read and check a whole JSONL file; the first bad row raises ``SFTDataError``."""
     path = Path(path)
     if not path.is_file():
-        raise SFTDataError(path, None, "file", "not found")
+        raise SFTDataError("not found", file=path, field="file")
     rows: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     with path.open(encoding="utf-8") as fh:
@@ -105,14 +96,18 @@ def validate_file(path: str | Path) -> list[dict[str, Any]]:
             try:
                 obj = json.loads(text)
             except json.JSONDecodeError as e:
-                raise SFTDataError(path, lineno, "json", f"not valid JSON ({e.msg})") from None
+                raise SFTDataError(
+                    f"not valid JSON ({e.msg})", file=path, line=lineno, field="json"
+                ) from None
             row = validate_row(obj, path, lineno)
             if row["id"] in seen:
-                raise SFTDataError(path, lineno, "id", f"duplicate of line {seen[row['id']]}")
+                raise SFTDataError(
+                    f"duplicate of line {seen[row['id']]}", file=path, line=lineno, field="id"
+                )
             seen[row["id"]] = lineno
             rows.append(row)
     if not rows:
-        raise SFTDataError(path, None, "file", "empty: no SFT item")
+        raise SFTDataError("empty: no SFT item", file=path, field="file")
     return rows
 
 
@@ -125,26 +120,14 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="medfr-train validate-sft", description="Check SFT JSONL files against the schema."
-    )
-    parser.add_argument("files", nargs="+", help="JSONL files in the medfr SFT schema")
-    args = parser.parse_args(argv)
+def print_summary(file: str | Path, rows: list[dict[str, Any]]) -> None:
+    """A table of counts for a valid file (what ``medfr-train validate-sft`` prints)."""
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
-    for f in args.files:
-        try:
-            rows = validate_file(f)
-        except SFTDataError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
-        table = Table(title=f"{f}: {len(rows)} items valid")
-        table.add_column("field")
-        table.add_column("counts")
-        for key, counts in summary(rows).items():
-            table.add_row(key, ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
-        console.print(table)
-    return 0
+    table = Table(title=f"{file}: {len(rows)} items valid")
+    table.add_column("field")
+    table.add_column("counts")
+    for key, counts in summary(rows).items():
+        table.add_row(key, ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+    Console().print(table)

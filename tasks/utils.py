@@ -8,6 +8,22 @@ from __future__ import annotations
 
 from medfr_eval.bertscore import BERTScoreFilter, openqa_results
 from medfr_eval.data import load_set
+from medfr_eval.judge.config import EnvJudgeIdentity
+from medfr_eval.judge.filter import JudgeFilter, total
+from medfr_eval.judge.filter import openqa_results as openqa_judged_results
 from medfr_eval.scoring import multi_answer_results
 
-__all__ = ["BERTScoreFilter", "load_set", "multi_answer_results", "openqa_results"]
+#: ``metadata.judge`` of the open-QA tasks: the configured judge's identity
+#: (model, endpoint, template SHA-256) in the results, or null without a judge.
+JUDGE = EnvJudgeIdentity()
+
+__all__ = [
+    "JUDGE",
+    "BERTScoreFilter",
+    "JudgeFilter",
+    "load_set",
+    "multi_answer_results",
+    "openqa_judged_results",
+    "openqa_results",
+    "total",
+]

@@ -18,6 +18,7 @@ import pytest
 
 from medfr_eval import demo
 from medfr_eval.cli import main
+from medfr_eval.demo import plan as demo_plan
 from medfr_eval.sets import SETS
 
 # --------------------------------------------------------------------------- toy plans
@@ -66,7 +67,7 @@ def toy(tmp_path, monkeypatch):
             ),
         }
 
-    monkeypatch.setattr(demo, "build_plan", plan)
+    monkeypatch.setattr(demo_plan, "build_plan", plan)
     return out, data, settings
 
 
@@ -92,7 +93,7 @@ def test_finished_steps_are_reused_and_stale_ones_rerun(toy):
     assert _finished(out, "base", "a") == t_a2 and _finished(out, "cpt", "b") > t_b2
 
     (out / "b.txt").unlink()  # an output gone: the step is not done any more
-    assert not demo.step_done(demo.Layout(out.resolve()), demo.build_plan(out), "cpt")
+    assert not demo.step_done(demo.Layout(out.resolve()), demo_plan.build_plan(out), "cpt")
 
 
 def test_failed_step_names_step_and_log_and_leaves_no_marker(toy, capsys):
@@ -166,7 +167,7 @@ def test_family_scores_are_unweighted_means_of_the_sets(tmp_path):
 
 def test_demo_modules_import_no_training_or_torch_stack():
     code = (
-        "import sys, medfr_eval.demo, medfr_eval.cli; "
+        "import sys, medfr_eval.demo, medfr_eval.demo.cli, medfr_eval.cli; "
         "bad = [m for m in ('torch', 'trl', 'peft', 'accelerate', 'lm_eval') if m in sys.modules]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )
@@ -226,3 +227,25 @@ def test_demo_end_to_end_fast(tmp_path, capsys):
     assert capsys.readouterr().out.count("déjà fait") == sum(
         len(s.units) for s in demo.build_plan(out, fast=True).values()
     )
+
+
+def test_demo_models_follow_the_strategies_table():
+    from medfr_eval import strategies
+
+    assert list(demo.STRATEGY.values()) == list(strategies.KEYS)
+    assert demo.BASE == "tiny-base"
+    assert demo.ADAPTED == {"cpt": "tiny-cpt", "sft": "tiny-sft", "cpt_sft": "tiny-cpt-sft"}
+
+
+def test_demo_modules_and_functions_stay_small():
+    """One idea a file: no module over 500 lines, no function over 80 (issue 9)."""
+    import ast
+
+    folder = Path(demo.__file__).parent
+    for path in sorted(folder.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert text.count("\n") <= 500, path.name
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                assert length <= 80, f"{path.name}:{node.lineno} {node.name} ({length} lines)"

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
+
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -36,3 +38,80 @@ def test_console_scripts_named_in_the_readme_answer_help():
         exe = Path(sys.executable).with_name(tool)
         out = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr
+
+
+def _task_yamls() -> dict[str, dict]:
+    """Every task and group YAML of ``tasks/`` (``!function`` kept as text), by name."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
+    found = {}
+    for path in sorted((ROOT / "tasks").glob("*.yaml")):
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)  # noqa: S506 (safe subclass)
+        if "include" in doc:
+            base = yaml.load((ROOT / "tasks" / doc["include"]).read_text(encoding="utf-8"), Loader)  # noqa: S506
+            doc = {**base, **doc}
+        found[doc.get("group") or doc["task"]] = doc
+    return found
+
+
+def test_tasks_readme_lists_every_task_and_group_and_their_versions():
+    """lm-eval's task-README form, kept in step with the YAML (issue 9)."""
+    text = (ROOT / "tasks" / "README.md").read_text(encoding="utf-8")
+    for heading in (
+        "### Paper",
+        "### Citation",
+        "### Groups and Tasks",
+        "### Changelog",
+        "### Checklist",
+    ):
+        assert heading in text, heading
+    changelog = text.split("### Changelog", 1)[1].split("### Checklist", 1)[0]
+    yamls = _task_yamls()
+    assert len(yamls) == 15 + 5
+    for name, doc in yamls.items():
+        assert f"`{name}`" in text, name
+        version = doc["metadata"]["version"]
+        assert f"- v{version} " in changelog, (name, version)
+
+
+def _readme_commands() -> list[list[str]]:
+    """Command lines of the README's bash blocks that start with a medfr script."""
+    import shlex
+
+    lines = []
+    for block in README.split("```bash")[1:]:
+        text = block.split("```", 1)[0].replace("\\\n", " ")
+        for line in text.splitlines():
+            words = shlex.split(line, comments=True)
+            if words and words[0] in {
+                "medfr",
+                "medfr-data",
+                "medfr-train",
+                "medfr-signif",
+                "medfr-leaderboard",
+            }:
+                lines.append(words)
+    return lines
+
+
+def test_every_readme_medfr_command_names_real_subcommands():
+    """`medfr data list`, `medfr train recipe ...`: each word before the options is a command."""
+    from medfr_eval import cli
+
+    commands = _readme_commands()
+    assert len(commands) >= 15, len(commands)
+    scripts = {"medfr-data": "data", "medfr-train": "train", "medfr-signif": "signif"}
+    scripts["medfr-leaderboard"] = "board"
+    for words in commands:
+        command = cli.medfr if words[0] == "medfr" else cli.load_command(scripts[words[0]])
+        for word in words[1:]:
+            if not isinstance(command, click.Group) or word.startswith("-"):
+                break
+            ctx = click.Context(command)
+            found = command.get_command(ctx, word)
+            assert found is not None, (words, word)
+            command = found

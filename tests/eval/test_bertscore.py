@@ -37,7 +37,13 @@ def test_scorer_loads_once_per_process(tiny_bertscore_env, monkeypatch):
     for _ in range(3):
         out = bertscore.BERTScoreFilter().apply([["Une fièvre."], ["x"], [""]], docs)
         assert [set(o) for o in out] == [
-            {"answer", "bertscore_f1", "bertscore_precision", "bertscore_recall"}
+            {
+                "answer",
+                "bertscore_f1",
+                "bertscore_precision",
+                "bertscore_recall",
+                "bertscore_scorer",
+            }
         ] * 3
     assert built == [str(tiny_bertscore_env)]
 
@@ -51,6 +57,20 @@ def test_settings_from_env_override_yaml(monkeypatch):
     monkeypatch.delenv("MEDFR_BERTSCORE_LAYER")
     default = bertscore.ScorerSpec.from_env()
     assert default.model_type is None and default.num_layers is None  # bert-score's French default
+
+
+def test_bad_setting_is_a_data_error_naming_the_variable(monkeypatch):
+    from medfr_eval.errors import DataError
+
+    monkeypatch.setenv("MEDFR_BERTSCORE_LAYER", "nine")
+    with pytest.raises(DataError) as err:
+        bertscore.ScorerSpec.from_env(num_layers=3)
+    assert str(err.value) == "MEDFR_BERTSCORE_LAYER: expected int, got 'nine'"
+    monkeypatch.delenv("MEDFR_BERTSCORE_LAYER")
+    with pytest.raises(DataError, match="^num_layers: expected int"):
+        bertscore.ScorerSpec.from_env(num_layers="x")
+    with pytest.raises(DataError, match="^MEDFR_BERTSCORE_IDF: idf weighting"):
+        bertscore.get_scorer(bertscore.ScorerSpec(idf=True))
 
 
 def test_openqa_results_reads_filter_output():

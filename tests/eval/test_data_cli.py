@@ -1,11 +1,11 @@
-"""medfr-data: list, validate, convert (atomic, exit 2 on bad rows), show."""
+"""medfr data (medfr-data): list, validate, convert (atomic, exit 2 on bad rows), show."""
 
 from __future__ import annotations
 
 import csv
 import json
 
-from medfr_eval.data_cli import main
+from medfr_eval.cli import data_main as main
 
 
 def test_list_and_show(capsys):
@@ -28,7 +28,7 @@ def test_validate_shipped_samples_and_a_bad_file(tmp_path, capsys):
     )
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("medfr-data: error: ") and f"{bad}:1" in err and "'answer'" in err
+    assert err == f"error: {bad}:1: answer: expected one of A, B, C, D, got 'F'\n"
     assert main(["validate", str(tmp_path / "nope")]) == 2
 
 
@@ -100,3 +100,46 @@ def test_convert_missing_column_and_unknown_set(tmp_path, capsys):
     assert "'nope'" in capsys.readouterr().err and not out.exists()
     assert main(["convert", str(src), "--set", "medqa_9opt", "-o", str(out)]) == 2
     assert "unknown medfr set" in capsys.readouterr().err
+
+
+def test_unknown_set_and_bad_map_are_one_line_errors(tmp_path, capsys):
+    assert main(["show", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: NAME: unknown medfr set 'nope'") and err.count("\n") == 1
+    src = _csv(tmp_path / "in.csv", ROWS)
+    assert main(["convert", str(src), "--set", "medmcqa", "-o", "x.jsonl", "--map", "q"]) == 2
+    assert capsys.readouterr().err == "error: --map: expected ours=theirs, got 'q'\n"
+
+
+def test_extra_commands_join_the_group_when_their_module_exists(tmp_path, monkeypatch, capsys):
+    """The hook another module (``medfr_eval/fetch_cli.py``) uses to add ``medfr data fetch``."""
+    from medfr_eval import data_cli
+
+    (tmp_path / "medfr_test_extra.py").write_text(
+        "import click\n"
+        "@click.command(epilog='Example: medfr data hello')\n"
+        "def hello():\n"
+        "    '''Say hello.'''\n"
+        "    click.echo('bonjour')\n",
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(
+        data_cli,
+        "EXTRA_COMMANDS",
+        {"hello": "medfr_test_extra:hello", "absent": "medfr_no_such_module:cmd"},
+    )
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "hello" in out and "absent" not in out
+    assert main(["hello"]) == 0 and capsys.readouterr().out == "bonjour\n"
+    assert main(["absent"]) == 2 and "No such command 'absent'" in capsys.readouterr().err
+
+
+def test_validate_a_file_not_named_after_a_set(tmp_path, capsys):
+    path = tmp_path / "mine.jsonl"
+    path.write_text("{}\n", encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: file name: unknown medfr set 'mine'")
+    assert "given with --set" in err

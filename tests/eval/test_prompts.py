@@ -87,3 +87,19 @@ def test_template_typo_fails_naming_the_template(tmp_path):
 def test_missing_prompt_folder(tmp_path):
     with pytest.raises(DataError, match="medfr_prompts"):
         load_set("frmedqa", medfr_data="sample", medfr_prompts=str(tmp_path / "nope"))
+
+
+def test_user_template_runs_no_code(tmp_path):
+    """User templates are rendered sandboxed: reaching Python internals is refused."""
+    (tmp_path / "openqa.j2").write_text(
+        "{{ question.__class__.__mro__[1].__subclasses__() }}", encoding="utf-8"
+    )
+    with pytest.raises(DataError, match="openqa.j2: prompt template error"):
+        load_set("frmedqa", medfr_data="sample", medfr_prompts=str(tmp_path))
+
+
+def test_template_syntax_error_names_file_and_line(tmp_path):
+    (tmp_path / "openqa.j2").write_text("Q: {{ question }}\n{% if %}\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_set("frmedqa", medfr_data="sample", medfr_prompts=str(tmp_path))
+    assert err.value.line == 2 and str(err.value).startswith(f"{tmp_path / 'openqa.j2'}:2: ")

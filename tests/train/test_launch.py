@@ -16,10 +16,10 @@ from unittest import mock
 import pytest
 import yaml
 
+from medfr_eval.cli import train_main
+from medfr_eval.errors import LaunchError
 from medfr_eval.resources import recipes_dir
 from medfr_train.launch import (
-    LaunchError,
-    main,
     plan_launch,
     render_commands,
     render_slurm,
@@ -300,20 +300,20 @@ def test_bad_requests(tmp_path):
         plan_launch(recipe, tmp_path / "nulle_part.yaml")
     with pytest.raises(LaunchError, match=r"acc\.yaml: not a valid accelerate config.*fsdp_wrap"):
         plan_launch(recipe, _write_cfg(tmp_path, "distributed_type: FSDP\nfsdp_wrap: 1\n"))
-    with pytest.raises(LaunchError, match=r"acc\.yaml: not valid YAML"):
+    with pytest.raises(LaunchError, match=r"acc\.yaml:2: not valid YAML \(expected ',' or ']'"):
         plan_launch(recipe, _write_cfg(tmp_path, "distributed_type: [FSDP\n"))
     with pytest.raises(
         LaunchError, match=r"acc\.yaml: not a valid accelerate config.*distributed_type"
     ):
         plan_launch(recipe, _write_cfg(tmp_path, "num_processes: 2\n"))
-    with pytest.raises(LaunchError, match=r"single_gpu\.yaml: field 'distributed_type' is NO"):
+    with pytest.raises(LaunchError, match=r"single_gpu\.yaml: distributed_type: is NO"):
         plan_launch(recipe, "single_gpu", nodes=2, gpus_per_node=1)
     with pytest.raises(
         LaunchError,
-        match=r"ddp\.yaml: field 'distributed_type' is MULTI_GPU, which needs at least 2",
+        match=r"ddp\.yaml: distributed_type: is MULTI_GPU, which needs at least 2",
     ):
         plan_launch(recipe, "ddp", gpus_per_node=1)
-    with pytest.raises(LaunchError, match="--gpus-per-node must be a positive integer"):
+    with pytest.raises(LaunchError, match="--gpus-per-node: must be a positive integer"):
         plan_launch(recipe, "fsdp", gpus_per_node=0)
     ds = (CONFIG_DIR / "deepspeed_zero3.yaml").read_text(encoding="utf-8")
     pdsh = _write_cfg(
@@ -321,21 +321,22 @@ def test_bad_requests(tmp_path):
         ds.replace("deepspeed_multinode_launcher: standard", "deepspeed_multinode_launcher: pdsh"),
     )
     plan_launch(recipe, pdsh, nodes=1, gpus_per_node=8)  # one node: no ssh needed
-    with pytest.raises(LaunchError, match=r"deepspeed_multinode_launcher' must be 'standard'"):
+    with pytest.raises(LaunchError, match=r"deepspeed_multinode_launcher: must be 'standard'"):
         plan_launch(recipe, pdsh, nodes=2, gpus_per_node=8)
     two_ids = _write_cfg(tmp_path, "distributed_type: MULTI_GPU\nnum_processes: 2\ngpu_ids: 0,1\n")
-    with pytest.raises(LaunchError, match=r"field 'gpu_ids' lists 2 GPU\(s\), fewer than the 4"):
+    with pytest.raises(LaunchError, match=r"gpu_ids: lists 2 GPU\(s\), fewer than the 4"):
         plan_launch(recipe, two_ids, gpus_per_node=4)
     no_procs = _write_cfg(tmp_path, "distributed_type: MULTI_GPU\n")
-    with pytest.raises(LaunchError, match=r"field 'num_processes' is not set"):
+    with pytest.raises(LaunchError, match=r"num_processes: is not set"):
         plan_launch(recipe, no_procs)
 
 
 def test_cli_writes_both_files_atomically(tmp_path, capsys):
     recipe = _recipe(tmp_path)
     cmd, job = tmp_path / "lancer.sh", tmp_path / "job.sbatch"
-    rc = main(
+    rc = train_main(
         [
+            "launch",
             str(recipe),
             "-c",
             "fsdp",
@@ -364,7 +365,7 @@ def test_cli_writes_both_files_atomically(tmp_path, capsys):
 
 
 def test_cli_prints_when_no_file_is_given(tmp_path, capsys):
-    assert main([str(_recipe(tmp_path)), "-c", "single_gpu", "--slurm", "-"]) == 0
+    assert train_main(["launch", str(_recipe(tmp_path)), "-c", "single_gpu", "--slurm", "-"]) == 0
     out = capsys.readouterr().out
     assert out.count("accelerate launch --config_file") == 1  # the command, then the script
     assert "#!/bin/bash" in out and "exec accelerate launch --machine_rank" in out
@@ -374,13 +375,26 @@ def test_cli_prints_when_no_file_is_given(tmp_path, capsys):
 def test_cli_bad_input_exit_2_and_nothing_written(tmp_path, capsys):
     recipe = _recipe(tmp_path)
     cmd, job = tmp_path / "lancer.sh", tmp_path / "job.sbatch"
-    rc = main(
-        [str(recipe), "-c", "single_gpu", "--nodes", "2", "-o", str(cmd), "--slurm", str(job)]
+    rc = train_main(
+        [
+            "launch",
+            str(recipe),
+            "-c",
+            "single_gpu",
+            "--nodes",
+            "2",
+            "-o",
+            str(cmd),
+            "--slurm",
+            str(job),
+        ]
     )
     assert rc == 2
-    assert "field 'distributed_type' is NO" in capsys.readouterr().err
-    rc = main(
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("error: ") and ": distributed_type: is NO" in line
+    rc = train_main(
         [
+            "launch",
             str(recipe),
             "-c",
             "fsdp",
@@ -392,7 +406,9 @@ def test_cli_bad_input_exit_2_and_nothing_written(tmp_path, capsys):
     )
     assert rc == 2
     assert "does not exist" in capsys.readouterr().err
-    rc = main([str(recipe), "-c", "fsdp", "--slurm", str(job), "--partition", "gpu; rm -rf /"])
+    rc = train_main(
+        ["launch", str(recipe), "-c", "fsdp", "--slurm", str(job), "--partition", "gpu; rm -rf /"]
+    )
     assert rc == 2
     assert not cmd.exists() and not job.exists() and not list(tmp_path.glob("*.tmp"))
 

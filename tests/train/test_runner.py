@@ -7,7 +7,7 @@ import json
 import pytest
 from train_helpers import write_recipe
 
-from medfr_train.cli import main
+from medfr_eval.cli import train_main as main
 from medfr_train.runner import run_recipe
 
 

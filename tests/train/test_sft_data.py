@@ -7,8 +7,9 @@ import json
 import pytest
 from train_helpers import SFT_ROWS, write_sft
 
-from medfr_train.cli import main
-from medfr_train.sft_data import SFTDataError, validate_file
+from medfr_eval.cli import train_main as main
+from medfr_eval.errors import SFTDataError
+from medfr_train.sft_data import validate_file
 
 
 def test_sample_rows_are_valid(tmp_path):

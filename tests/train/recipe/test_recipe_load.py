@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from train_helpers import write_recipe
 
-from medfr_train.cli import main
-from medfr_train.recipe import DORA_TARGETS, RecipeError, coerce, load_recipe
+from medfr_eval.cli import train_main as main
+from medfr_eval.errors import RecipeError
+from medfr_train.recipe import DORA_TARGETS, load_recipe
 
 
 def test_cpt_recipe_is_trl_dataclasses(cpt_recipe):
@@ -76,22 +77,29 @@ stages:
     assert cpt.hash != load_recipe(p).stages[0].hash  # overrides change the stage identity
 
 
-def test_coerce_types():
-    assert coerce("2e-5", float) == 2e-5
-    assert coerce(3, float | None) == 3.0
-    assert coerce("true", bool) is True
-    assert coerce("q_proj", list[str] | None) == ["q_proj"]
-    with pytest.raises(TypeError):
-        coerce("abc", float)
-    with pytest.raises(TypeError):
-        coerce(1.5, int)
+def test_values_are_typed_by_trl_parser(tmp_path, tiny_model_dir, train_data):
+    """YAML strings, ints and scalars-for-lists reach TRL as the field's type."""
+    p = write_recipe(
+        tmp_path / "t.yaml",
+        f"strategy: SFT\nmodel_name_or_path: {tiny_model_dir}\ndataset_files: [sft.jsonl]\n"
+        f"output_dir: {tmp_path / 'o'}\nmax_length: 128\nlearning_rate: 2e-5\n"
+        "num_train_epochs: 3\nlora_target_modules: q_proj\nmerge_adapter: 'yes'\n",
+    )
+    (s,) = load_recipe(p).stages
+    assert s.args.learning_rate == 2e-5 and isinstance(s.args.learning_rate, float)
+    assert s.args.num_train_epochs == 3.0 and isinstance(s.args.num_train_epochs, float)
+    assert s.model.lora_target_modules == "q_proj"  # TRL unwraps a one-item list
+    assert s.merge_adapter is True
+    assert s.values["learning_rate"] == 2e-5
 
 
 BAD = [
     # (yaml body after the common head, expected field, expected line or None, message part)
     ("learnin_rate: 0.1\n", "learnin_rate", 6, "unknown key"),
-    ("learning_rate: beaucoup\n", "learning_rate", 6, "expected a number"),
-    ("num_train_epochs: [1]\n", "num_train_epochs", 6, "expected"),
+    ("learning_rate: beaucoup\n", "learning_rate", 6, "invalid float value"),
+    ("num_train_epochs: [1]\n", "num_train_epochs", 6, "expected one value"),
+    ("use_peft: peut-etre\n", "use_peft", 6, "peut-etre"),
+    ("strategy: DPO\n", "strategy", 6, "invalid choice"),  # the last of two keys wins
     ("lr_scheduler_type: zigzag\n", "lr_scheduler_type", 6, "zigzag"),
     ("block_size: 4096\n", "block_size", 6, "above the model's context"),
     ("packing: true\n", "packing", 6, "CPT packs the corpus"),
@@ -137,7 +145,7 @@ def test_bad_inputs_more(tmp_path, tiny_model_dir, train_data):
     (tmp_path / "bad.jsonl").write_text('{"id": "x", "type": "mcq"}\n', encoding="utf-8")
     fields = {
         "missing.yaml": "recipe",
-        "yaml.yaml": "yaml",
+        "yaml.yaml": None,  # medfr_eval.fileio.read_yaml: file and line only
         "list.yaml": "recipe",
         "strategy.yaml": "strategy",
         "nofile.yaml": "dataset_files",
@@ -238,7 +246,9 @@ def test_study_recipes_cover_a_to_k():
 def test_command_line_output_dir_wins_in_chained_recipes(tmp_path):
     """--output_dir moves both stages (and the SFT start point); --stage.X.output_dir moves one."""
 
-    demo = Path(__file__).resolve().parents[2] / "recipes" / "demo" / "cpt_sft.yaml"
+    from medfr_eval.resources import recipes_dir
+
+    demo = recipes_dir() / "demo" / "cpt_sft.yaml"
     moved = load_recipe(demo, ["--output_dir", str(tmp_path / "run")], check_data=False)
     assert [s.args.output_dir for s in moved.stages] == [
         str(tmp_path / "run" / "cpt"),

@@ -1,0 +1,120 @@
+"""Which sets have data where, what to say when some have none, and the size check.
+
+Kept apart from :mod:`medfr_eval.data` (reading and checking records) because
+these answer questions about *all* sets at once: lm-eval stops at the first
+task whose data is missing, so that one error lists every set without data,
+saying which are public (``medfr-data fetch``) and which must be requested
+from the study's authors.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from medfr_eval.errors import DataError
+from medfr_eval.sets import ALL_SETS, EvalSet
+
+
+def _has_hub_path(es: EvalSet, sources_file: str | None) -> bool:
+    from medfr_eval.sources import get_source
+
+    try:
+        return bool(get_source(es.name, sources_file).path)
+    except KeyError:  # extra sets have no entry in the study's sources table
+        return False
+
+
+def missing_data_error(es: EvalSet, folder: str | None, sources_file: str | None) -> DataError:
+    """The error for a set without data, naming every other set that has none either."""
+    private = [
+        s.name
+        for s in ALL_SETS
+        if not s.public_source
+        and not (folder and (Path(folder) / f"{s.name}.jsonl").is_file())
+        and not _has_hub_path(s, sources_file)
+    ]
+    where = "no medfr_data / MEDFR_DATA folder given"
+    looked = f"looked for {Path(folder) / f'{es.name}.jsonl'}" if folder else where
+    parts = [
+        f"no data for set {es.name!r} ({looked}; no known Hub copy, none named with "
+        "--metadata '{\"medfr_hub\": FILE}').",
+        f"Without data: {', '.join(private)}: no public copy; request them from the study's "
+        "authors and put <set>.jsonl (medfr schema, README section Data; `medfr-data convert` "
+        "turns other files into it) in the folder named by MEDFR_DATA or "
+        "--metadata '{\"medfr_data\": DIR}'.",
+    ]
+    if folder:
+        public = [
+            s.name
+            for s in ALL_SETS
+            if s.public_source and not (Path(folder) / f"{s.name}.jsonl").is_file()
+        ]
+        if public:
+            parts.append(
+                f"Public, not in the folder (downloaded when online; for offline nodes "
+                f"`medfr-data fetch -o {folder}`): {', '.join(public)}."
+            )
+    parts.append('Shipped samples: --metadata \'{"medfr_data": "sample"}\'.')
+    return DataError(" ".join(parts), field="medfr_set")
+
+
+def flag(value: Any) -> bool:
+    """A ``--metadata`` switch given as JSON true or as a string."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def check_size(es: EvalSet, n_items: int, origin: str, strict: bool) -> dict[str, Any]:
+    """Compare the loaded item count with the expected one; warn, or fail when strict.
+
+    Returns what the run records in its task config (``metadata.medfr_loaded``).
+    """
+    expected = es.study_size or None
+    info: dict[str, Any] = {"source": origin, "items": n_items, "expected_items": expected}
+    if expected is None or n_items == expected:
+        info["size_matches"] = expected is not None
+        return info
+    info["size_matches"] = False
+    message = (
+        f"set {es.name} has {n_items} items from {origin}, the study's test set has {expected}"
+    )
+    if strict:
+        raise DataError(message + " (medfr_strict_sizes is on)", field="medfr_strict_sizes")
+    print(f"medfr: warning: {message}; scores are not comparable with the study's", file=sys.stderr)
+    return info
+
+
+def building_task() -> Any:
+    """The lm-eval task being built by our caller (a few frames up), or None.
+
+    lm-eval calls our dataset loader from ``ConfigurableTask.__init__`` with
+    copies of the metadata and no handle on the task, and has no hook for a
+    loader to annotate its task. The config is what lm-eval writes to the
+    results (``configs``), so we find the task being built on the call stack.
+    If lm-eval changes this, nothing breaks: notes are just not recorded and
+    the early BERTScore check does not run (tests watch for both).
+    """
+    try:
+        from lm_eval.api.task import ConfigurableTask
+    except ImportError:  # pragma: no cover - lm-eval is a dependency
+        return None
+    frame = sys._getframe(1)
+    for _ in range(16):
+        if frame is None:
+            break
+        task = frame.f_locals.get("self")
+        if isinstance(task, ConfigurableTask):
+            return task
+        frame = frame.f_back
+    return None
+
+
+def record_in_task(task: Any, key: str, value: Any) -> None:
+    """Add ``value`` to the ``metadata`` of an lm-eval task's config (written to the results)."""
+    config = task.config
+    if not isinstance(config.metadata, dict):
+        config.metadata = {}
+    config.metadata[key] = value

@@ -1,0 +1,156 @@
+"""The check itself: index the evaluation items, stream the training text, report.
+
+:class:`EvalIndex` knows, for every unique evaluation n-gram, which items hold
+it; :meth:`EvalIndex.scan_batch` marks the n-grams seen in a batch of training
+documents and says which documents hit. :func:`report` turns the marks into
+the per-set figures (items with any overlap, share of overlapping n-grams) and
+the contaminated ids that ``contaminated.json`` carries and that lm-eval runs
+can exclude (``--metadata '{"medfr_exclude": "contaminated.json"}'``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from medfr_eval.contamination.evalitems import EvalItem
+from medfr_eval.contamination.ngrams import DEFAULT_N, MIN_N, NgramIndex
+from medfr_eval.contamination.readers import expand, read_batches
+from medfr_eval.errors import DataError
+
+FORMAT_VERSION = 1
+NORMALISATION = "NFC, lower case, punctuation to spaces, split on white space (accents kept)"
+
+
+def check_n(n: int) -> int:
+    """The n-gram size, refused below :data:`MIN_N` (short n-grams match ordinary phrases)."""
+    if not isinstance(n, int) or n < MIN_N:
+        raise DataError(f"n-gram size must be an integer >= {MIN_N}, got {n!r}", field="-n")
+    return n
+
+
+@dataclass
+class EvalIndex:
+    """Evaluation items, their n-grams, and which of them the training text showed."""
+
+    items: list[EvalItem]
+    index: NgramIndex
+    item_ptr: np.ndarray  # CSR: item i holds unique n-grams item_grams[item_ptr[i]:item_ptr[i+1]]
+    item_grams: np.ndarray
+    seen: np.ndarray  # bool per unique n-gram
+    evidence: dict[int, str] = field(default_factory=dict)  # n-gram -> first training document
+
+    @classmethod
+    def build(cls, items: Sequence[EvalItem], n: int = DEFAULT_N) -> EvalIndex:
+        check_n(n)
+        index = NgramIndex(n)
+        item_ptr, item_grams = index.build([item.segments for item in items])
+        return cls(list(items), index, item_ptr, item_grams, np.zeros(len(index.hashes), bool))
+
+    @property
+    def n(self) -> int:
+        return self.index.n
+
+    def scan_batch(
+        self, texts: Sequence[str], label: Callable[[int], str]
+    ) -> tuple[np.ndarray, int]:
+        """Mark the n-grams found in ``texts``; return the hit documents' indices and words read."""
+        m = self.index.scan(texts)
+        if len(m.ngram):
+            fresh = ~self.seen[m.ngram]
+            for g, d in zip(m.ngram[fresh].tolist(), m.doc[fresh].tolist(), strict=True):
+                self.evidence.setdefault(g, label(d))
+            self.seen[m.ngram] = True
+        return np.unique(m.doc), m.words
+
+
+@dataclass
+class TrainingStats:
+    file: str
+    bytes: int = 0
+    documents: int = 0
+    words: int = 0
+    contaminated_documents: int = 0
+
+
+def scan_files(
+    idx: EvalIndex,
+    paths: Iterable[str | Path],
+    fields: Sequence[str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[TrainingStats]:
+    """Stream every training file through the index; statistics per file."""
+    stats = []
+    for path in expand(list(paths)):
+        st = TrainingStats(str(path), bytes=path.stat().st_size)  # size on disk
+        for batch in read_batches(path, fields):
+            hit_docs, n_words = idx.scan_batch(batch.texts, batch.label)
+            st.documents += len(batch.texts)
+            st.words += n_words
+            st.contaminated_documents += len(hit_docs)
+            if progress is not None:
+                progress(batch.nbytes)
+        stats.append(st)
+    return stats
+
+
+def report(
+    idx: EvalIndex,
+    training: list[TrainingStats],
+    *,
+    data: str | None,
+    skipped: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The JSON report: settings, training files, and per set the overlap and its ids.
+
+    Per set: ``items``, ``contaminated_items`` (any n-gram found) and their
+    ``item_share``; ``ngrams`` (each item's distinct n-grams, summed over the
+    set's items) and ``overlapping_ngrams`` (those found), whose ratio is
+    ``ngram_share``; ``items_too_short`` (fewer words than n in every segment:
+    they cannot be checked); ``ids`` and, per id, the first training document
+    (``evidence``) that holds one of its n-grams. ``skipped_sets``: sets left
+    out (``--skip-missing``) with the reason."""
+    sets: dict[str, dict[str, Any]] = {}
+    for i, item in enumerate(idx.items):
+        grams = idx.item_grams[idx.item_ptr[i] : idx.item_ptr[i + 1]]
+        s = sets.setdefault(
+            item.set_name,
+            {"task": f"medfr_{item.set_name}", "items": 0, "items_too_short": 0,
+             "contaminated_items": 0, "item_share": 0.0, "ngrams": 0,
+             "overlapping_ngrams": 0, "ngram_share": 0.0, "ids": [], "evidence": {}},
+        )  # fmt: skip
+        s["items"] += 1
+        s["ngrams"] += len(grams)
+        if len(grams) == 0:
+            s["items_too_short"] += 1
+            continue
+        hit = grams[idx.seen[grams]]
+        s["overlapping_ngrams"] += len(hit)
+        if len(hit):
+            s["contaminated_items"] += 1
+            s["ids"].append(item.id)
+            s["evidence"][item.id] = idx.evidence[int(hit[0])]
+    for s in sets.values():
+        s["item_share"] = s["contaminated_items"] / s["items"] if s["items"] else 0.0
+        s["ngram_share"] = s["overlapping_ngrams"] / s["ngrams"] if s["ngrams"] else 0.0
+    return {
+        "medfr_contamination_version": FORMAT_VERSION,
+        "n": idx.n,
+        "normalisation": NORMALISATION,
+        "eval_data": data or os.environ.get("MEDFR_DATA") or "hub",
+        "training": [vars(t) for t in training],
+        "totals": {
+            "items": sum(s["items"] for s in sets.values()),
+            "contaminated_items": sum(s["contaminated_items"] for s in sets.values()),
+            "training_bytes": sum(t.bytes for t in training),
+            "training_documents": sum(t.documents for t in training),
+            "contaminated_documents": sum(t.contaminated_documents for t in training),
+        },
+        "sets": sets,
+        "skipped_sets": dict(skipped or {}),
+    }

@@ -1,0 +1,119 @@
+"""``medfr-data contamination TRAIN... [--against TASKS] [-n 13] -o OUT``.
+
+Streams the training files once, prints per set how many items share an
+n-gram with them and what share of the sets' n-grams they contain, and writes
+the report with the contaminated ids to ``OUT`` (atomically), ready for
+``lm_eval ... --metadata '{"medfr_exclude": "OUT"}'``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from medfr_eval.contamination.check import EvalIndex, check_n, report, scan_files
+from medfr_eval.contamination.evalitems import load_items, resolve_sets
+from medfr_eval.contamination.ngrams import DEFAULT_N
+from medfr_eval.contamination.readers import expand
+from medfr_eval.errors import DataError
+from medfr_eval.fileio import write_text_atomic
+
+
+def print_report(rep: dict) -> None:
+    """The per-set table people read (the JSON holds the same figures and the ids)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"contamination: {rep['n']}-gram overlap with the training text")
+    for col in ("task", "items", "contaminated", "% items", "n-grams", "overlapping", "% n-grams"):
+        table.add_column(col, no_wrap=True, justify="left" if col == "task" else "right")
+    for s in rep["sets"].values():
+        table.add_row(
+            s["task"],
+            str(s["items"]),
+            str(s["contaminated_items"]),
+            f"{s['item_share']:.1%}",
+            str(s["ngrams"]),
+            str(s["overlapping_ngrams"]),
+            f"{s['ngram_share']:.2%}",
+        )
+    console = Console()
+    console.width = max(console.width, 100)  # piped output defaults to 80: the table would wrap
+    console.print(table)
+
+
+@click.command(
+    "contamination",
+    epilog="Example: medfr-data contamination corpus.txt sft.jsonl --against medfr_mcq_native,medfr_openqa "
+    "--data sample -o contaminated.json",
+)
+@click.argument("train", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--against",
+    multiple=True,
+    metavar="TASKS",
+    help="Sets, tasks or groups to check, comma-separated or repeated (default: medfr_all).",
+)
+@click.option("-n", "n", type=int, default=DEFAULT_N, show_default=True, help="n-gram size (>= 5).")
+@click.option(
+    "--data",
+    default=None,
+    metavar="sample|hub|DIR",
+    help="Evaluation data: shipped samples, the Hub, or a folder of <set>.jsonl (default: MEDFR_DATA, else hub).",
+)
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    help="JSONL/parquet field(s) holding the text (default: all text fields).",
+)
+@click.option(
+    "--skip-missing",
+    is_flag=True,
+    help="Leave out sets whose data cannot be found (listed in the report) instead of failing.",
+)
+@click.option(
+    "--hub-sources", default=None, type=click.Path(dir_okay=False), help="YAML of Hub sources."
+)
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+    help="Report with the contaminated ids (JSON), for medfr_exclude.",
+)  # fmt: skip
+def contamination(
+    train: tuple[Path, ...],
+    against: tuple[str, ...],
+    n: int,
+    data: str | None,
+    fields: tuple[str, ...],
+    hub_sources: str | None,
+    skip_missing: bool,
+    output: Path,
+) -> int:
+    """Check training text (CPT corpus, SFT files) for n-gram overlap with the evaluation sets."""
+    from tqdm.auto import tqdm
+
+    check_n(n)
+    files = expand(train)  # bad paths fail before the evaluation data is loaded
+    skipped: dict[str, str] | None = {} if skip_missing else None
+    items = load_items(resolve_sets(against), data, hub_sources, skipped)
+    for name, why in (skipped or {}).items():
+        click.echo(f"warning: set {name} not checked: {why}", err=True)
+    if not items:
+        raise DataError(
+            "no evaluation set could be loaded: nothing to check against", field="--data"
+        )
+    idx = EvalIndex.build(items, n)
+    total = sum(f.stat().st_size for f in files)
+    with tqdm(total=total, unit="B", unit_scale=True, desc="scanning", disable=None) as bar:
+        stats = scan_files(idx, files, fields or None, progress=bar.update)
+    rep = report(idx, stats, data=data, skipped=skipped)
+    print_report(rep)
+    write_text_atomic(output, json.dumps(rep, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    t = rep["totals"]
+    click.echo(
+        f"medfr-data: {t['contaminated_items']} of {t['items']} items overlap the training text; "
+        f'ids in {output} (exclude them with --metadata \'{{"medfr_exclude": "{output}"}}\')'
+    )
+    return 0

@@ -1,0 +1,219 @@
+"""Running the demo: each unit's command in a subprocess, its log tailed live, markers after.
+
+What is ours here is only the orchestration lm-eval, TRL and the other tools
+do not provide: the order of steps, reuse of finished ones, the streamed
+progress line and the log that a failure names.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from medfr_eval.demo import plan as plans
+from medfr_eval.demo.plan import STEP_NAMES, Layout, Step, Unit, display
+from medfr_eval.demo.state import step_done, unit_done, write_marker
+from medfr_eval.demo.summary import print_scores, summarize
+from medfr_eval.errors import DemoError
+from medfr_eval.fileio import write_json_atomic
+
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
+    "PYTHONUNBUFFERED": "1",
+}
+
+
+def _last_line(log: Path) -> str:
+    """The last visible line of a log that progress bars rewrite with carriage returns."""
+    try:
+        with log.open("rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - 4096))
+            tail = f.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    for part in reversed(tail.replace("\r", "\n").split("\n")):
+        if part.strip():
+            return part.strip()
+    return ""
+
+
+def _tail(log: Path, n: int = 15) -> list[str]:
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    lines = [ln.split("\r")[-1] for ln in text.splitlines()]
+    return [ln for ln in lines if ln.strip()][-n:]
+
+
+def _watch(console, label: str, argv: list[str], env: dict, cwd: Path, log: Path) -> int:
+    """Run ``argv`` into ``log``, showing its last line under a spinner; returns the exit code.
+
+    Ctrl-C stops the child (terminate, then kill) before propagating."""
+    from rich.markup import escape
+
+    t0 = time.monotonic()
+    with log.open("wb") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+        try:
+            with console.status(label) as status:
+                while proc.poll() is None:
+                    line = _last_line(log)[: max(20, console.width - 30)]
+                    elapsed = time.monotonic() - t0
+                    status.update(f"{label} [dim]{elapsed:5.0f} s[/] {escape(line)}")
+                    time.sleep(0.25)
+        except KeyboardInterrupt:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            raise
+    return proc.returncode
+
+
+def run_unit(console, step: Step, unit: Unit, lay: Layout, force: bool) -> tuple[float, Path]:
+    """Run one command, its output going to ``logs/<step>__<unit>.log`` and tailed live."""
+    from rich.markup import escape
+
+    argv = list(unit.argv)
+    if force and unit.force_flag:
+        argv.append(unit.force_flag)
+    env_shown = " ".join(f"{k}={shlex.quote(v)}" for k, v in unit.env.items())
+    console.print(
+        f"[bold cyan]$[/] {escape((env_shown + ' ') if env_shown else '')}{escape(display(argv))}"
+    )
+    for path in unit.clean:
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    if unit.prepare is not None:
+        unit.prepare()
+    lay.logs.mkdir(parents=True, exist_ok=True)
+    log = lay.logs / f"{step.name}__{unit.name}.log"
+    env = {**os.environ, **OFFLINE_ENV, **unit.env}
+    t0 = time.monotonic()
+    code = _watch(console, f"{step.name} / {unit.name}", argv, env, lay.root, log)
+    wall = time.monotonic() - t0
+    if not console.is_terminal and code == 0:
+        for line in _tail(log, 3):
+            console.print(f"  [dim]{escape(line[: console.width - 4])}[/]")
+    if code != 0:
+        for line in _tail(log):
+            console.print(f"  [red]{escape(line)}[/]")
+        raise DemoError(
+            f"step {step.name} ({unit.name}) failed with exit code {code}; full log: {log}"
+        )
+    return wall, log
+
+
+def reported_model(log: Path, cwd: Path) -> str | None:
+    """The ``model: DIR`` line that ``medfr-train recipe`` prints last (relative to its cwd)."""
+    found = None
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        line = line.split("\r")[-1]
+        if line.startswith("model: "):
+            found = line[len("model: ") :].strip()
+    return str((cwd / found).resolve()) if found else None
+
+
+def select_steps(steps: str | Sequence[str] | None) -> list[str]:
+    """Parse ``--steps a,b``; keep the demo's order whatever the user's."""
+    if steps is None:
+        return list(STEP_NAMES)
+    names = steps.split(",") if isinstance(steps, str) else list(steps)
+    names = [n.strip() for n in names if n.strip()]
+    unknown = [n for n in names if n not in STEP_NAMES]
+    if unknown or not names:
+        raise DemoError(
+            f"unknown step {unknown[0] if unknown else '(none given)'!r}; "
+            f"steps: {', '.join(STEP_NAMES)}",
+            field="--steps",
+        )
+    return [n for n in STEP_NAMES if n in names]
+
+
+def _check_needs(lay: Layout, plan: dict[str, Step], name: str, wanted: list[str], out) -> None:
+    """A step whose upstream is neither selected nor done is one clear error with the fix."""
+    for need in plan[name].needs:
+        if need not in wanted and not step_done(lay, plan, need):
+            raise DemoError(
+                f"step {name} needs step {need}, which is not done (or is out of date) "
+                f"in {lay.root}; run: medfr demo --out {shlex.quote(str(out))} --steps {need},{name}"
+            )
+
+
+def _run_step(
+    console, lay: Layout, plan: dict[str, Step], name: str, fast: bool, force: bool
+) -> None:
+    """Every unit of one step: reused when done (unless ``--force``), else run and recorded."""
+    step = plan[name]
+    for unit in step.units:
+        if not force and unit_done(lay, plan, step, unit):
+            console.print(f"[green]✓[/] {unit.name} : déjà fait, réutilisé (--force pour refaire)")
+            continue
+        marker = lay.marker(step.name, unit.name)
+        marker.unlink(missing_ok=True)
+        wall, log = run_unit(console, step, unit, lay, force)
+        model_dir = reported_model(log, lay.root) if unit.reports_model else None
+        write_marker(lay, plan, step, unit, wall=wall, fast=fast, log=log, model_dir=model_dir)
+        try:
+            unit.check()
+        except DemoError as e:
+            marker.unlink(missing_ok=True)
+            raise DemoError(f"step {step.name} ({unit.name}): {e}; log: {log}") from None
+        console.print(f"[green]✓[/] {unit.name} : terminé en {wall:.0f} s")
+
+
+def run_demo(
+    out: str | Path = "medfr-demo",
+    steps: str | Sequence[str] | None = None,
+    fast: bool = False,
+    force: bool = False,
+    console=None,
+) -> dict[str, Any]:
+    """Run (or reuse) the selected steps, then print the score table and the site path.
+
+    Returns the score summary (also written to ``OUT/scores.json``).
+    """
+    from rich.console import Console
+    from rich.rule import Rule
+
+    console = console or Console()
+    lay = Layout(Path(out).resolve())
+    wanted = select_steps(steps)
+    lay.root.mkdir(parents=True, exist_ok=True)
+    plans.build_plan(lay.root, fast=fast)  # fails early on a missing recipe or command
+    mode = "rapide (test)" if fast else "complète"
+    console.print(Rule(f"medfr demo — l'étude en miniature, hors ligne — version {mode}"))
+    console.print(f"Dossier : [bold]{lay.root}[/]  (journaux : {lay.logs})", soft_wrap=True)
+    t_start = time.monotonic()
+    for i, name in enumerate(wanted, 1):
+        # Rebuilt per step: commands below a training step name the model folder
+        # that step recorded.
+        plan = plans.build_plan(lay.root, fast=fast)
+        console.print(Rule(f"[{i}/{len(wanted)}] {name} — {plan[name].title}", align="left"))
+        _check_needs(lay, plan, name, wanted, out)
+        _run_step(console, lay, plan, name, fast, force)
+    summary = summarize(lay)
+    if summary["models"]:
+        write_json_atomic(lay.root / "scores.json", summary)
+        print_scores(console, summary)
+    if (lay.site / "index.html").is_file():
+        # soft_wrap: a path cut by the console width could not be copied.
+        console.print(f"Site du classement : [bold]{lay.site / 'index.html'}[/]", soft_wrap=True)
+    console.print(f"Durée : {time.monotonic() - t_start:.0f} s")
+    return summary

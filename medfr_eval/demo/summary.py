@@ -1,0 +1,109 @@
+"""The demo's closing score table: family means from lm-eval's results, win rates from medfr-signif.
+
+Every number comes from the files the steps wrote (lm-eval results through
+:mod:`medfr_eval.demo.results`, ``signif.json``); nothing is recomputed from
+model outputs here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from medfr_eval import strategies
+from medfr_eval.demo.plan import BASE, STRATEGY, Layout
+from medfr_eval.demo.results import headline_scores, results_file
+from medfr_eval.errors import DemoError
+from medfr_eval.sets import FAMILIES, SETS
+
+
+def family_scores(results_path: Path) -> dict[str, Any]:
+    """Per-set headline metric and unweighted family means, from one results file.
+
+    lm-eval's own group rows use the same unweighted mean (``weight_by_size:
+    false``); we recompute them from the per-set rows so the table does not
+    depend on how a group's metric key is spelled.
+    """
+    per_set = headline_scores(results_path)
+    fams: dict[str, float] = {}
+    for fam in FAMILIES:
+        vals = [per_set[s.name] for s in SETS if s.family == fam and s.name in per_set]
+        if vals:
+            fams[fam] = sum(vals) / len(vals)
+    return {"sets": per_set, "families": fams}
+
+
+def _win_rates(signif_path: Path) -> dict[str, dict]:
+    """Model folder name -> its win rate over all sets, from ``signif.json`` (if there)."""
+    wins: dict[str, dict] = {}
+    if signif_path.is_file():
+        try:
+            data = json.loads(signif_path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return wins
+        for w in data.get("win_rates", []):
+            if w.get("family") == "all":
+                wins[Path(str(w.get("model_a", ""))).name] = w
+    return wins
+
+
+def summarize(lay: Layout) -> dict[str, Any]:
+    """Scores of every evaluated demo model, and its win rate against the base if known."""
+    models: list[dict[str, Any]] = []
+    wins = _win_rates(lay.signif / "signif.json")
+    for name, strategy in STRATEGY.items():
+        edir = lay.eval_dir(name)
+        if not edir.is_dir():
+            continue
+        try:
+            path = results_file(edir)
+        except DemoError:
+            continue
+        row = {"model": name, "strategy": strategy, "results": str(path)}
+        row.update(family_scores(path))
+        short = lay.model_dir(name).name
+        if short in wins and name != BASE:
+            w = wins[short]
+            row["vs_base"] = {k: w.get(k) for k in ("win", "tie", "loss", "n_sets")}
+        models.append(row)
+    return {"out": str(lay.root), "models": models}
+
+
+NOTES = (
+    "QCM : exactitude (%, FrMedMCQA : réponse exacte) ; V/E/D : % des 15 jeux gagnés, "
+    "à égalité, perdus contre la base (medfr-signif, bootstrap apparié, Bonferroni).",
+    "* Questions ouvertes : BERTScore F1 calculé hors ligne avec un minuscule BERT aléatoire "
+    "(medfr_eval.tiny.build_tiny_bert) : ces scores ne veulent rien dire médicalement, ils "
+    "exercent seulement le vrai chemin de calcul. Les modèles de la démo ont 2 couches et "
+    "quelques minutes d'entraînement sur des échantillons : leurs scores ne comparent pas les "
+    "stratégies de l'étude, ils montrent la chaîne complète.",
+)
+
+
+def print_scores(console, summary: dict[str, Any]) -> None:
+    """The table of family means per model, strategies in their shared colours."""
+    from rich.table import Table
+
+    table = Table(title="Scores de la démo (moyennes par famille, calculées des résultats lm-eval)")
+    table.add_column("modèle", no_wrap=True)
+    table.add_column("stratégie")
+    table.add_column(f"{FAMILIES['mcq_translated']} %", justify="right")
+    table.add_column(f"{FAMILIES['mcq_native']} %", justify="right")
+    table.add_column(f"{FAMILIES['openqa']} F1*", justify="right", min_width=10)
+    table.add_column("vs base V/E/D %", justify="center")
+    for row in summary["models"]:
+        f = row["families"]
+        vs = row.get("vs_base")
+        colour = strategies.get(row["strategy"]).colour
+        table.add_row(
+            row["model"],
+            f"[{colour}]{row['strategy']}[/]",
+            f"{100 * f['mcq_translated']:.1f}" if "mcq_translated" in f else "–",
+            f"{100 * f['mcq_native']:.1f}" if "mcq_native" in f else "–",
+            f"{f['openqa']:.3f}" if "openqa" in f else "–",
+            "/".join(f"{100 * vs[k]:.0f}" for k in ("win", "tie", "loss")) if vs else "–",
+        )
+    console.print(table)
+    for note in NOTES:
+        console.print(note, style="dim")

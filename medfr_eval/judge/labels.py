@@ -1,0 +1,182 @@
+"""Reading human labels and the judge's verdicts from lm-eval runs, and pairing them.
+
+LABELS is JSONL, one object a line: ``{"doc_id": "kqa-001", "model": "NAME",
+"human": 0 or 1}`` with an optional ``"task": "medfr_kqa"`` when ids repeat
+across tasks. ``doc_id`` is medfr's item id (``doc.id`` in the sample log);
+``model`` names the run that generated the answer.
+
+A RUN is an lm-eval ``--output_path`` folder (or the model folder inside it)
+written with ``--log_samples`` and a judge configured; ``NAME=PATH`` names it,
+otherwise its name is ``model_name`` from its ``results_*.json``. When one
+task has several sample files, the newest (lm-eval's timestamped names sort
+by time) is read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from medfr_eval.errors import DataError
+from medfr_eval.judge.config import judge_identity, response_dict
+
+_SAMPLES = re.compile(r"^samples_(?P<task>.+)_(?P<stamp>[0-9T:\-\._]+)\.jsonl$")
+
+
+@dataclass(frozen=True)
+class Label:
+    file: str
+    line: int
+    doc_id: str
+    model: str
+    human: int
+    task: str | None = None
+
+
+@dataclass(frozen=True)
+class Judged:
+    task: str
+    doc_id: str
+    answer: str
+    verdict: int | None  # None: unparsable
+    identity: dict[str, str]
+
+
+def read_labels(path: str | Path) -> list[Label]:
+    """All labels, checked; a bad line raises naming file, line and field."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise DataError("file not found", file=path) from None
+    labels, seen = [], {}
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        where = {"file": path, "line": number}
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"not valid JSON ({exc.msg})", **where) from None
+        if not isinstance(row, dict):
+            raise DataError("expected a JSON object", **where)
+        for field in ("doc_id", "model"):
+            value = row.get(field)
+            if not isinstance(value, (str, int)) or isinstance(value, bool) or str(value) == "":
+                raise DataError(f"expected a non-empty string, got {value!r}", field=field, **where)
+        human = row.get("human")
+        if human not in (0, 1) or isinstance(human, bool):
+            raise DataError(f"expected 0 or 1, got {human!r}", field="human", **where)
+        task = row.get("task")
+        if task is not None and not isinstance(task, str):
+            raise DataError(f"expected a string, got {task!r}", field="task", **where)
+        label = Label(str(path), number, str(row["doc_id"]), str(row["model"]), int(human), task)
+        key = (label.model, label.task, label.doc_id)
+        if key in seen:
+            raise DataError(f"duplicate label (first on line {seen[key]})", field="doc_id", **where)
+        seen[key] = number
+        labels.append(label)
+    if not labels:
+        raise DataError("no labels", file=path)
+    return labels
+
+
+def _run_name(folder: Path) -> str:
+    for results in sorted(folder.rglob("results_*.json")):
+        try:
+            name = json.loads(results.read_text(encoding="utf-8")).get("model_name")
+        except (OSError, json.JSONDecodeError):
+            continue
+        if isinstance(name, str) and name:
+            return name
+    return folder.name
+
+
+def read_run(spec: str) -> tuple[str, dict[tuple[str, str], Judged]]:
+    """``(name, {(task, doc_id): Judged})`` for one ``[NAME=]PATH`` run argument."""
+    name, _, raw_path = spec.rpartition("=") if "=" in spec else ("", "", spec)
+    folder = Path(raw_path)
+    if not folder.is_dir():
+        raise DataError("run folder does not exist", file=folder)
+    newest: dict[str, Path] = {}
+    for path in sorted(folder.rglob("samples_*.jsonl")):
+        m = _SAMPLES.match(path.name)
+        if m:
+            newest[m["task"]] = path  # sorted: the last is the newest
+    judged: dict[tuple[str, str], Judged] = {}
+    for task, path in newest.items():
+        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not text.strip():
+                continue
+            try:
+                entry = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"not valid JSON ({exc.msg})", file=path, line=number) from None
+            identity = judge_identity(entry)
+            if identity is None:
+                continue
+            resp = response_dict(entry.get("filtered_resps")) or {}
+            doc_id = str(entry.get("doc", {}).get("id", entry.get("doc_id")))
+            judged[(task, doc_id)] = Judged(
+                task, doc_id, str(resp.get("answer", "")), resp.get("judge"), identity
+            )
+    if not judged:
+        raise DataError(
+            "no judged samples (run lm_eval with --log_samples and a judge)", file=folder
+        )
+    return name or _run_name(folder), judged
+
+
+@dataclass(frozen=True)
+class Pair:
+    model: str
+    task: str
+    doc_id: str
+    human: int
+    judge: int
+    words: int
+
+
+def pair_up(
+    labels: list[Label], runs: dict[str, dict[tuple[str, str], Judged]]
+) -> tuple[list[Pair], list[Label], dict[str, str]]:
+    """Pairs of (judge, human) verdicts, the labels whose verdict was unparsable, and the judge identity.
+
+    Every label must find its run and item, and all verdicts must come from one
+    judge: agreement statistics mixing judges would describe no judge at all."""
+    pairs, unparsable, identities = [], [], {}
+    for label in labels:
+        where = {"file": label.file, "line": label.line}
+        if label.model not in runs:
+            known = ", ".join(sorted(runs))
+            raise DataError(f"no run named {label.model!r} (runs: {known})", field="model", **where)
+        judged = runs[label.model]
+        hits = [
+            j
+            for (task, doc), j in judged.items()
+            if doc == label.doc_id and label.task in (None, task)
+        ]
+        if not hits:
+            raise DataError(
+                f"no judged item {label.doc_id!r} in run {label.model!r}", field="doc_id", **where
+            )
+        if len(hits) > 1:
+            raise DataError('doc_id found in several tasks; add "task"', field="doc_id", **where)
+        hit = hits[0]
+        identities[json.dumps(hit.identity, sort_keys=True)] = label.model
+        if hit.verdict is None:
+            unparsable.append(label)
+            continue
+        words = len(hit.answer.split())
+        pairs.append(
+            Pair(label.model, hit.task, label.doc_id, label.human, int(hit.verdict), words)
+        )
+    if len(identities) > 1:
+        raise DataError(
+            "the runs were judged by different judges: " + "; ".join(sorted(identities)),
+            file=labels[0].file,
+        )
+    identity = json.loads(next(iter(identities))) if identities else {}
+    return pairs, unparsable, identity

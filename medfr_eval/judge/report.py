@@ -1,0 +1,153 @@
+"""The agreement report: statistics overall and per generating model, as a table, JSON and a plot."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from medfr_eval.judge.agreement import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, Agreement, agreement
+from medfr_eval.judge.labels import Label, Pair
+
+OVERALL = "(all)"
+
+
+def compute(
+    pairs: list[Pair], resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED
+) -> dict[str, Agreement]:
+    """``{OVERALL: ..., model: ...}`` in first-seen model order."""
+    groups: dict[str, list[Pair]] = {OVERALL: pairs}
+    for p in pairs:
+        groups.setdefault(p.model, []).append(p)
+    out = {}
+    for name, group in groups.items():
+        judge = np.array([p.judge for p in group], dtype=int)
+        human = np.array([p.human for p in group], dtype=int)
+        words = np.array([p.words for p in group], dtype=float)
+        out[name] = agreement(judge, human, words, resamples, seed)
+    return out
+
+
+def _fmt(value, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def table(stats: dict[str, Agreement]) -> str:
+    """A fixed-width text table, one row per group."""
+    head = (
+        "model",
+        "n",
+        "acc",
+        "95% CI",
+        "F1",
+        "kappa",
+        "r",
+        "McNemar p",
+        "b/c",
+        "rho(len,J)",
+        "rho(len,H)",
+    )
+    rows = [head]
+    for name, a in stats.items():
+        ci = f"[{_fmt(a.accuracy_ci95[0])}, {_fmt(a.accuracy_ci95[1])}]" if a.accuracy_ci95 else "-"
+        rows.append(
+            (
+                name,
+                str(a.n),
+                _fmt(a.accuracy),
+                ci,
+                _fmt(a.f1),
+                _fmt(a.kappa),
+                _fmt(a.pearson),
+                _fmt(a.mcnemar_p, 4),
+                f"{a.confusion['judge_only']}/{a.confusion['human_only']}",
+                _fmt(a.length_judge["rho"]),
+                _fmt(a.length_human["rho"]),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    note = "b/c: judge 1 & human 0 / judge 0 & human 1; rho: Spearman, answer length in words vs verdict"
+    return "\n".join([*lines, note])
+
+
+def plot(stats: dict[str, Agreement], pairs: list[Pair], path: Path) -> None:
+    """Left: agreement with its 95% interval per model; right: verdict rate by answer-length quartile."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    names = list(stats)
+    acc = [stats[n].accuracy or 0.0 for n in names]
+    err = [
+        (
+            (a.accuracy or 0) - a.accuracy_ci95[0],
+            a.accuracy_ci95[1] - (a.accuracy or 0),
+        )
+        if a.accuracy_ci95
+        else (0, 0)
+        for a in (stats[n] for n in names)
+    ]
+    left.barh(names, acc, xerr=np.array(err).T, color="#1565c0", capsize=3)
+    left.set_xlim(0, 1)
+    left.invert_yaxis()
+    left.set_xlabel("accord juge / humain (IC 95 %)")
+    words = np.array([p.words for p in pairs], dtype=float)
+    if len(words):
+        edges = np.unique(np.quantile(words, [0, 0.25, 0.5, 0.75, 1]))
+        bins = np.clip(np.searchsorted(edges, words, side="right") - 1, 0, max(len(edges) - 2, 0))
+        xs = sorted(set(bins.tolist()))
+        for key, colour, label in (("judge", "#c62828", "juge"), ("human", "#2e7d32", "humain")):
+            values = np.array([getattr(p, key) for p in pairs], dtype=float)
+            right.plot(xs, [values[bins == b].mean() for b in xs], "o-", color=colour, label=label)
+        right.set_xticks(xs, [f"≤{edges[min(b + 1, len(edges) - 1)]:.0f}" for b in xs])
+    right.set_ylim(0, 1)
+    right.set_xlabel("longueur de la réponse (mots, quartiles)")
+    right.set_ylabel("part de verdicts 1")
+    right.legend(frameon=False)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write(
+    out_dir: Path,
+    stats: dict[str, Agreement],
+    pairs: list[Pair],
+    unparsable: list[Label],
+    identity: dict[str, str],
+    resamples: int,
+    seed: int,
+) -> None:
+    """agreement.json, agreement.txt and agreement.png, built in a temp folder and renamed into place."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    report = {
+        "judge": identity,
+        "bootstrap": {"resamples": resamples, "seed": seed, "level": 0.95},
+        "n_pairs": len(pairs),
+        "unparsable": [{"model": u.model, "doc_id": u.doc_id, "line": u.line} for u in unparsable],
+        "groups": {name: a.to_dict() for name, a in stats.items()},
+    }
+    (tmp / "agreement.json").write_text(
+        json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
+    )
+    (tmp / "agreement.txt").write_text(table(stats) + "\n", encoding="utf-8")
+    plot(stats, pairs, tmp / "agreement.png")
+    if out_dir.exists():
+        backup = out_dir.with_name(f".{out_dir.name}.old")
+        out_dir.rename(backup)
+        tmp.rename(out_dir)
+        import shutil
+
+        shutil.rmtree(backup)
+    else:
+        tmp.rename(out_dir)

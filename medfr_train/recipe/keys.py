@@ -1,0 +1,148 @@
+"""The recipe's vocabulary beyond TRL: medfr's dataclasses and the study's defaults.
+
+A recipe is flat YAML as in alignment-handbook: its keys are fields of TRL's
+``SFTConfig`` (``transformers.TrainingArguments`` plus SFT options) and
+``ModelConfig`` (model path, dtype, peft/DoRA). What TRL lacks is declared here
+as dataclasses, so that ``TrlParser`` / ``HfArgumentParser`` type-check them and
+list them in ``medfr-train check --help-keys`` exactly like TRL's own fields.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from medfr_eval import strategies
+
+STAGE_KINDS = ("cpt", "sft")
+#: strategy key -> its stages, from the one table of strategies.
+STAGES_OF: dict[str, tuple[str, ...]] = {k: strategies.get(k).stages for k in strategies.TRAINED}
+
+# The seven projections of a Mistral decoder layer, as DoRA targets in the study.
+DORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+# Study settings (../shared/PAPER.md, "Training procedure"), used when a recipe
+# does not say otherwise. bf16 is absent on purpose: it is decided per machine.
+CPT_DEFAULTS: dict[str, Any] = {
+    "learning_rate": 2e-5,
+    "lr_scheduler_type": "cosine",
+    "warmup_steps": 0,
+    "weight_decay": 0.01,
+    "optim": "adamw_torch",
+    "per_device_train_batch_size": 16,
+    "gradient_accumulation_steps": 2,
+    "max_grad_norm": 1.0,
+    "gradient_checkpointing": True,
+    "num_train_epochs": 2.8,
+    "block_size": 2048,
+    "seed": 42,
+    "report_to": "none",
+    "save_strategy": "steps",
+    "save_steps": 500,
+}
+SFT_DEFAULTS: dict[str, Any] = {
+    "use_peft": True,
+    "use_dora": True,
+    "lora_r": 16,
+    "lora_alpha": 16,
+    "lora_dropout": 0.05,
+    "lora_target_modules": list(DORA_TARGETS),
+    "learning_rate": 2e-5,
+    "lr_scheduler_type": "cosine",
+    "optim": "adamw_torch",
+    "per_device_train_batch_size": 4,
+    "per_device_eval_batch_size": 8,
+    "gradient_accumulation_steps": 2,
+    "gradient_checkpointing": True,
+    "num_train_epochs": 10,
+    "seed": 42,
+    "packing": True,
+    "max_length": 2048,
+    "report_to": "none",
+    "save_strategy": "steps",
+    "save_steps": 500,
+    "merge_adapter": False,
+}
+DEFAULTS = {"cpt": CPT_DEFAULTS, "sft": SFT_DEFAULTS}
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclass
+class MedfrStageArguments:
+    """medfr keys of a stage (or of the top level, shared by every stage)."""
+
+    dataset_files: list[str] | None = field(
+        default=None, metadata=_help("local data files or globs, relative to the recipe's folder")
+    )
+    dataset_name: str | None = field(
+        default=None, metadata=_help("a Hugging Face Hub dataset id (instead of dataset_files)")
+    )
+    dataset_config: str | None = field(
+        default=None, metadata=_help("the hub dataset's configuration name")
+    )
+    dataset_split: str = field(default="train", metadata=_help("the split to train on"))
+    # A JSON string on the command line, a mapping in YAML (as transformers' dict fields).
+    column_mapping: str | None = field(
+        default=None, metadata=_help("SFT hub data: our schema field -> dataset column (mapping)")
+    )
+    text_column: str = field(default="text", metadata=_help("CPT: the column holding the text"))
+    eval_dataset_files: list[str] | None = field(
+        default=None, metadata=_help("SFT: local JSONL files to evaluate on")
+    )
+    block_size: int | None = field(
+        default=None, metadata=_help("CPT: tokens per packed block (study: 2048)")
+    )
+    merge_adapter: bool = field(
+        default=False, metadata=_help("SFT: merge the DoRA adapter into the weights at the end")
+    )
+    default_chat_template: str | None = field(
+        default=None, metadata=_help("SFT: Jinja chat template for models without one")
+    )
+
+    def __post_init__(self) -> None:
+        if isinstance(self.column_mapping, str):
+            try:
+                self.column_mapping = json.loads(self.column_mapping)
+            except json.JSONDecodeError:
+                raise ValueError(
+                    "column_mapping must be a mapping (JSON on the command line)"
+                ) from None
+        if self.column_mapping is not None and not isinstance(self.column_mapping, dict):
+            raise ValueError("column_mapping must be a mapping of field -> column")
+
+
+@dataclass
+class RecipeArguments:
+    """Keys of the recipe as a whole (top level only)."""
+
+    strategy: str = field(
+        default=None,
+        metadata={"help": "what to train", "choices": list(strategies.TRAINED)},
+    )
+    model_name: str | None = field(default=None, metadata=_help("adapted model's name (run card)"))
+    base_model: str | None = field(default=None, metadata=_help("starting model's name (run card)"))
+
+
+@dataclass
+class RunCardArguments:
+    """``run_card:`` mapping (``--run_card.KEY value`` on the command line)."""
+
+    carbon_intensity_kg_per_kwh: float | None = field(
+        default=None, metadata=_help("grid carbon intensity, kgCO2e per kWh")
+    )
+    price_per_gpu_hour: float | None = field(
+        default=None, metadata=_help("price of one GPU-hour, USD")
+    )
+    gpu_name: str | None = field(default=None, metadata=_help("GPU model, for the record"))
+    gpu_tdp_watts: float | None = field(
+        default=None, metadata=_help("GPU board power, for the energy estimate without codecarbon")
+    )
+
+
+#: top-level keys that are not fields of a dataclass parsed flat.
+NESTED_KEYS = ("stages", "run_card")
+TOP_KEYS = ("strategy", "model_name", "base_model", *NESTED_KEYS)

@@ -1,0 +1,166 @@
+"""One training stage: merged keys -> TRL's ``SFTConfig`` and ``ModelConfig`` plus medfr's keys.
+
+The checks here are those TRL cannot know: CPT packs its corpus itself into
+``block_size`` blocks (so TRL's packing stays off), SFT keys are refused in a
+CPT stage and the reverse, and ``${stage.field}`` names an earlier stage's
+resolved value (the SFT stage of CPT+SFT starts from ``${cpt.output_dir}``).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from medfr_eval.errors import RecipeError
+from medfr_train.recipe.data import DataSpec, build_data_spec
+from medfr_train.recipe.parse import KeyValueError, parse_values, stage_parser
+
+_INTERP = re.compile(r"\$\{(\w+)\.(\w+)\}")
+_SFT_ONLY = ("column_mapping", "merge_adapter", "eval_dataset_files", "default_chat_template")
+
+#: builds the error for a key of the stage (its origin says file/line or command line).
+KeyErr = Callable[[str, str], RecipeError]
+
+
+@dataclass
+class Stage:
+    """One training stage, as TRL dataclasses plus what TRL lacks."""
+
+    name: str  # "cpt" or "sft"
+    args: Any  # trl.SFTConfig
+    model: Any  # trl.ModelConfig
+    data: DataSpec
+    values: dict[str, Any]  # resolved flat keys (JSON-able), for the run card
+    block_size: int | None = None
+    merge_adapter: bool = False
+    default_chat_template: str | None = None
+
+    @property
+    def output_dir(self) -> Path:
+        return Path(self.args.output_dir)
+
+    @property
+    def hash(self) -> str:
+        """Identity of the stage's settings: a finished stage is skipped only when it matches."""
+        blob = json.dumps(self.values, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@dataclass
+class StageInput:
+    """What a stage is built from: merged keys and where each came from."""
+
+    name: str
+    merged: dict[str, Any]
+    origin: dict[str, tuple[str, ...]]
+    single: bool  # the recipe has only this stage (keys at the top level are its own)
+
+    def own(self, key: str) -> bool:
+        """Was ``key`` set for this stage (not merely shared at the top of a chained recipe)?"""
+        return key in self.origin and (self.single or self.origin[key][:2] == ("stages", self.name))
+
+
+def interpolate(merged: dict[str, Any], previous: dict[str, dict[str, Any]], err: KeyErr) -> None:
+    """Replace ``${stage.field}`` in string values by an earlier stage's resolved value."""
+    for key, value in list(merged.items()):
+        if not (isinstance(value, str) and "${" in value):
+            continue
+
+        def sub(m: re.Match[str], key: str = key) -> str:
+            st, fld = m.group(1), m.group(2)
+            if st not in previous:
+                raise err(key, f"${{{st}.{fld}}}: no earlier stage named {st!r}")
+            if previous[st].get(fld) is None:
+                raise err(key, f"${{{st}.{fld}}}: stage {st} has no value for {fld!r}")
+            return str(previous[st][fld])
+
+        merged[key] = _INTERP.sub(sub, value)
+
+
+def check_stage_rules(inp: StageInput, values: dict[str, Any], err: KeyErr) -> None:
+    """What TRL cannot check: required keys and the CPT / SFT split of keys."""
+    if not values.get("model_name_or_path"):
+        raise err("model_name_or_path", "missing: the model to start from")
+    if not values.get("output_dir"):
+        raise err("output_dir", "missing: where to write the model")
+    if inp.name == "cpt":
+        bs = values.get("block_size")
+        if bs is None or bs < 2:
+            raise err("block_size", f"must be an integer >= 2, got {bs!r}")
+        if values.get("packing"):
+            raise err(
+                "packing",
+                "CPT packs the corpus itself into full blocks of block_size tokens; "
+                "TRL's packing must stay off for this stage",
+            )
+        if values.get("max_length") not in (None, bs) and "max_length" in inp.origin:
+            raise err("max_length", f"CPT uses block_size ({bs}); remove max_length")
+        for key in _SFT_ONLY:
+            # A key shared at the top of a chained recipe is meant for the SFT stage.
+            if inp.own(key):
+                raise err(key, "is an SFT key; not valid in a CPT stage")
+    else:
+        if inp.own("block_size"):
+            raise err("block_size", "is a CPT key; SFT uses max_length")
+        if values.get("use_dora") and not values.get("use_peft"):
+            raise err("use_dora", "use_dora needs use_peft: true")
+
+
+def build_stage(
+    inp: StageInput,
+    previous: dict[str, dict[str, Any]],
+    base: Path,
+    check_data: bool,
+    err: KeyErr,
+) -> Stage:
+    """Interpolate, type-check with TRL's parser, apply the stage rules, look at the data."""
+    import torch
+
+    merged = dict(inp.merged)
+    interpolate(merged, previous, err)
+    if "bf16" not in merged:
+        # bf16 where the hardware has it (study setting), fp32 elsewhere.
+        merged["bf16"] = bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+    merged.setdefault("include_num_input_tokens_seen", True)
+    try:
+        (args, model, medfr), values = parse_values(stage_parser(), merged)
+    except KeyValueError as exc:
+        if exc.key is None:
+            raise err("recipe", f"rejected by TRL/transformers: {exc.message}") from None
+        raise err(exc.key, exc.message) from None
+    values = {k: v for k, v in values.items() if k in inp.merged or k == "bf16"}
+    check_stage_rules(inp, values, err)
+    if inp.name == "cpt":
+        # CPT feeds SFTTrainer full blocks it packed itself (medfr_train.cpt).
+        args.max_length, args.packing, args.completion_only_loss = medfr.block_size, False, False
+    if "column_mapping" in values:
+        values["column_mapping"] = medfr.column_mapping
+    data = build_data_spec(inp.name, values, base, check_data, err)
+    return Stage(
+        name=inp.name,
+        args=args,
+        model=model,
+        data=data,
+        values=_jsonable(values),
+        block_size=medfr.block_size if inp.name == "cpt" else None,
+        merge_adapter=bool(medfr.merge_adapter),
+        default_chat_template=medfr.default_chat_template,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value

@@ -1,0 +1,136 @@
+"""The public tasks run through lm_eval on fetched files in the sources' layout (tiny model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from medfr_eval import bertscore
+from medfr_eval.fetch import fetch
+from medfr_eval.public_sources import SOURCES, synthetic
+from medfr_eval.sets import GROUPS, twin_pairs
+
+TASKS = [
+    "medfr_medqa_4opt",
+    "medfr_en_medqa_4opt",
+    "medfr_pubmedqa",
+    "medfr_en_pubmedqa",
+    "medfr_frenchmedmcqa",
+    "medfr_mediqal",
+]
+
+
+@pytest.fixture(scope="module")
+def fetched(tmp_path_factory):
+    root = tmp_path_factory.mktemp("repos")
+    synthetic.write_bioinstructqa(root / SOURCES["bioinstructqa"].repo, per_corpus=3)
+    synthetic.write_frenchmedmcqa(root / SOURCES["frenchmedmcqa"].repo, n=4)
+    synthetic.write_mediqal(root / SOURCES["mediqal"].repo, n=4)
+    out = tmp_path_factory.mktemp("fetched") / "data"
+    fetch(None, out, root)
+    return out
+
+
+@pytest.fixture(scope="module")
+def public_run(fetched, tiny_model_dir, tiny_bert_dir):
+    import os
+
+    import lm_eval
+
+    import medfr_eval
+
+    saved = {k: os.environ.get(k) for k in ("MEDFR_BERTSCORE_MODEL", "MEDFR_BERTSCORE_LAYER")}
+    os.environ.update(MEDFR_BERTSCORE_MODEL=str(tiny_bert_dir), MEDFR_BERTSCORE_LAYER="2")
+    try:
+        tm = medfr_eval.task_manager(include_defaults=False, metadata={"medfr_data": str(fetched)})
+        return lm_eval.simple_evaluate(
+            model="hf",
+            model_args=f"pretrained={tiny_model_dir},dtype=float32",
+            tasks=TASKS,
+            task_manager=tm,
+            log_samples=True,
+            device="cpu",
+            batch_size=16,
+            gen_kwargs="max_gen_toks=8",
+        )
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def test_every_public_task_is_scored(public_run):
+    res = public_run["results"]
+    for task in ("medfr_medqa_4opt", "medfr_en_medqa_4opt", "medfr_mediqal_mcqu"):
+        assert 0.0 <= res[task]["acc,none"] <= 1.0
+    for task in ("medfr_frenchmedmcqa", "medfr_mediqal_mcqm"):
+        assert res[task]["emr,none"] == res[task]["acc,none"]
+        assert 0.0 <= res[task]["hamming,none"] <= 1.0
+    assert 0.0 <= res["medfr_mediqal_oeq"]["bertscore_f1,bertscore"] <= 1.0 + 1e-6
+    assert set(GROUPS["medfr_mediqal"]) <= set(res)
+
+
+def test_english_twin_pairs_with_its_french_task_by_id(public_run):
+    samples = public_run["samples"]
+    for fr, en in twin_pairs().items():
+        if fr not in samples:
+            continue
+        fr_docs = {s["doc"]["id"]: s for s in samples[fr]}
+        en_docs = {s["doc"]["id"]: s for s in samples[en]}
+        assert fr_docs.keys() == en_docs.keys() and len(fr_docs) == 3
+        for ident, fr_s in fr_docs.items():
+            en_s = en_docs[ident]
+            assert fr_s["doc"]["gold"] == en_s["doc"]["gold"]
+            assert fr_s["arguments"][0][0].endswith("Réponse :")
+            assert en_s["arguments"][0][0].endswith("Answer:")
+            assert [a[1] for a in fr_s["arguments"]] == [a[1] for a in en_s["arguments"]]
+
+
+def test_mediqal_prompt_shows_the_case_only_when_there_is_one(public_run):
+    for task in ("medfr_mediqal_mcqu", "medfr_mediqal_mcqm", "medfr_mediqal_oeq"):
+        for sample in public_run["samples"][task]:
+            prompt = sample["arguments"][0][0]
+            has_case = bool(sample["doc"]["context"])
+            assert ("Cas clinique :" in prompt or "Contexte :" in prompt) == has_case, task
+
+
+def test_run_records_data_origin_size_check_and_scorer(public_run, tiny_bert_dir):
+    configs = public_run["configs"]
+    loaded = configs["medfr_medqa_4opt"]["metadata"]["medfr_loaded"]
+    assert loaded["items"] == 3 and loaded["expected_items"] == 1273
+    assert loaded["size_matches"] is False and loaded["source"].endswith("medqa_4opt.jsonl")
+    assert configs["medfr_mediqal_mcqu"]["metadata"]["medfr_loaded"]["expected_items"] is None
+    scorer = bertscore.scorer_from_config(configs["medfr_mediqal_oeq"])
+    assert scorer["model"] == str(tiny_bert_dir) and scorer["num_layers"] == 2
+    assert bertscore.scorer_from_config(configs["medfr_medqa_4opt"]) is None
+    key = bertscore.scorer_key(scorer)
+    for sample in public_run["samples"]["medfr_mediqal_oeq"]:
+        assert sample["filtered_resps"][0]["bertscore_scorer"] == key
+
+
+def test_every_new_task_builds_on_the_shipped_samples(tiny_bertscore_env):
+    """Every shipped YAML of the public extras loads (groups included), with its sample docs."""
+    import lm_eval.tasks
+
+    import medfr_eval
+    from medfr_eval.data import load_records
+    from medfr_eval.sets import EXTRA_SETS
+
+    tm = medfr_eval.task_manager(include_defaults=False, metadata={"medfr_data": "sample"})
+    loaded = lm_eval.tasks.get_task_dict(["medfr_public"], tm)
+    flat = {}
+
+    def walk(d):
+        for key, value in d.items():
+            if isinstance(value, dict):
+                walk(value)
+            else:
+                flat[key] = value
+
+    walk(loaded)
+    for s in EXTRA_SETS:
+        task = flat[s.task]
+        assert len(task.test_docs()) == len(load_records(s.name, "sample")), s.task
+        assert task.config.metadata["medfr_loaded"]["source"] == "shipped samples"
+    assert "medfr_bertscore" in flat["medfr_mediqal_oeq"].config.metadata
