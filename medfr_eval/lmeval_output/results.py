@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from medfr_eval.errors import DataError
-from medfr_eval.sets import BY_TASK, FAMILIES, SETS
+from medfr_eval.sets import ALL_SETS, BY_TASK, FAMILIES, SETS
 
 from .naming import display_name, find_run_card
 from .samples import SampleLog, Warn, read_sample_log
@@ -332,7 +332,7 @@ def read_run(
     skipped = sorted(t for t in logs if t not in BY_TASK and not (twins and french_task(t)))
     if skipped:
         run.notes.append(f"{folder}: not medfr sets, skipped: {', '.join(skipped)}")
-    order = [s.task for s in SETS]
+    order = [s.task for s in ALL_SETS]  # the study's sets, then the public extras
     found = {t for t in (*rows, *logs) if t in BY_TASK and (tasks is None or t in tasks)}
     for task in sorted(found, key=order.index):
         run.tasks[task] = _task_output(task, folder, rows, logs, run.notes, samples,

@@ -1,5 +1,8 @@
 """English twins of the translated sets: ``medfr_en_<set>`` beside ``medfr_<set>``.
 
+:mod:`medfr_eval.sets` lists the twins (``twin_of``); the name rule below is the
+fallback for logs of twins a set table does not list.
+
 The 10 translated sets exist in English too (the same records, the originals the
 study translated), logged by lm-eval as ``medfr_en_<set>`` with the same doc ids
 and item identifiers as the French task. A twin is scored like its French task
@@ -17,6 +20,9 @@ TRANSLATED_FAMILY = "mcq_translated"
 
 def french_task(task: str) -> str | None:
     """The French task a ``medfr_en_<set>`` twin stands for, or None if ``task`` is no twin."""
+    twin_of = getattr(BY_TASK.get(task), "twin_of", None)  # medfr_eval.sets names twins
+    if twin_of:
+        return f"medfr_{twin_of}"
     if not task.startswith(EN_PREFIX):
         return None
     fr = "medfr_" + task[len(EN_PREFIX) :]

@@ -15,7 +15,7 @@ import numpy as np
 
 from medfr_eval import lmeval_output as lo
 from medfr_eval.errors import SignifError
-from medfr_eval.sets import BY_TASK, FAMILIES, SETS
+from medfr_eval.sets import ALL_SETS, BY_TASK, FAMILIES
 
 from . import bootstrap as bs
 from . import paired_tests, shaky
@@ -28,9 +28,10 @@ from .pairs import Pair
 from .runs import Run, Track, find_run, no_track
 
 SCHEMA_VERSION = 1
-FAMILY_ORDER: tuple[str, ...] = ("all", "mcq_translated", "mcq_native", "openqa")
+#: "all" is the study's sets (its "all sets" row); the public extras count in their families only.
+FAMILY_ORDER: tuple[str, ...] = ("all", *FAMILIES)
 FAMILY_LABELS: dict[str, str] = {"all": "Tous les jeux", **FAMILIES}
-_ORDER = [s.task for s in SETS]
+_ORDER = [s.task for s in ALL_SETS]
 
 Warn = Callable[[str], None]
 
@@ -134,7 +135,10 @@ def win_rates(comparisons: Sequence[Comparison], pairs: Sequence[Pair]) -> list[
     for pair in pairs:
         rows = [c for c in comparisons if c.pair == pair]
         for fam in FAMILY_ORDER:
-            sub = [c for c in rows if fam == "all" or c.family == fam]
+            sub = [
+                c for c in rows
+                if (fam == "all" and BY_TASK[c.task].in_study) or c.family == fam
+            ]  # fmt: skip
             if not sub:
                 continue
             k = len(sub)

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from medfr_eval.errors import SignifError
-from medfr_eval.sets import BY_TASK, SETS
+from medfr_eval.sets import ALL_SETS, BY_TASK
 from medfr_eval.textsafe import csv_cell, markdown_text
 
 from .compare import FAMILY_LABELS, Report
@@ -138,7 +138,7 @@ def _gap_md(report: Report) -> list[str]:
 
 
 def _scores_md(report: Report) -> list[str]:
-    tasks = [s.task for s in SETS if any(x["task"] == s.task for x in report.scores)]
+    tasks = [s.task for s in ALL_SETS if any(x["task"] == s.task for x in report.scores)]
     out = ["", "## Scores des modèles (intervalle bootstrap percentile à 95 %)", ""]
     out.append("| modèle | " + " | ".join(BY_TASK[t].title for t in tasks) + " |")
     out.append("|---|" + "---|" * len(tasks))

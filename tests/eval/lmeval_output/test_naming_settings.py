@@ -58,7 +58,8 @@ def test_score_settings_keep_what_changes_scores_and_name_the_field():
 def test_english_twins_share_their_french_task_spec():
     assert lo.french_task("medfr_en_pubmedqa") == "medfr_pubmedqa"
     assert lo.english_task("medfr_pubmedqa") == "medfr_en_pubmedqa"
-    assert lo.spec_for("medfr_en_medqa_4opt") is BY_TASK["medfr_medqa_4opt"]
+    en, fr = lo.spec_for("medfr_en_medqa_4opt"), BY_TASK["medfr_medqa_4opt"]
+    assert (en.metric, en.filter, en.result_key) == (fr.metric, fr.filter, fr.result_key)
     assert lo.french_task("medfr_en_kqa") is None  # native sets have no English twin
     assert lo.french_task("medfr_pubmedqa") is None
     assert len(lo.translated_tasks()) == 10

@@ -54,7 +54,7 @@ def write_run(
         lines = []
         for doc_id, value in zip(ids, values, strict=True):
             doc = {
-                "id": f"{spec.name}-{doc_id}",
+                "id": f"{getattr(spec, 'twin_of', None) or spec.name}-{doc_id}",  # twins share ids
                 "question": f"{question} numéro {doc_id} ?",
             }
             if task == "medfr_frclinicalqa":
