@@ -156,9 +156,9 @@ def test_family_scores_are_unweighted_means_of_the_sets(tmp_path):
     results = {}
     for i, s in enumerate(SETS):
         results[s.task] = {s.result_key: i / 100}
-    path = tmp_path / "results_2026.json"
+    path = tmp_path / "results_2026-01-01T00-00-00.000000.json"
     path.write_text(json.dumps({"results": results, "config": {"limit": None}}))
-    got = demo.family_scores(path)
+    got = demo.family_scores(tmp_path)
     for fam in ("mcq_translated", "mcq_native", "openqa"):
         vals = [i / 100 for i, s in enumerate(SETS) if s.family == fam]
         assert got["families"][fam] == pytest.approx(sum(vals) / len(vals))

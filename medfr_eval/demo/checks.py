@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from medfr_eval.demo.results import check_sample_log, headline_scores, read_json, results_file
+from medfr_eval.demo.results import check_run, read_json
 from medfr_eval.errors import DemoError
-from medfr_eval.sets import SETS
 
 
 def check_model(folder: Path, card: bool = True) -> None:
@@ -29,12 +28,7 @@ def check_model(folder: Path, card: bool = True) -> None:
 
 def check_eval(eval_dir: Path) -> None:
     """Results for all 15 sets, each with its headline metric and a sample log."""
-    path = results_file(eval_dir)
-    scores = headline_scores(path)
-    for s in SETS:
-        if s.name not in scores:
-            raise DemoError(f"no {s.result_key!r} for {s.task}", file=path)
-        check_sample_log(path, s.task)
+    check_run(eval_dir)
 
 
 def check_signif(path: Path) -> None:

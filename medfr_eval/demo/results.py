@@ -1,29 +1,29 @@
-"""The demo's only reader of lm-eval output folders: results file, headline metrics, sample logs.
+"""The demo's view of lm-eval output folders, through the package's one reader.
 
-Kept to these three small functions so that they can be switched, in one
-place, to the package's shared reader of lm-eval output
-(:mod:`medfr_eval.lmeval_output`) once it lands; the checks and the score
-table never open lm-eval's files themselves.
+Every file lm-eval writes is parsed by :mod:`medfr_eval.lmeval_output` (the
+same code significance and the board use); this module only turns its typed
+``DataError`` into the demo's ``DemoError`` (which names the step's log) and
+reads the small JSON files the demo itself checks (model config, run card).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.errors import DemoError
+from medfr_eval import lmeval_output
+from medfr_eval.errors import DataError, DemoError
 from medfr_eval.sets import SETS
 
 
 def read_json(path: Path, what: str) -> Any:
-    """A JSON file the demo needs; missing or unparsable is a :class:`DemoError` naming it."""
+    """A JSON object the demo needs; missing or unparsable is a :class:`DemoError` naming it."""
     if not path.is_file():
         raise DemoError(f"{what} missing", file=path)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise DemoError(f"{what} does not parse: {e}", file=path) from None
+        return lmeval_output.read_json_object(path, what)
+    except DataError as e:
+        raise DemoError(e.message, file=e.file, line=e.line, field=e.field) from None
 
 
 def results_file(eval_dir: Path) -> Path:
@@ -34,26 +34,29 @@ def results_file(eval_dir: Path) -> Path:
     return found[-1]
 
 
-def headline_scores(results_path: Path) -> dict[str, float]:
-    """Set name -> the set's headline metric (``EvalSet.result_key``), for the sets present."""
-    results = read_json(results_path, "lm-eval results").get("results") or {}
-    scores: dict[str, float] = {}
-    for s in SETS:
-        value = (results.get(s.task) or {}).get(s.result_key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            scores[s.name] = float(value)
-    return scores
+def headline_scores(eval_dir: Path) -> dict[str, float]:
+    """Set name -> the set's headline metric, for the study's sets present."""
+    try:
+        sets = lmeval_output.headline_scores(eval_dir).sets
+    except DataError as e:
+        raise DemoError(e.message, file=e.file, line=e.line, field=e.field) from None
+    return {s.name: sets[s.name] for s in SETS if s.name in sets}
 
 
-def check_sample_log(results_path: Path, task: str) -> None:
-    """A ``samples_<task>_*.jsonl`` beside the results file, every line parsing as JSON."""
-    logs = sorted(results_path.parent.glob(f"samples_{task}_*.jsonl"))
-    if not logs:
-        raise DemoError(f"no sample log for {task} in {results_path.parent}")
-    for line_no, line in enumerate(logs[-1].read_text(encoding="utf-8").splitlines(), 1):
-        try:
-            json.loads(line)
-        except json.JSONDecodeError as e:
+def check_run(eval_dir: Path) -> None:
+    """Every one of the study's sets has its headline score and a sample log that reads whole."""
+    try:
+        folders = lmeval_output.find_model_folders(eval_dir)
+        if len(folders) != 1:
             raise DemoError(
-                f"sample log does not parse: {e}", file=logs[-1], line=line_no
-            ) from None
+                f"expected the results of one model, found {len(folders)}", file=eval_dir
+            )
+        run = lmeval_output.read_run(folders[0])
+    except DataError as e:
+        raise DemoError(e.message, file=e.file, line=e.line, field=e.field) from None
+    for s in SETS:
+        out = run.tasks.get(s.task)
+        if out is None or out.score is None:
+            raise DemoError(f"no {s.result_key!r} for {s.task}", file=eval_dir)
+        if out.log is None:
+            raise DemoError(f"no sample log for {s.task}", file=eval_dir)

@@ -18,14 +18,14 @@ from medfr_eval.errors import DemoError
 from medfr_eval.sets import FAMILIES, SETS
 
 
-def family_scores(results_path: Path) -> dict[str, Any]:
-    """Per-set headline metric and unweighted family means, from one results file.
+def family_scores(eval_dir: Path) -> dict[str, Any]:
+    """Per-set headline metric and unweighted family means, from one model's results.
 
     lm-eval's own group rows use the same unweighted mean (``weight_by_size:
     false``); we recompute them from the per-set rows so the table does not
     depend on how a group's metric key is spelled.
     """
-    per_set = headline_scores(results_path)
+    per_set = headline_scores(eval_dir)
     fams: dict[str, float] = {}
     for fam in FAMILIES:
         vals = [per_set[s.name] for s in SETS if s.family == fam and s.name in per_set]
@@ -61,7 +61,7 @@ def summarize(lay: Layout) -> dict[str, Any]:
         except DemoError:
             continue
         row = {"model": name, "strategy": strategy, "results": str(path)}
-        row.update(family_scores(path))
+        row.update(family_scores(edir))
         short = lay.model_dir(name).name
         if short in wins and name != BASE:
             w = wins[short]

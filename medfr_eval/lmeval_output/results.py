@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from medfr_eval.errors import DataError
-from medfr_eval.sets import ALL_SETS, BY_TASK, FAMILIES, SETS
+from medfr_eval.sets import ALL_SETS, BY_TASK, FAMILIES
 
 from .naming import display_name, find_run_card
 from .samples import SampleLog, Warn, read_sample_log
@@ -373,7 +373,7 @@ def family_means(scores: dict[str, float], *, complete_only: bool = False) -> di
     sets are present (the board's rule), else any present set counts (the demo's)."""
     out: dict[str, float] = {}
     for fam in FAMILIES:
-        members = [s.task for s in SETS if s.family == fam]
+        members = [s.task for s in ALL_SETS if s.family == fam]
         have = [scores[t] for t in members if t in scores]
         if have and (not complete_only or len(have) == len(members)):
             out[fam] = sum(have) / len(have)
