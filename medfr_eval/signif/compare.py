@@ -321,6 +321,43 @@ def _shaky(method: dict, comparisons: Sequence[Comparison], runs: Sequence[Run])
     return out
 
 
+def _run_jobs(
+    jobs: list[tuple[Pair, Run, Run, str]],
+    indexes: _Indexes,
+    test: str,
+    lenient: bool,
+    check_prompts: bool,
+    track: Track,
+    warn: Warn,
+) -> tuple[list[bs.BootstrapDistribution], list[tuple], list[float]]:
+    """Pair every (pair, set), draw its bootstrap and, for McNemar/permutation, its p-value."""
+    resamples, seed = indexes.resamples, indexes.seed
+    dists: list[bs.BootstrapDistribution] = []
+    rows: list[tuple[Pair, str, np.ndarray, np.ndarray, str]] = []
+    pvals: list[float] = []
+    for pair, ra, rb, task in track(jobs, "Comparaisons appariées", len(jobs)):
+        va, vb, clusters, ids = pair_logs(
+            ra.tasks[task], rb.tasks[task], lenient=lenient, check_prompts=check_prompts, warn=warn
+        )
+        key = (ra.name, rb.name, task)
+        dists.append(
+            bs.bootstrap_distribution(
+                va, vb, resamples=resamples, seed=bs.make_rng(seed, "pair", *key),
+                clusters=clusters, index=indexes.get(task, ids, clusters, va - vb),
+            )
+        )  # fmt: skip
+        used = _test_for(test, va, vb)
+        if used != "bootstrap":
+            rng = bs.make_rng(seed, "perm", *key)
+            pvals.append(_p_value(used, va, vb, clusters, rng, resamples))
+        rows.append((pair, task, va, vb, used))
+    if test == "mcnemar" and any(u == "permutation" for *_, u in rows):
+        bad = sorted({t for _, t, *_, u in rows if u == "permutation"}, key=_ORDER.index)
+        warn(f"McNemar's test needs 0/1 values; {', '.join(bad)} used the sign-flip "
+             "permutation test instead", "test")  # fmt: skip
+    return dists, rows, pvals
+
+
 def compare(
     runs: Sequence[Run],
     pairs: Sequence[Pair],
@@ -358,29 +395,7 @@ def compare(
     resolved = resolve_pairs(runs, pairs, lenient, _warn, allow_none=translation_gap)
     jobs = _jobs(resolved, lenient, allow_mismatch, _warn)
     indexes = _Indexes(resamples, seed)
-    dists: list[bs.BootstrapDistribution] = []
-    rows: list[tuple[Pair, str, np.ndarray, np.ndarray, str]] = []
-    pvals: list[float] = []
-    for pair, ra, rb, task in track(jobs, "Comparaisons appariées", len(jobs)):
-        va, vb, clusters, ids = pair_logs(
-            ra.tasks[task], rb.tasks[task], lenient=lenient, check_prompts=check_prompts, warn=_warn
-        )
-        key = (ra.name, rb.name, task)
-        dists.append(
-            bs.bootstrap_distribution(
-                va, vb, resamples=resamples, seed=bs.make_rng(seed, "pair", *key),
-                clusters=clusters, index=indexes.get(task, ids, clusters, va - vb),
-            )
-        )  # fmt: skip
-        used = _test_for(test, va, vb)
-        if used != "bootstrap":
-            rng = bs.make_rng(seed, "perm", *key)
-            pvals.append(_p_value(used, va, vb, clusters, rng, resamples))
-        rows.append((pair, task, va, vb, used))
-    if test == "mcnemar" and any(u == "permutation" for *_, u in rows):
-        bad = sorted({t for _, t, *_, u in rows if u == "permutation"}, key=_ORDER.index)
-        _warn(f"McNemar's test needs 0/1 values; {', '.join(bad)} used the sign-flip "
-              "permutation test instead", "test")  # fmt: skip
+    dists, rows, pvals = _run_jobs(jobs, indexes, test, lenient, check_prompts, track, _warn)
     results, adjusted = decide(dists, pvals if test != "bootstrap" else None, alpha, correction)
     comparisons = [
         Comparison(pair, task, BY_TASK[task].metric, int(va.size), d.n_clusters,
