@@ -339,7 +339,9 @@ def read_run(
                                        cluster=cluster, lenient=lenient, warn=warn)  # fmt: skip
     if twins:
         for task in sorted(t for t in {*rows, *logs} if french_task(t)):
-            if tasks is None or french_task(task) in tasks:
+            if task in run.tasks:  # a set of the table: already read above
+                run.twins[task] = run.tasks[task]
+            elif tasks is None or french_task(task) in tasks:
                 run.twins[task] = _task_output(task, folder, rows, logs, run.notes, samples,
                                                cluster=cluster, lenient=lenient, warn=warn)  # fmt: skip
     return run

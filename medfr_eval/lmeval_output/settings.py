@@ -7,7 +7,9 @@ task config it ran in the results file (``configs.<task>``): ``generation_kwargs
 ``num_fewshot``, ``fewshot_config`` and ``metadata`` (which holds ``version``, the
 ``--metadata`` given on the command line, and lm-eval's own copy of the model
 args). Scorer identities are recorded by medfr's metrics as ``metadata`` entries
-whose key starts with ``medfr_scorer``, ``bertscore`` or ``judge``; any of those is
+whose key starts with ``medfr_scorer``, ``medfr_bertscore`` (the BERTScore model,
+layer and options, :func:`medfr_eval.bertscore.scorer_from_config`), ``medfr_judge``,
+``bertscore`` or ``judge`` (the LLM judge's model, endpoint and template hash); any is
 taken generically, so a new scorer option counts without a change here. Other
 metadata (model args, ``pretrained``) says which model ran, not how it was scored.
 
@@ -23,7 +25,9 @@ import json
 from typing import Any
 
 #: Prefixes of ``metadata`` keys that name or configure a scorer.
-SCORER_KEY_PREFIXES: tuple[str, ...] = ("medfr_scorer", "bertscore", "judge")
+SCORER_KEY_PREFIXES: tuple[str, ...] = (
+    "medfr_scorer", "medfr_bertscore", "medfr_judge", "bertscore", "judge",
+)  # fmt: skip
 #: Config entries (besides scorer metadata) that change what a model is asked or how it answers.
 CONFIG_KEYS: tuple[str, ...] = ("generation_kwargs", "num_fewshot", "fewshot_config")
 

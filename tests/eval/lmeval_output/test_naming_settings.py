@@ -37,12 +37,14 @@ def test_score_settings_keep_what_changes_scores_and_name_the_field():
                      "pretrained": "/home/a/model", "medfr_data": "sample",
                      "bertscore_model": "camembert-base", "bertscore_layer": 9,
                      "judge": {"model": "medgemma", "template_sha256": "abc"},
-                     "medfr_scorer_options": {"idf": False}},
+                     "medfr_scorer_options": {"idf": False},
+                     "medfr_bertscore": {"model": "camembert-base", "num_layers": 9}},
     })  # fmt: skip
     s = lo.score_settings(task)
     assert s["generation_kwargs.max_gen_toks"] == 256 and s["num_fewshot"] == 0
     assert s["metadata.bertscore_layer"] == 9 and s["metadata.judge.model"] == "medgemma"
     assert s["metadata.medfr_scorer_options.idf"] is False and s["version"] == 1.0
+    assert s["metadata.medfr_bertscore.num_layers"] == 9  # as medfr_eval.bertscore records it
     assert not any(k.endswith(("config_source", "pretrained", "medfr_data")) for k in s)
     other = dict(s, **{"generation_kwargs.max_gen_toks": 64, "metadata.judge.model": "x"})
     del other["metadata.bertscore_layer"]
