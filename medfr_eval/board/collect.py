@@ -55,7 +55,7 @@ def read_runs(roots: list[Path]) -> list[Run]:
     runs: list[Run] = []
     seen: dict[str, Path] = {}
     folders = [f for root in roots for f in find_model_folders(Path(root))]
-    for folder in tqdm(folders, desc="lecture des runs", unit="run", disable=None):
+    for folder in tqdm(folders, desc="reading runs", unit="run", disable=None):
         run = read_run(folder)
         if run.model_name in seen:
             raise DataError(

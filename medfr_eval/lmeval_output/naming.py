@@ -65,7 +65,7 @@ def display_name(model_name: str, run_card: dict | None = None) -> str:
         return name
     parts = [p for p in re.split(r"[/\\]+", name) if p and p not in (".", "..", "~")]
     if not parts:
-        return name
+        return "local model"
     if len(parts) > 1 and parts[-1] in STAGE_FOLDERS:
         return parts[-2]
     return parts[-1]
