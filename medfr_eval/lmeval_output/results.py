@@ -115,13 +115,23 @@ class HeadlineScores:
 # --------------------------------------------------------------------------- JSON
 
 
-class _NonFinite(ValueError):
-    pass
-
-
-def _no_constant(name: str) -> float:
-    """``NaN`` / ``Infinity`` are not JSON; Python's parser accepts them unless told."""
-    raise _NonFinite(name)
+def _non_finite(data: Any, where: str = "") -> tuple[str, float] | None:
+    """The first NaN or infinity in ``data`` with its field path (``scores[0].ci_high``)."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return where, data
+    items = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else ()
+    )
+    for key, value in items:
+        sub = f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}" if where else str(key)
+        found = _non_finite(value, sub)
+        if found is not None:
+            return found
+    return None
 
 
 def read_json_object(path: str | Path, what: str = "JSON file") -> dict:
@@ -134,13 +144,18 @@ def read_json_object(path: str | Path, what: str = "JSON file") -> dict:
     except OSError as e:
         raise DataError(f"cannot read {what}: {e.strerror}", file=path) from None
     try:
-        data = json.loads(text, parse_constant=_no_constant)
+        data = json.loads(text)
     except json.JSONDecodeError as e:
         raise DataError(f"{what} is not valid JSON: {e.msg}", file=path, line=e.lineno) from None
-    except _NonFinite as e:
+    # Python's parser accepts NaN and Infinity, which are not JSON: a page would show
+    # "nan - inf" and could not embed them as strict JSON. Name the field.
+    bad = _non_finite(data)
+    if bad is not None:
         raise DataError(
-            f"{what} holds {e.args[0]}, which is not a number in JSON", file=path
-        ) from None
+            f"expected a finite number, got {bad[1]!r} (NaN and Infinity are not JSON)",
+            file=path,
+            field=bad[0] or None,
+        )
     if not isinstance(data, dict):
         raise DataError(f"{what}: expected a JSON object", file=path)
     return data
