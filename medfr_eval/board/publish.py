@@ -7,54 +7,31 @@ model sits on someone's disk, not what it is, so the site shows its last folder
 name instead. Names also lose bidirectional controls (U+202E makes ``abc`` read
 ``cba``: a name could pose as another) and C0 control characters.
 
-Why here and not in a shared module: ``medfr_eval.textsafe`` (h-signif2) is meant
-to hold the same guards for medfr-signif; until it is on main the board keeps its
-own copy, and the integrator may point these names at it.
+The guards are the ones medfr-signif uses: :mod:`medfr_eval.textsafe` (bidi and
+control characters) and the reader's naming rule
+(:func:`medfr_eval.lmeval_output.display_name`); this module re-exports them.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 from typing import Any
 
 from medfr_eval.errors import DataError
+from medfr_eval.lmeval_output.naming import STAGE_FOLDERS, display_name, is_local_path
+from medfr_eval.textsafe import clean_name, strip_bidi
 
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
-# An absolute POSIX path, ./ ../ ~, or a Windows drive: never a hub id.
-_LOCAL = re.compile(r"^(/|\.{1,2}[/\\]|~|[A-Za-z]:[/\\])")
-#: Folders a multi-stage recipe saves its stages in; the model is the folder above.
-STAGE_FOLDERS = ("cpt", "sft")
-
-
-def strip_bidi(text: str) -> str:
-    """``text`` without bidirectional controls and C0 controls other than tab/newline."""
-    return _CONTROL.sub("", _BIDI.sub("", text))
-
-
-def clean_name(text: str) -> str:
-    """A name fit for display: no bidi or control characters, no outer spaces."""
-    return strip_bidi(text).strip()
-
-
-def is_local_path(text: str) -> bool:
-    """A string that is a path on disk rather than a hub id (``org/model``) or a word."""
-    return bool(_LOCAL.match(text)) or text.count("/") > 1 or "\\" in text
+__all__ = [
+    "STAGE_FOLDERS", "clean_name", "is_local_path", "public_model_id", "require_finite", "scrub",
+    "strip_bidi",
+]  # fmt: skip
 
 
 def public_model_id(name: str) -> str:
-    """A model name to publish: a hub id whole, a local path by its model folder's name."""
-    name = clean_name(name)
-    if not is_local_path(name):
-        return name
-    parts = [p for p in re.split(r"[/\\]+", name) if p and p not in (".", "..", "~")]
-    if not parts:
-        return "local model"
-    if len(parts) > 1 and parts[-1] in STAGE_FOLDERS:
-        return parts[-2]
-    return parts[-1]
+    """A model name to publish: a hub id whole, a local path by its model folder's name
+    (the reader's one naming rule, without a run card)."""
+    return display_name(name)
 
 
 def scrub(value: Any) -> Any:

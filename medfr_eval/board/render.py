@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from medfr_eval.resources import leaderboard_dir
 from medfr_eval.sets import FAMILIES, SETS
+from medfr_eval.textsafe import csv_cell
 
 from . import labels
 
@@ -153,10 +154,8 @@ def public_data(rows: list[dict], origin: dict | None = None) -> dict:
     }
 
 
-def _cell(value: object) -> object:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+# The one CSV formula guard, shared with medfr-signif's CSV.
+_cell = csv_cell
 
 
 def table_csv(rows: list[dict]) -> str:

@@ -53,17 +53,16 @@ class Model:
 
     @property
     def name(self) -> str:
-        """Entry's name, else the run card's, else lm-eval's id (a local path by its folder)."""
-        card = self.run.run_card or {}
-        for name in (self.entry.name if self.entry else None, card.get("model_name")):
-            if isinstance(name, str) and clean_name(name):
-                return clean_name(name)
-        return public_model_id(self.run.model_name)
+        """Entry's name, else the reader's one naming rule (run card, else lm-eval's id,
+        a local path by its model folder): the name medfr-signif uses too."""
+        if self.entry and clean_name(self.entry.name or ""):
+            return clean_name(self.entry.name)
+        return self.run.display_name
 
     @property
     def aliases(self) -> set[str]:
         """Names under which other files (signif JSON, base_model fields) may cite this model."""
-        names = {self.name, self.run.model_name, self.run.folder.name}
+        names = {self.name, self.run.display_name, self.run.model_name, self.run.folder.name}
         card = self.run.run_card or {}
         if isinstance(card.get("model_name"), str):
             names.add(card["model_name"])
