@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from medfr_train.recipe import Recipe, load_recipe
+from medfr_train.recipe.reuse import reuse_record
 from medfr_train.runcard import build_card, read_card, stage_record, write_card
 
 
@@ -22,6 +23,7 @@ class RunResult:
     output_dirs: list[Path] = field(default_factory=list)
     run_cards: list[Path] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)  # stages taken from another recipe
 
     @property
     def model_dir(self) -> Path:
@@ -60,6 +62,13 @@ def run_recipe(
     records: list[dict] = []
     for stage in recipe.stages:
         out = stage.output_dir
+        if stage.reused_from is not None:
+            # Another recipe's finished CPT (from_recipe): reused, never retrained here.
+            records.append(reuse_record(stage))
+            result.reused.append(stage.name)
+            result.output_dirs.append(out)
+            result.run_cards.append(out / "run_card.json")
+            continue
         card = read_card(out)
         if card and card.get("stage_hash") == stage.hash and not force:
             # Already trained with these exact settings: reuse, so that a
