@@ -21,8 +21,8 @@ from medfr_train.recipe.parse import (
     recipe_parser,
     run_card_parser,
 )
-from medfr_train.recipe.source import COMMAND_LINE, RecipeSource, parse_overrides
 from medfr_train.recipe.reuse import reused_stage
+from medfr_train.recipe.source import COMMAND_LINE, RecipeSource, parse_overrides
 from medfr_train.recipe.stage import Stage, StageInput, build_stage
 
 UNKNOWN = "unknown key (not a TRL SFTConfig / ModelConfig field nor a medfr key)"
