@@ -129,11 +129,9 @@ def test_tasks_readme_lists_every_task_and_group_and_their_versions():
     folders = {p.parent.relative_to(ROOT / "tasks") for p in (ROOT / "tasks").rglob("*.yaml")}
     for folder in sorted(str(f) for f in folders if str(f) != "."):
         assert f"`{folder}/`" in text, folder
-    table = _variant_table(text)
-    assert set().union(*table.values()) == variants, sorted(
-        set().union(*table.values()) ^ variants
-    )
-    assert set(table) <= base
+    listed = set().union(*_variant_table(text).values())
+    assert listed == variants, sorted(listed ^ variants)
+    assert set(_variant_table(text)) <= base
     versions = {str(doc["metadata"]["version"]) for _, doc in yamls.values()}
     for version in sorted(versions):
         assert f"- v{version} " in changelog, version
