@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import sys
@@ -40,26 +41,71 @@ def test_console_scripts_named_in_the_readme_answer_help():
         assert out.returncode == 0, out.stderr
 
 
-def _task_yamls() -> dict[str, dict]:
-    """Every task and group YAML of ``tasks/`` (``!function`` kept as text), by name."""
+VARIANT_FOLDERS = ("gen", "constrained", "perm")  # decoding modes and option orders of a set
+
+
+def _load_task_yaml(path: Path) -> dict:
+    """One task/group YAML with its ``include:`` chain merged, as lm-eval does.
+
+    An include is resolved relative to the including file, recursively; the
+    including file's keys win (a shallow update, lm-eval's rule).
+    """
     import yaml
 
     class Loader(yaml.SafeLoader):
         pass
 
     Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
+    doc = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)  # noqa: S506 (safe subclass)
+    if "include" in doc:
+        base = _load_task_yaml((path.parent / doc["include"]).resolve())
+        doc = {**base, **{k: v for k, v in doc.items() if k != "include"}}
+    return doc
+
+
+def _task_yamls() -> dict[str, tuple[Path, dict]]:
+    """Every task and group YAML under ``tasks/`` (any depth), by task or group name."""
     found = {}
-    for path in sorted((ROOT / "tasks").glob("*.yaml")):
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)  # noqa: S506 (safe subclass)
-        if "include" in doc:
-            base = yaml.load((ROOT / "tasks" / doc["include"]).read_text(encoding="utf-8"), Loader)  # noqa: S506
-            doc = {**base, **doc}
-        found[doc.get("group") or doc["task"]] = doc
+    for path in sorted((ROOT / "tasks").rglob("*.yaml")):
+        doc = _load_task_yaml(path)
+        name = doc.get("group") or doc["task"]
+        assert name not in found, (name, path)
+        found[name] = (path.relative_to(ROOT / "tasks"), doc)
     return found
 
 
+def _variant_table(text: str) -> dict[str, set[str]]:
+    """The README's variant table (after "Which sets have which"): base task -> its leaves.
+
+    Header cells are suffixes in backticks (``_perm{1,2}`` stands for
+    ``_perm1`` and ``_perm2``); a row marks each variant its set has with a tick.
+    """
+    lines = text.split("Which sets have which", 1)[1].splitlines()[1:]
+    lines = lines[next(i for i, line in enumerate(lines) if line.startswith("|")) :]
+    rows = list(itertools.takewhile(lambda line: line.startswith("|"), lines))
+    header = [cell.strip().strip("`") for cell in rows[0].strip("|").split("|")]
+    table = {}
+    for row in rows[2:]:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        base = cells[0].strip("`")
+        leaves = set()
+        for suffix, cell in zip(header[1:], cells[1:], strict=True):
+            if cell:
+                stem, _, braces = suffix.partition("{")
+                digits = braces.rstrip("}").split(",") if braces else [""]
+                leaves |= {f"{base}{stem}{d}" for d in digits}
+        table[base] = leaves
+    return table
+
+
 def test_tasks_readme_lists_every_task_and_group_and_their_versions():
-    """lm-eval's task-README form, kept in step with the YAML (issue 9)."""
+    """lm-eval's task-README form, kept in step with every YAML of ``tasks/`` (issue 9).
+
+    A new group, base task, variant leaf, variant folder or ``metadata.version``
+    fails this test until the README says what it is.
+    """
+    from medfr_eval.sets import ALL_SETS
+
     text = (ROOT / "tasks" / "README.md").read_text(encoding="utf-8")
     for heading in (
         "### Paper",
@@ -68,14 +114,27 @@ def test_tasks_readme_lists_every_task_and_group_and_their_versions():
         "### Changelog",
         "### Checklist",
     ):
-        assert heading in text, heading
+        assert text.count(heading) == 1, heading
     changelog = text.split("### Changelog", 1)[1].split("### Checklist", 1)[0]
     yamls = _task_yamls()
-    assert len(yamls) == 15 + 5
-    for name, doc in yamls.items():
+    groups = {n for n, (_, doc) in yamls.items() if "group" in doc}
+    leaves = {n: path for n, (path, doc) in yamls.items() if "group" not in doc}
+    base = {n for n, path in leaves.items() if path.parts[0] not in VARIANT_FOLDERS}
+    variants = {n for n in leaves if n not in base}
+    # the walk saw the whole tree: every set of medfr_eval.sets has its base task
+    assert {s.task for s in ALL_SETS} <= base
+    assert groups and variants
+    for name in sorted(groups | base):
         assert f"`{name}`" in text, name
-        version = doc["metadata"]["version"]
-        assert f"- v{version} " in changelog, (name, version)
+    folders = {p.parent.relative_to(ROOT / "tasks") for p in (ROOT / "tasks").rglob("*.yaml")}
+    for folder in sorted(str(f) for f in folders if str(f) != "."):
+        assert f"`{folder}/`" in text, folder
+    listed = set().union(*_variant_table(text).values())
+    assert listed == variants, sorted(listed ^ variants)
+    assert set(_variant_table(text)) <= base
+    versions = {str(doc["metadata"]["version"]) for _, doc in yamls.values()}
+    for version in sorted(versions):
+        assert f"- v{version} " in changelog, version
 
 
 def _readme_commands() -> list[list[str]]:
