@@ -60,7 +60,11 @@ HELP_KEYS = click.option(
 )
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint.")
-@click.option("--force", is_flag=True, help="Retrain stages already done.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Retrain stages already done; write into a non-empty output_dir medfr did not make.",
+)
 @HELP_KEYS
 @click.pass_context
 def recipe(ctx: click.Context, file: str, resume: bool, force: bool) -> None:

@@ -8,11 +8,14 @@ resuming from the last checkpoint when asked, and the run card.
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from medfr_train.outputs import check_output_dir, remote_code_warning, resume_point
 from medfr_train.recipe import Recipe, load_recipe
+from medfr_train.recipe.source import RecipeSource
 from medfr_train.runcard import build_card, read_card, stage_record, write_card
 
 
@@ -41,6 +44,46 @@ def _wait_all() -> None:
     PartialState().wait_for_everyone()
 
 
+def _say(line: str) -> None:
+    """A line for the user on stderr (training logs go to stdout)."""
+    print(f"medfr-train: {line}", file=sys.stderr, flush=True)
+
+
+def _done(stage, force: bool) -> bool:
+    """Has this stage already been trained with these exact settings (and no --force)?"""
+    card = read_card(stage.output_dir)
+    return bool(
+        not force
+        and card
+        and card.get("stage_hash") == stage.hash
+        and any(r.get("stage_hash") == stage.hash for r in card.get("stages", []))
+    )
+
+
+def check_outputs(recipe: Recipe, overrides: list[str] | None, force: bool, skip=()) -> None:
+    """Refuse, before any training, an output folder holding someone else's files.
+
+    Every stage is checked first, so that a chained run does not train its CPT
+    and then stop at its SFT folder. The error names the recipe key (file and
+    line) or the command-line flag that set ``output_dir``."""
+    src = RecipeSource.read(recipe.path)
+    flags = set(overrides or [])
+    for stage in recipe.stages:
+        if stage.name in skip:
+            continue
+        if any(
+            f.split("=")[0] in (f"--stage.{stage.name}.output_dir", "--output_dir") for f in flags
+        ):
+            keypath: tuple[str, ...] = ("--output_dir",)
+        elif ("stages", stage.name, "output_dir") in src.lines:
+            keypath = ("stages", stage.name, "output_dir")
+        else:
+            keypath = ("output_dir",)
+        check_output_dir(
+            stage.output_dir, lambda message, kp=keypath: src.error(kp, message), force
+        )
+
+
 def run_recipe(
     path: str | Path,
     overrides: list[str] | None = None,
@@ -53,15 +96,16 @@ def run_recipe(
     ``output_dir``. ``force``: retrain stages whose run card says they are done.
     Raises ``RecipeError`` / ``SFTDataError`` on bad input before any training.
     """
-    from transformers.trainer_utils import get_last_checkpoint
-
     recipe = load_recipe(path, overrides)
     result = RunResult(recipe=recipe)
     records: list[dict] = []
+    done = {s.name for s in recipe.stages if _done(s, force)}
+    check_outputs(recipe, overrides, force, skip=done)
+    say = _say if _is_main() else (lambda line: None)
     for stage in recipe.stages:
         out = stage.output_dir
         card = read_card(out)
-        if card and card.get("stage_hash") == stage.hash and not force:
+        if stage.name in done and card is not None:
             # Already trained with these exact settings: reuse, so that a
             # chained run killed in its SFT stage does not redo its CPT.
             rec = next((r for r in card["stages"] if r.get("stage_hash") == stage.hash), None)
@@ -71,9 +115,9 @@ def run_recipe(
                 result.output_dirs.append(out)
                 result.run_cards.append(out / "run_card.json")
                 continue
-        resume_from = None
-        if resume and out.is_dir():
-            resume_from = get_last_checkpoint(str(out))
+        resume_from = resume_point(out, resume, say)
+        if getattr(stage.args, "trust_remote_code", False):
+            say(remote_code_warning(stage.name, str(stage.model.model_name_or_path)))
         t0 = time.perf_counter()
         if stage.name == "cpt":
             from medfr_train.cpt import train_cpt
