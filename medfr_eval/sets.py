@@ -16,14 +16,19 @@ from typing import Literal
 Family = Literal["mcq_translated", "mcq_native", "openqa", "mcq_english", "public_native"]
 Kind = Literal["mcq", "mcq_multi", "openqa", "openqa_case"]
 
+#: The study's three families: its tables, win rates, the board's overall score.
 FAMILIES: dict[str, str] = {
     "mcq_translated": "QCM traduits",
     "mcq_native": "QCM natifs",
     "openqa": "Questions ouvertes",
-    # beyond the study (public data only, see EXTRA_SETS)
+}
+#: Families beyond the study (public data only, see EXTRA_SETS). Kept apart so
+#: that every "all families" average stays the study's.
+EXTRA_FAMILIES: dict[str, str] = {
     "mcq_english": "QCM anglais (jumeaux des QCM traduits)",
     "public_native": "Jeux natifs publics",
 }
+ALL_FAMILIES: dict[str, str] = {**FAMILIES, **EXTRA_FAMILIES}
 
 # lm-eval result keys are "<metric>,<filter>"; these are ours.
 MCQ_FILTER = "none"

@@ -7,11 +7,13 @@ this file only names it for lm-eval.
 from __future__ import annotations
 
 from medfr_eval.bertscore import BERTScoreFilter, openqa_results
-from medfr_eval.data import load_set
 from medfr_eval.judge.config import EnvJudgeIdentity
 from medfr_eval.judge.filter import JudgeFilter, total
 from medfr_eval.judge.filter import openqa_results as openqa_judged_results
-from medfr_eval.scoring import multi_answer_results
+from medfr_eval.mcq.calibration import ece
+from medfr_eval.mcq.permute import consistency, load_set, position_bias
+from medfr_eval.mcq.results import MCQParseFilter, generated_results, single_answer_results
+from medfr_eval.scoring import multi_answer_choices, multi_answer_results
 
 #: ``metadata.judge`` of the open-QA tasks: the configured judge's identity
 #: (model, endpoint, template SHA-256) in the results, or null without a judge.
@@ -21,9 +23,16 @@ __all__ = [
     "JUDGE",
     "BERTScoreFilter",
     "JudgeFilter",
+    "MCQParseFilter",
+    "consistency",
+    "ece",
+    "generated_results",
     "load_set",
+    "multi_answer_choices",
     "multi_answer_results",
     "openqa_judged_results",
     "openqa_results",
+    "position_bias",
+    "single_answer_results",
     "total",
 ]
