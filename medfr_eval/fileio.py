@@ -44,7 +44,7 @@ def _umask() -> int:
 
 
 @contextlib.contextmanager
-def _term_as_interrupt() -> Iterator[None]:
+def term_as_interrupt() -> Iterator[None]:
     """Turn SIGTERM into KeyboardInterrupt while an atomic write runs, so its temp file is removed.
 
     Why: Python dies on SIGTERM without running ``except``/``finally``; a job
@@ -68,6 +68,17 @@ def _term_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def temp_beside(path: Path) -> Path:
+    """A new, empty, uniquely named temp file beside ``path``, with the umask's permissions.
+
+    Why not ``path + ".tmp"``: a fixed name collides between two runs and, if
+    someone left a symlink there, writing it would follow the link."""
+    fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())
+    return Path(tmp)
+
+
 def write_text_atomic(
     path: str | Path,
     text: str,
@@ -86,7 +97,7 @@ def write_text_atomic(
         raise error("is a folder; give a file name", file=path)
     tmp: str | None = None
     try:
-        with _term_as_interrupt():
+        with term_as_interrupt():
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
             try:

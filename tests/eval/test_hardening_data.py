@@ -335,3 +335,29 @@ def test_no_plain_jinja_environment_renders_user_templates():
             if "Environment(" in text and "SandboxedEnvironment" not in text:
                 hits.append(py.relative_to(Path(pkg.__file__).parent.parent).as_posix())
     assert hits == ["medfr_eval/board/render.py"]
+
+
+# ------------------------------------------------------------- files that are not files
+
+
+def test_validate_a_folder_named_like_a_set_file(tmp_path, capsys):
+    (tmp_path / "medqa_4opt.jsonl").mkdir()
+    assert main(["validate", str(tmp_path)]) == 2
+    assert "medqa_4opt.jsonl: is a folder" in _one_line(capsys.readouterr().err)
+
+
+def test_validate_a_symlink_loop(tmp_path, capsys):
+    loop = tmp_path / "medqa_4opt.jsonl"
+    loop.symlink_to(loop)
+    assert main(["validate", str(tmp_path)]) == 2
+    assert f"{loop}: cannot read" in _one_line(capsys.readouterr().err)
+
+
+def test_convert_replaces_a_symlink_not_its_target(tmp_path):
+    src = _write_jsonl(tmp_path / "in.jsonl", [_row("1", 2)])
+    victim = tmp_path / "victim.txt"
+    victim.write_text("précieux")
+    out = tmp_path / "medmcqa.jsonl"
+    out.symlink_to(victim)
+    assert _convert(src, out) == 0
+    assert victim.read_text() == "précieux" and not out.is_symlink()

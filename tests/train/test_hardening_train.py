@@ -281,3 +281,40 @@ def test_run_card_turns_nan_into_null_on_purpose(tmp_path):
     assert card["stages"][0]["train_loss"] is None and card["energy_kwh"] is None
     assert card["non_finite"] == ["stages[0].train_loss", "energy_kwh"]
     assert "NaN" not in path.read_text() and "Infinity" not in path.read_text()
+
+
+# ------------------------------------------------------------- other commands
+
+
+def test_prepare_corpus_into_a_folder_is_one_line(tmp_path, capsys):
+    src = tmp_path / "c.txt"
+    src.write_text("Le patient présente une fièvre élevée depuis trois jours sans autre signe.\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(["prepare-corpus", str(src), "-o", str(out), "--lang", "", "--no-progress"]) == 2
+    assert f"error: {out}: --output: is a folder" in _one_line(capsys.readouterr().err)
+    assert list(out.iterdir()) == []
+
+
+def test_prepare_corpus_does_not_follow_a_planted_tmp_symlink(tmp_path):
+    """Before: the temp file was always ``OUT.tmp``; a symlink there was written through."""
+    src = tmp_path / "c.txt"
+    src.write_text("Le patient présente une fièvre élevée depuis trois jours sans autre signe.\n")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("précieux")
+    out = tmp_path / "out.jsonl"
+    (tmp_path / "out.jsonl.tmp").symlink_to(victim)
+    assert main(["prepare-corpus", str(src), "-o", str(out), "--lang", "", "--no-progress"]) == 0
+    assert victim.read_text() == "précieux"
+    assert json.loads(out.read_text().splitlines()[0])["text"].startswith("Le patient")
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp") and not p.is_symlink()]
+
+
+def test_build_sft_non_utf8_source_is_one_line(tmp_path, capsys):
+    src = tmp_path / "src.jsonl"
+    src.write_bytes(b'{"instruction": "q", "answer": "a", "origin": "native"}\n{"a": "\xe9"}\n')
+    out = tmp_path / "o" / "sft.jsonl"
+    args = [str(src), "-o", str(out), "--native", "1", "--translated", "0", "--synthetic", "0"]
+    assert main(["build-sft", *args, "--no-decontaminate"]) == 2
+    assert _one_line(capsys.readouterr().err).startswith(f"error: {src}:2: not UTF-8")
+    assert not out.exists()
