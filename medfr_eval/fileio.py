@@ -88,8 +88,9 @@ def write_text_atomic(
 ) -> Path:
     """Write ``text`` to ``path`` through a temp file and ``os.replace``; creates the folder.
 
-    The file's mode is ``mode`` or, by default, what ``open()`` would give under
-    the umask (``mkstemp`` alone makes 0600 files). An OS failure (not
+    The file's mode is what ``open()`` would give under the umask (``mkstemp``
+    alone makes 0600 files); ``mode`` (e.g. 0o755 for a script) is filtered by
+    the umask too, as ``open()`` and ``mkdir`` do. An OS failure (not
     writable, a folder in the way, disk full) raises ``error`` naming ``path``;
     the temp file is removed whatever happens, Ctrl-C and SIGTERM included."""
     path = Path(path)
@@ -103,7 +104,7 @@ def write_text_atomic(
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
                     fh.write(text)
-                os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
+                os.chmod(tmp, (mode if mode is not None else 0o666) & ~_umask())
                 os.replace(tmp, path)
                 tmp = None
             finally:

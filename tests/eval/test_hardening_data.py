@@ -219,8 +219,12 @@ def test_atomic_files_follow_the_umask(tmp_path):
         os.umask(old)
     assert stat.S_IMODE(a.stat().st_mode) == 0o644
     assert stat.S_IMODE(b.stat().st_mode) == 0o600
-    c = write_text_atomic(tmp_path / "c.sh", "x", mode=0o755)
-    assert stat.S_IMODE(c.stat().st_mode) == 0o755
+    old = os.umask(0o027)
+    try:
+        c = write_text_atomic(tmp_path / "c.sh", "x", mode=0o755)  # a script: executable
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(c.stat().st_mode) == 0o750
 
 
 def test_convert_output_is_readable_by_the_group(tmp_path):
