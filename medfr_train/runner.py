@@ -68,9 +68,8 @@ def check_outputs(recipe: Recipe, overrides: list[str] | None, force: bool, skip
     line) or the command-line flag that set ``output_dir``."""
     src = RecipeSource.read(recipe.path)
     flags = set(overrides or [])
+    seen: dict[Path, str] = {}
     for stage in recipe.stages:
-        if stage.name in skip:
-            continue
         if any(
             f.split("=")[0] in (f"--stage.{stage.name}.output_dir", "--output_dir") for f in flags
         ):
@@ -79,6 +78,14 @@ def check_outputs(recipe: Recipe, overrides: list[str] | None, force: bool, skip
             keypath = ("stages", stage.name, "output_dir")
         else:
             keypath = ("output_dir",)
+        out = stage.output_dir.resolve()
+        if out in seen:  # SFT saving over the CPT model it starts from would delete its weights
+            raise src.error(keypath, f"{stage.output_dir} is also stage {seen[out]}'s output_dir")
+        if Path(str(stage.model.model_name_or_path)).expanduser().resolve() == out:
+            raise src.error(keypath, f"{stage.output_dir} is also the model this stage starts from")
+        seen[out] = stage.name
+        if stage.name in skip:
+            continue
         check_output_dir(
             stage.output_dir, lambda message, kp=keypath: src.error(kp, message), force
         )

@@ -318,3 +318,32 @@ def test_build_sft_non_utf8_source_is_one_line(tmp_path, capsys):
     assert main(["build-sft", *args, "--no-decontaminate"]) == 2
     assert _one_line(capsys.readouterr().err).startswith(f"error: {src}:2: not UTF-8")
     assert not out.exists()
+
+
+def test_sft_cannot_write_over_the_model_it_starts_from(
+    tmp_path, tiny_model_dir, train_data, capsys
+):
+    """Before: the SFT stage saved its adapter into the CPT folder and deleted the CPT weights."""
+    recipe = tmp_path / "chain.yaml"
+    out = tmp_path / "shared"
+    recipe.write_text(
+        f"strategy: CPT+SFT\nmodel_name_or_path: {tiny_model_dir}\n"
+        "stages:\n"
+        f"  cpt:\n    dataset_files: [corpus.txt]\n    block_size: 32\n    output_dir: {out}\n"
+        f"  sft:\n    model_name_or_path: {out}\n    dataset_files: [sft.jsonl]\n"
+        f"    output_dir: {out}\n"
+    )
+    assert main(["recipe", str(recipe), "--force"]) == 2
+    err = _one_line(capsys.readouterr().err)
+    assert f"{recipe}:11: stages.sft.output_dir:" in err and "also stage cpt's output_dir" in err
+    assert not out.exists()
+
+
+def test_output_dir_cannot_be_the_base_model(tmp_path, tiny_model_dir, train_data, capsys):
+    recipe = tmp_path / "sft.yaml"
+    recipe.write_text(
+        f"strategy: SFT\nmodel_name_or_path: {tiny_model_dir}\ndataset_files: [sft.jsonl]\n"
+        f"output_dir: {tiny_model_dir}\n"
+    )
+    assert main(["recipe", str(recipe), "--force"]) == 2
+    assert "is also the model this stage starts from" in _one_line(capsys.readouterr().err)
