@@ -365,3 +365,15 @@ def test_convert_replaces_a_symlink_not_its_target(tmp_path):
     out.symlink_to(victim)
     assert _convert(src, out) == 0
     assert victim.read_text() == "précieux" and not out.is_symlink()
+
+
+def test_sources_file_not_utf8_or_with_python_tags(tmp_path, capsys):
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("medqa_4opt:\n  origin: donn\xe9es\n".encode("latin-1"))
+    assert main(["list", "--hub-sources", str(latin)]) == 2
+    assert _one_line(capsys.readouterr().err).startswith(f"error: {latin}:2: not UTF-8")
+    marker = tmp_path / "pwned"
+    tag = tmp_path / "tag.yaml"
+    tag.write_text(f"medqa_4opt: !!python/object/apply:os.system ['touch {marker}']\n")
+    assert main(["list", "--hub-sources", str(tag)]) == 2
+    assert "not valid YAML" in _one_line(capsys.readouterr().err) and not marker.exists()
