@@ -87,10 +87,18 @@ def recipe(ctx: click.Context, file: str, resume: bool, force: bool) -> None:
 @click.pass_context
 def check(ctx: click.Context, file: str, skip_data: bool) -> None:
     """Validate a recipe without training; extra --key value pairs override its keys."""
+    from medfr_eval.errors import RecipeError
     from medfr_train.recipe import load_recipe
     from medfr_train.report import print_check
+    from medfr_train.runner import check_outputs
 
-    print_check(load_recipe(file, list(ctx.args), check_data=not skip_data))
+    recipe = load_recipe(file, list(ctx.args), check_data=not skip_data)
+    check_outputs(recipe, list(ctx.args), force=True)  # errors even --force does not pass
+    try:
+        check_outputs(recipe, list(ctx.args), force=False)
+    except RecipeError as exc:  # `recipe` refuses it unless --force: say it now
+        recipe.notes.append(f"{exc.format()} (medfr-train recipe refuses it without --force)")
+    print_check(recipe)
 
 
 @train.command(

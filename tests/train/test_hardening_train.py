@@ -347,3 +347,14 @@ def test_output_dir_cannot_be_the_base_model(tmp_path, tiny_model_dir, train_dat
     )
     assert main(["recipe", str(recipe), "--force"]) == 2
     assert "is also the model this stage starts from" in _one_line(capsys.readouterr().err)
+
+
+def test_check_says_what_recipe_would_refuse(cpt_recipe, capsys):
+    out = cpt_recipe.parent / "out_cpt"
+    out.mkdir()
+    (out / "config.json").write_text("{}")
+    assert main(["check", str(cpt_recipe)]) == 0
+    text = capsys.readouterr().out.replace("\n", "")
+    assert "note:" in text and "is not empty" in text and "--force" in text
+    assert main(["check", str(cpt_recipe), "--output_dir", str(cpt_recipe)]) == 2
+    assert "is a file, not a folder" in _one_line(capsys.readouterr().err)
