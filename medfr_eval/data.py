@@ -28,7 +28,6 @@ that the lm-eval YAML reads.
 from __future__ import annotations
 
 import itertools
-import json
 import os
 from collections import defaultdict
 from collections.abc import Iterable
@@ -37,6 +36,7 @@ from typing import Any
 
 from medfr_eval import prompts
 from medfr_eval.errors import DataError
+from medfr_eval.fileio import iter_lines_utf8, loads_json_line
 from medfr_eval.resources import samples_dir
 from medfr_eval.sets import EvalSet, get_set
 from medfr_eval.sources import HubSource, get_source
@@ -133,22 +133,24 @@ def validate_record(
     return out
 
 
-def validate_records(
-    es: EvalSet, records: Iterable[tuple[int | None, Any]], file: str | Path | None
-) -> list[dict]:
-    """Validate (line, record) pairs; also check unique ids and, per case, unique positions."""
+def validate_records(es: EvalSet, records: Iterable[tuple], file: str | Path | None) -> list[dict]:
+    """Validate (line, record) pairs; also check unique ids and, per case, unique positions.
+
+    An item may also be (file label, line, record), for rows that each have their
+    own label (``data.json[3]``: JSON items have no line of their own)."""
     out: list[dict] = []
-    seen: dict[str, int | None] = {}
-    for line, rec in records:
-        item = validate_record(es, rec, file=file, line=line)
+    seen: dict[str, str] = {}
+    for entry in records:
+        where, line, rec = entry if len(entry) == 3 else (file, *entry)
+        item = validate_record(es, rec, file=where, line=line)
         if item["id"] in seen:
             raise DataError(
-                f"duplicate id {item['id']!r} (first at line {seen[item['id']]})",
-                file=file,
+                f"duplicate id {item['id']!r} (first at {seen[item['id']]})",
+                file=where,
                 line=line,
                 field="id",
             )
-        seen[item["id"]] = line
+        seen[item["id"]] = f"line {line}" if line is not None else str(where)
         out.append(item)
     if not out:
         raise DataError(f"no records for set {es.name!r}: the data set is empty", file=file)
@@ -166,18 +168,16 @@ def validate_records(
 
 
 def read_jsonl(path: str | Path) -> list[tuple[int, Any]]:
-    """Read a JSONL file as (line number, object) pairs; a broken line names file and line."""
+    """Read a JSONL file as (line number, object) pairs; a broken line names file and line.
+
+    Read as UTF-8 whatever the locale (a BOM is dropped); bytes that are not
+    UTF-8 and absurdly nested JSON are one-line errors, not tracebacks."""
     path = Path(path)
-    rows = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, text in enumerate(fh, start=1):
-            if not text.strip():
-                continue
-            try:
-                rows.append((lineno, json.loads(text)))
-            except json.JSONDecodeError as exc:
-                raise DataError(f"not valid JSON: {exc.msg}", file=path, line=lineno) from exc
-    return rows
+    return [
+        (lineno, loads_json_line(text, file=path, line=lineno))
+        for lineno, text in iter_lines_utf8(path)
+        if text.strip()
+    ]
 
 
 # ---------------------------------------------------------------- sources
@@ -198,21 +198,61 @@ def _from_folder(es: EvalSet, folder: str) -> list[dict]:
     return validate_records(es, read_jsonl(path), path)
 
 
-def _answer_letter(value: Any, fmt: str, options: list[str], where: dict) -> str:
-    try:
-        if fmt == "letter":
-            return str(value).strip().upper()
-        if fmt in ("index0", "index1"):
-            return LETTERS[int(value) - (fmt == "index1")]
-        if fmt == "text":
-            return LETTERS[options.index(value)]
-    except (ValueError, IndexError) as exc:
-        raise DataError(f"cannot read answer {value!r} as {fmt}", field="answer", **where) from exc
+def _index(value: Any) -> int:
+    """An integer index from an int, an integral float (pandas) or a numeric string; else ValueError."""
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not an index")
+    if isinstance(value, float):
+        if not value.is_integer():  # also NaN and infinities
+            raise ValueError("not a whole number")
+        return int(value)
+    return int(str(value).strip())
+
+
+def _answer_letter(value: Any, fmt: str, options: list[str], where: dict, n_options: int) -> str:
+    """Our answer letter from a foreign answer; an index outside the options is an error.
+
+    Why the bounds check: Python's negative indexing would turn ``0`` in an
+    ``index1`` column (or ``-1`` in ``index0``) into the last letter silently."""
+    n = n_options
+    if fmt in ("index0", "index1"):
+        first = 1 if fmt == "index1" else 0
+        try:
+            index = _index(value)
+        except (ValueError, TypeError, OverflowError):
+            index = None
+        if index is None or not first <= index < first + n:
+            raise DataError(
+                f"cannot read answer {value!r} as {fmt}: expected a whole number "
+                f"from {first} to {first + n - 1}",
+                field="answer",
+                **where,
+            )
+        return LETTERS[index - first]
+    if fmt == "letter":
+        return str(value).strip().upper()
+    if fmt == "text":
+        if value not in options:
+            raise DataError(
+                f"cannot read answer {value!r} as text: it is none of the options",
+                field="answer",
+                **where,
+            )
+        return LETTERS[options.index(value)]
     raise DataError(f"unknown answer_format {fmt!r}", field="answer_format", **where)
 
 
-def convert_row(es: EvalSet, row: dict, src: HubSource, where: dict) -> dict:
-    """Map one foreign row onto our schema with the source's column mapping."""
+def convert_row(
+    es: EvalSet, row: Any, src: HubSource, where: dict, number: int | None = None
+) -> dict:
+    """Map one foreign row onto our schema with the source's column mapping.
+
+    ``number`` (the row's 1-based position) is the id of a row without one;
+    by default the line in ``where``."""
+    if not isinstance(row, dict):
+        raise DataError(
+            f"expected an object (a row with columns), got {type(row).__name__}", **where
+        )
     cols = src.columns
     rec: dict[str, Any] = {}
     for ours, theirs in cols.items():
@@ -243,12 +283,17 @@ def convert_row(es: EvalSet, row: dict, src: HubSource, where: dict) -> dict:
         if ours not in rec and ours in row:
             rec[ours] = row[ours]
     if es.kind == "mcq" and "answer" in rec:
+        options = rec.get("options")
         rec["answer"] = _answer_letter(
-            rec["answer"], src.answer_format, rec.get("options", []), where
+            rec["answer"],
+            src.answer_format,
+            options if isinstance(options, list) else [],
+            where,
+            es.n_options,
         )
     if es.kind == "mcq_multi" and isinstance(rec.get("answers"), str):
         rec["answers"] = sorted(rec["answers"].replace(",", " ").split())
-    rec.setdefault("id", str(where.get("line")))
+    rec.setdefault("id", str(number if number is not None else where.get("line")))
     return rec
 
 

@@ -141,44 +141,88 @@ def validate(path: Path, set_name: str | None) -> None:
     _print_table(["file", "task", "items", "status"], rows)
 
 
-def _read_json_rows(p: Path, split: str) -> list[dict]:
-    try:
-        loaded = json.loads(p.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DataError(f"not valid JSON: {exc.msg}", file=p, line=exc.lineno) from exc
+#: One input row and where it is: (file label, line or None, the row).
+Located = tuple[str, "int | None", object]
+
+
+def _read_json_rows(p: Path, split: str) -> list[Located]:
+    """Items of a JSON list (or of ``{split: [...]}``), each named ``FILE[i]`` (its JSON path)."""
+    from medfr_eval.fileio import loads_json_line, read_text_utf8
+
+    loaded = loads_json_line(read_text_utf8(p), file=p, line=None)
+    label = str(p)
     if isinstance(loaded, dict):
-        loaded = loaded.get(split, loaded.get("data"))
+        key = split if split in loaded else "data"
+        loaded, label = loaded.get(key), f"{p}:{key}"
     if not isinstance(loaded, list):
         raise DataError("expected a JSON list of objects (or {split: [...]})", file=p)
-    return loaded
+    return [(f"{label}[{i}]", None, row) for i, row in enumerate(loaded)]
 
 
-def _read_any(path: str, split: str, config: str | None) -> list[dict]:
+def _read_csv_rows(p: Path) -> list[Located]:
+    """CSV rows with the file line each starts on (the header is line 1).
+
+    Read as ``utf-8-sig``: Excel's "CSV UTF-8" starts with a BOM that would
+    otherwise stick to the first column name (``\ufeffq``). The csv module's
+    128 KB field limit is lifted for the read (a clinical case can be longer)."""
+    import csv
+    import io
+
+    from medfr_eval.fileio import read_text_utf8
+
+    text = read_text_utf8(p)
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        rows: list[Located] = []
+        start = 2
+        try:
+            for row in reader:
+                if None in row:  # more cells than header columns
+                    raise DataError(
+                        f"{len(row[None])} cell(s) more than the header's columns",
+                        file=p,
+                        line=start,
+                    )
+                rows.append((str(p), start, row))
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise DataError(f"not valid CSV: {exc}", file=p, line=reader.line_num) from None
+    finally:
+        csv.field_size_limit(old_limit)
+    if reader.fieldnames is None:
+        raise DataError("empty CSV file (no header line)", file=p)
+    return rows
+
+
+def _read_any(path: str, split: str, config: str | None) -> list[Located]:
     """Rows of a JSONL/JSON/CSV/parquet file, a local ``datasets`` folder or a Hub id."""
     p = Path(path)
     if p.suffix == ".jsonl":
         from medfr_eval.data import read_jsonl
 
-        return [row for _, row in read_jsonl(p)]
+        return [(str(p), line, row) for line, row in read_jsonl(p)]
     if p.suffix == ".json":
         return _read_json_rows(p, split)
     if p.suffix == ".csv":
-        import csv
-
-        with p.open(encoding="utf-8", newline="") as fh:
-            return list(csv.DictReader(fh))
+        return _read_csv_rows(p)
     if p.suffix == ".parquet":
         import datasets
 
-        return list(datasets.load_dataset("parquet", data_files=str(p), split="train"))
+        if not p.is_file():
+            raise DataError("file not found", file=p)
+        rows = datasets.load_dataset("parquet", data_files=str(p), split="train")
+        return [(f"{p}[{i}]", None, row) for i, row in enumerate(rows)]
     if p.suffix and p.exists():
         raise DataError("unsupported file type; use .jsonl, .json, .csv, .parquet", file=p)
     import datasets  # a local datasets folder or a Hub id
 
     try:
-        return list(datasets.load_dataset(path, config, split=split))
+        rows = datasets.load_dataset(path, config, split=split)
     except Exception as exc:  # datasets raises many types; the user needs the message
         raise DataError(f"could not load {path!r} (split {split!r}): {exc}", file=path) from exc
+    return [(f"{path}[{i}]", None, row) for i, row in enumerate(rows)]
 
 
 def _parse_map(pairs: tuple[str, ...]) -> dict:
@@ -240,12 +284,17 @@ def convert(
         columns=_parse_map(pairs),
         answer_format=answer_format,
     )
+    if output.is_dir():
+        raise DataError("is a folder; give the JSONL file to write", file=output, field="--output")
     rows = _read_any(input_path, split, config)
-    converted = (
-        (i, convert_row(es, row, src, {"file": input_path, "line": i}))
-        for i, row in enumerate(rows, start=1)
+    records = validate_records(
+        es,
+        (
+            (loc, line, convert_row(es, row, src, {"file": loc, "line": line}, number))
+            for number, (loc, line, row) in enumerate(rows, start=1)
+        ),
+        input_path,
     )
-    records = validate_records(es, converted, input_path)
     write_jsonl_atomic(records, output)
     click.echo(f"medfr data: wrote {len(records)} {es.task} items to {output}")
 
@@ -255,7 +304,9 @@ def convert(
 @click.option(
     "--data", "source", default="sample", show_default=True, help="sample, hub or a folder"
 )
-@click.option("-n", "count", type=int, default=1, show_default=True, help="how many items")
+@click.option(
+    "-n", "count", type=click.IntRange(min=1), default=1, show_default=True, help="how many items"
+)
 @click.option("--prompts", default=None, help="a folder of replacement prompt templates")
 def show(set_name: str, source: str, count: int, prompts: str | None) -> None:
     """Print rendered prompts of a set, each with its expected answer."""

@@ -1,16 +1,24 @@
-"""Small file helpers every command shares: atomic writes and YAML reading with clear errors.
+"""Small file helpers every command shares: atomic writes, UTF-8 reading and YAML, with clear errors.
 
 Every output of medfr (JSONL sets, run cards, reports, site data, SLURM
 scripts) is written to a temp file in the same folder and renamed into place,
-so a crash or a bad input never leaves a half-written file behind. YAML is read
-with ``yaml.safe_load`` only, and a syntax error names the file and line.
+so a crash, Ctrl-C or a ``kill`` never leaves a half-written file behind, and
+the file gets the permissions any new file gets under the user's umask (a
+colleague on a shared cluster can read it). JSON is strict (no NaN/Infinity:
+browsers and ``jq`` refuse them). Text input is read as UTF-8 whatever the
+locale, and bytes that are not UTF-8 name the file and line. YAML is read with
+``yaml.safe_load`` only, and a syntax error names the file and line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,29 +27,179 @@ import yaml
 from medfr_eval.errors import DataError, MedfrError
 
 
-def write_text_atomic(path: str | Path, text: str, *, mode: int | None = None) -> Path:
-    """Write ``text`` to ``path`` through a temp file and ``os.replace``; creates the folder."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
+def _umask() -> int:
+    """The process umask: from /proc on Linux, else by setting it and putting it back.
+
+    Why /proc first: ``os.umask`` has no getter, and setting it briefly is racy
+    with other threads creating files."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        for row in Path("/proc/self/status").read_text().splitlines():
+            if row.startswith("Umask:"):
+                return int(row.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def term_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM into KeyboardInterrupt while an atomic write runs, so its temp file is removed.
+
+    Why: Python dies on SIGTERM without running ``except``/``finally``; a job
+    scheduler's ``kill`` would then leave ``*.tmp`` files behind. Only in the
+    main thread (signal handlers cannot be set elsewhere)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):  # noqa: ARG001 - signal API
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):  # pragma: no cover - exotic embedding
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def temp_beside(path: Path) -> Path:
+    """A new, empty, uniquely named temp file beside ``path``, with the umask's permissions.
+
+    Why not ``path + ".tmp"``: a fixed name collides between two runs and, if
+    someone left a symlink there, writing it would follow the link."""
+    fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())
+    return Path(tmp)
+
+
+def write_text_atomic(
+    path: str | Path,
+    text: str,
+    *,
+    mode: int | None = None,
+    error: type[MedfrError] = DataError,
+) -> Path:
+    """Write ``text`` to ``path`` through a temp file and ``os.replace``; creates the folder.
+
+    The file's mode is what ``open()`` would give under the umask (``mkstemp``
+    alone makes 0600 files); ``mode`` (e.g. 0o755 for a script) is filtered by
+    the umask too, as ``open()`` and ``mkdir`` do. An OS failure (not
+    writable, a folder in the way, disk full) raises ``error`` naming ``path``;
+    the temp file is removed whatever happens, Ctrl-C and SIGTERM included."""
+    path = Path(path)
+    if path.is_dir():
+        raise error("is a folder; give a file name", file=path)
+    tmp: str | None = None
+    try:
+        with term_as_interrupt():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+                os.chmod(tmp, (mode if mode is not None else 0o666) & ~_umask())
+                os.replace(tmp, path)
+                tmp = None
+            finally:
+                if tmp is not None:
+                    Path(tmp).unlink(missing_ok=True)
+    except OSError as exc:
+        raise error(f"cannot write: {exc.strerror or exc}", file=path) from None
     return path
+
+
+def dumps_strict(data: Any, **kwargs: Any) -> str:
+    """``json.dumps`` refusing NaN/Infinity with a message that says so (strict JSON)."""
+    try:
+        return json.dumps(data, allow_nan=False, **kwargs)
+    except ValueError as exc:
+        raise ValueError(
+            f"{exc} (medfr writes strict JSON: use null for a missing number)"
+        ) from None
 
 
 def write_json_atomic(
     path: str | Path, data: Any, *, sort_keys: bool = False, default: Any = None
 ) -> Path:
-    """Indented UTF-8 JSON, written atomically."""
-    text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=sort_keys, default=default)
+    """Indented UTF-8 strict JSON (``allow_nan=False``), written atomically.
+
+    A NaN reaching here is a bug of the caller, which must turn a missing
+    measurement into ``None`` on purpose (see ``medfr_train.runcard``)."""
+    text = dumps_strict(data, indent=2, ensure_ascii=False, sort_keys=sort_keys, default=default)
     return write_text_atomic(path, text + "\n")
+
+
+def _decode_error(
+    path: Path, data: bytes, exc: UnicodeDecodeError, error: type[MedfrError], line: int | None
+) -> MedfrError:
+    if line is None:
+        line = data.count(b"\n", 0, exc.start) + 1
+    return error(
+        f"not UTF-8 (byte 0x{data[exc.start]:02x}); re-save the file as UTF-8 "
+        "(e.g. it was saved as Latin-1/Windows-1252)",
+        file=path,
+        line=line,
+    )
+
+
+def read_text_utf8(path: str | Path, *, error: type[MedfrError] = DataError) -> str:
+    """A whole text file as UTF-8 (a leading BOM dropped); bad bytes name file and line."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise error("file not found", file=path) from None
+    except IsADirectoryError:
+        raise error("is a folder, expected a file", file=path) from None
+    except OSError as exc:
+        raise error(f"cannot read: {exc.strerror or exc}", file=path) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, data, exc, error, None) from None
+
+
+def iter_lines_utf8(
+    path: str | Path, *, error: type[MedfrError] = DataError
+) -> Iterator[tuple[int, str]]:
+    """(line number, text) of a text file read as UTF-8, streaming (JSONL files can be large).
+
+    A BOM at the start (Windows editors) is dropped; bad bytes name file and line."""
+    path = Path(path)
+    if path.is_dir():
+        raise error("is a folder, expected a file", file=path)
+    try:
+        fh = path.open("rb")
+    except FileNotFoundError:
+        raise error("file not found", file=path) from None
+    except OSError as exc:
+        raise error(f"cannot read: {exc.strerror or exc}", file=path) from None
+    with fh:
+        for lineno, raw in enumerate(fh, start=1):
+            try:
+                text = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise _decode_error(path, raw, exc, error, lineno) from None
+            yield lineno, text
+
+
+def loads_json_line(
+    text: str, *, file: str | Path, line: int | None, error: type[MedfrError] = DataError
+) -> Any:
+    """``json.loads`` of one JSON value; syntax errors and absurd nesting name file and line."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise error(f"not valid JSON: {exc.msg}", file=file, line=line) from None
+    except RecursionError:
+        raise error("not valid JSON: nested too deeply", file=file, line=line) from None
 
 
 def read_yaml(path: str | Path, *, error: type[MedfrError] = DataError) -> Any:
@@ -50,10 +208,7 @@ def read_yaml(path: str | Path, *, error: type[MedfrError] = DataError) -> Any:
     ``error`` is the caller's member of the MedfrError family (``RecipeError`` for
     recipes), so the message says which kind of input was bad."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error("file not found", file=path) from None
+    text = read_text_utf8(path, error=error)
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -63,3 +218,5 @@ def read_yaml(path: str | Path, *, error: type[MedfrError] = DataError) -> Any:
             file=path,
             line=mark.line + 1 if mark is not None else None,
         ) from None
+    except RecursionError:
+        raise error("not valid YAML: nested too deeply", file=path) from None

@@ -60,7 +60,11 @@ HELP_KEYS = click.option(
 )
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint.")
-@click.option("--force", is_flag=True, help="Retrain stages already done.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Retrain stages already done; write into a non-empty output_dir medfr did not make.",
+)
 @click.option(
     "--only-stage",
     type=click.Choice(["cpt", "sft"]),
@@ -101,13 +105,20 @@ def recipe(
 @click.pass_context
 def check(ctx: click.Context, file: str, skip_data: bool, processes: tuple[str, ...]) -> None:
     """Validate a recipe without training; extra --key value pairs override its keys."""
+    from medfr_eval.errors import RecipeError
     from medfr_train.recipe import load_recipe
     from medfr_train.recipe.batch import batch_notes, parse_processes
     from medfr_train.report import print_check
+    from medfr_train.runner import check_outputs
 
     shape = parse_processes(processes)
     recipe = load_recipe(file, list(ctx.args), check_data=not skip_data)
     recipe.notes.extend(batch_notes(recipe, shape))
+    check_outputs(recipe, list(ctx.args), force=True)  # errors even --force does not pass
+    try:
+        check_outputs(recipe, list(ctx.args), force=False)
+    except RecipeError as exc:  # `recipe` refuses it unless --force: say it now
+        recipe.notes.append(f"{exc.format()} (medfr-train recipe refuses it without --force)")
     print_check(recipe)
 
 

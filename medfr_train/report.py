@@ -39,4 +39,13 @@ def print_check(recipe: Recipe) -> None:
     console.print(table)
     for note in recipe.notes:
         console.print(f"note: {note}")
+    for s in recipe.stages:
+        if getattr(s.args, "trust_remote_code", False):
+            from medfr_train.outputs import remote_code_warning
+
+            console.print(
+                remote_code_warning(s.name, str(s.model.model_name_or_path)),
+                style="bold red",
+                markup=False,
+            )
     console.print("recipe OK")

@@ -28,6 +28,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import platform
 import sys
 from importlib import metadata
@@ -232,8 +233,31 @@ def build_card(recipe, stage_records: list[dict[str, Any]], strategy: str) -> di
     }
 
 
+def finite_or_null(value: Any, path: str = "", found: list[str] | None = None) -> Any:
+    """``value`` with NaN/Infinity turned into None, the JSON paths of those put in ``found``.
+
+    Why on purpose: a diverged run has a NaN ``train_loss``, codecarbon can
+    report NaN energy; these are measurements that are missing, and strict JSON
+    (``allow_nan=False``) has no NaN. The card lists them in ``non_finite``."""
+    found = [] if found is None else found
+    if isinstance(value, float) and not math.isfinite(value):
+        found.append(path or "$")
+        return None
+    if isinstance(value, dict):
+        return {
+            k: finite_or_null(v, f"{path}.{k}" if path else str(k), found) for k, v in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [finite_or_null(v, f"{path}[{i}]", found) for i, v in enumerate(value)]
+    return value
+
+
 def write_card(card: dict[str, Any], output_dir: str | Path) -> Path:
-    """Write ``run_card.json`` atomically (temp file then ``os.replace``)."""
+    """Write ``run_card.json`` atomically (temp file then ``os.replace``), as strict JSON."""
+    found: list[str] = []
+    card = finite_or_null(card, found=found)
+    if found:
+        card["non_finite"] = found  # e.g. ["stages[0].train_loss"]: NaN in the run, null here
     return write_json_atomic(Path(output_dir) / RUN_CARD, card, default=str)
 
 

@@ -8,13 +8,16 @@ resuming from the last checkpoint when asked, and the run card.
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from medfr_eval.errors import RecipeError
+from medfr_train.outputs import check_output_dir, remote_code_warning, resume_point
 from medfr_train.recipe import Recipe, load_recipe
 from medfr_train.recipe.reuse import reuse_record
+from medfr_train.recipe.source import RecipeSource
 from medfr_train.runcard import build_card, read_card, stage_record, write_card
 
 
@@ -44,6 +47,53 @@ def _wait_all() -> None:
     PartialState().wait_for_everyone()
 
 
+def _say(line: str) -> None:
+    """A line for the user on stderr (training logs go to stdout)."""
+    print(f"medfr-train: {line}", file=sys.stderr, flush=True)
+
+
+def _done(stage, force: bool) -> bool:
+    """Has this stage already been trained with these exact settings (and no --force)?"""
+    card = read_card(stage.output_dir)
+    return bool(
+        not force
+        and card
+        and card.get("stage_hash") == stage.hash
+        and any(r.get("stage_hash") == stage.hash for r in card.get("stages", []))
+    )
+
+
+def check_outputs(recipe: Recipe, overrides: list[str] | None, force: bool, skip=()) -> None:
+    """Refuse, before any training, an output folder holding someone else's files.
+
+    Every stage is checked first, so that a chained run does not train its CPT
+    and then stop at its SFT folder. The error names the recipe key (file and
+    line) or the command-line flag that set ``output_dir``."""
+    src = RecipeSource.read(recipe.path)
+    flags = set(overrides or [])
+    seen: dict[Path, str] = {}
+    for stage in recipe.stages:
+        if any(
+            f.split("=")[0] in (f"--stage.{stage.name}.output_dir", "--output_dir") for f in flags
+        ):
+            keypath: tuple[str, ...] = ("--output_dir",)
+        elif ("stages", stage.name, "output_dir") in src.lines:
+            keypath = ("stages", stage.name, "output_dir")
+        else:
+            keypath = ("output_dir",)
+        out = stage.output_dir.resolve()
+        if out in seen:  # SFT saving over the CPT model it starts from would delete its weights
+            raise src.error(keypath, f"{stage.output_dir} is also stage {seen[out]}'s output_dir")
+        if Path(str(stage.model.model_name_or_path)).expanduser().resolve() == out:
+            raise src.error(keypath, f"{stage.output_dir} is also the model this stage starts from")
+        seen[out] = stage.name
+        if stage.name in skip:
+            continue
+        check_output_dir(
+            stage.output_dir, lambda message, kp=keypath: src.error(kp, message), force
+        )
+
+
 def run_recipe(
     path: str | Path,
     overrides: list[str] | None = None,
@@ -59,8 +109,6 @@ def run_recipe(
     it must be finished, those after it are left for their own job.
     Raises ``RecipeError`` / ``SFTDataError`` on bad input before any training.
     """
-    from transformers.trainer_utils import get_last_checkpoint
-
     recipe = load_recipe(path, overrides)
     result = RunResult(recipe=recipe)
     names = [s.name for s in recipe.stages]
@@ -71,6 +119,16 @@ def run_recipe(
             field="--only-stage",
         )
     records: list[dict] = []
+    # stages this job does not write: reused, done, or another job's (--only-stage)
+    idle = {
+        s.name
+        for s in recipe.stages
+        if s.reused_from is not None
+        or (only_stage is not None and s.name != only_stage)
+        or _done(s, force)
+    }
+    check_outputs(recipe, overrides, force, skip=idle)
+    say = _say if _is_main() else (lambda line: None)
     for stage in recipe.stages:
         out = stage.output_dir
         if stage.reused_from is not None:
@@ -102,9 +160,9 @@ def run_recipe(
                 result.output_dirs.append(out)
                 result.run_cards.append(out / "run_card.json")
                 continue
-        resume_from = None
-        if resume and out.is_dir():
-            resume_from = get_last_checkpoint(str(out))
+        resume_from = resume_point(out, resume, say)
+        if getattr(stage.args, "trust_remote_code", False):
+            say(remote_code_warning(stage.name, str(stage.model.model_name_or_path)))
         t0 = time.perf_counter()
         if stage.name == "cpt":
             from medfr_train.cpt import train_cpt

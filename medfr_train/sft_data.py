@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from medfr_eval.errors import SFTDataError
+from medfr_eval.fileio import iter_lines_utf8
 
 TYPES = ("mcq", "mcq_multi", "open")
 SOURCES = ("native", "translated", "synthetic")
@@ -89,23 +90,27 @@ def validate_file(path: str | Path) -> list[dict[str, Any]]:
         raise SFTDataError("not found", file=path, field="file")
     rows: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
-    with path.open(encoding="utf-8") as fh:
-        for lineno, text in enumerate(fh, start=1):
-            if not text.strip():
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as e:
-                raise SFTDataError(
-                    f"not valid JSON ({e.msg})", file=path, line=lineno, field="json"
-                ) from None
-            row = validate_row(obj, path, lineno)
-            if row["id"] in seen:
-                raise SFTDataError(
-                    f"duplicate of line {seen[row['id']]}", file=path, line=lineno, field="id"
-                )
-            seen[row["id"]] = lineno
-            rows.append(row)
+    # UTF-8 whatever the locale, BOM dropped; bad bytes name the file and line
+    for lineno, text in iter_lines_utf8(path, error=SFTDataError):
+        if not text.strip():
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise SFTDataError(
+                f"not valid JSON ({e.msg})", file=path, line=lineno, field="json"
+            ) from None
+        except RecursionError:
+            raise SFTDataError(
+                "not valid JSON (nested too deeply)", file=path, line=lineno, field="json"
+            ) from None
+        row = validate_row(obj, path, lineno)
+        if row["id"] in seen:
+            raise SFTDataError(
+                f"duplicate of line {seen[row['id']]}", file=path, line=lineno, field="id"
+            )
+        seen[row["id"]] = lineno
+        rows.append(row)
     if not rows:
         raise SFTDataError("empty: no SFT item", file=path, field="file")
     return rows

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from medfr_eval.errors import CorpusError
-from medfr_eval.fileio import write_json_atomic
+from medfr_eval.fileio import temp_beside, term_as_interrupt, write_json_atomic
 from medfr_train.corpus.config import CorpusConfig, CorpusReport
 from medfr_train.corpus.dedup import HashSet64
 from medfr_train.corpus.readers import expand_inputs, read_documents
@@ -110,12 +110,14 @@ def prepare_corpus(
             raise CorpusError("the output would overwrite an input file", file=f)
     if not out.parent.is_dir():
         raise CorpusError(f"output folder {out.parent} does not exist", file=out)
+    for target, flag in ((out, "--output"), (report_file, "--report")):
+        if target.is_dir():
+            raise CorpusError("is a folder; give a file name", file=target, field=flag)
 
     report = CorpusReport(
         inputs=[str(f) for f in files], output=str(out), config=dataclasses.asdict(cfg)
     )
     seen = HashSet64() if cfg.dedup_scope == "corpus" else None
-    tmp = out.with_name(out.name + ".tmp")
     total_bytes = sum(f.stat().st_size for f in files)
     bar = tqdm(
         total=total_bytes,
@@ -127,8 +129,9 @@ def prepare_corpus(
         dynamic_ncols=True,
     )
     opener = gzip.open if out.name.endswith(".gz") else open
+    tmp = temp_beside(out)
     try:
-        with opener(tmp, "wt", encoding="utf-8") as sink:
+        with term_as_interrupt(), opener(tmp, "wt", encoding="utf-8") as sink:
             batches = _batches(files, cfg.text_field, bar, batch_chars, batch_docs)
             for results, dropped, n_read in _results(batches, cfg, workers):
                 _write_batch(sink, results, dropped, n_read, seen, report)

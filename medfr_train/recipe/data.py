@@ -100,6 +100,23 @@ def build_data_spec(
     return data
 
 
+def _has_text(p: Path, err: Err) -> bool:
+    """Does the file hold any non-blank text? Reads it all, streaming, as UTF-8.
+
+    Why all of it: bytes that are not UTF-8 deep in a corpus would otherwise
+    stop the run with a traceback after the model has loaded."""
+    from medfr_eval.errors import CorpusError
+    from medfr_eval.fileio import iter_lines_utf8
+
+    found = False
+    try:
+        for _, text in iter_lines_utf8(p, error=CorpusError):
+            found = found or bool(text.strip())
+    except CorpusError as exc:
+        raise err(exc.format()) from None
+    return found
+
+
 def check_data_file(p: Path, stage: str, data: DataSpec, err: Err) -> None:
     """Refuse an empty or unreadable data file before any training work."""
     if not p.is_file():
@@ -114,8 +131,7 @@ def check_data_file(p: Path, stage: str, data: DataSpec, err: Err) -> None:
         if p.stat().st_size == 0:
             raise err(f"{p}: empty file")
         return
-    content = p.read_text(encoding="utf-8", errors="replace")
-    if not content.strip():
+    if not _has_text(p, err):
         raise err(f"{p}: empty corpus (no text)")
     if stage == "sft" and suffix == ".jsonl" and data.column_mapping is None:
         from medfr_train.sft_data import validate_file

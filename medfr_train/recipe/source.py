@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from medfr_eval.errors import RecipeError
-from medfr_eval.fileio import read_yaml
+from medfr_eval.fileio import read_text_utf8, read_yaml
 
 COMMAND_LINE = "command line"
 
@@ -36,7 +36,7 @@ class RecipeSource:
         raw = read_yaml(path, error=RecipeError)
         if not isinstance(raw, dict):
             raise RecipeError("must be a YAML mapping of keys to values", file=path, field="recipe")
-        return cls(path, raw, key_lines(path.read_text(encoding="utf-8")))
+        return cls(path, raw, key_lines(read_text_utf8(path, error=RecipeError)))
 
     def error(self, keypath: tuple[str, ...], message: str) -> RecipeError:
         """An error at ``keypath``: a recipe key (file and line) or a ``--key`` override."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -135,6 +136,59 @@ def check_stage_rules(inp: StageInput, values: dict[str, Any], err: KeyErr) -> N
             raise err("use_dora", "use_dora needs use_peft: true")
 
 
+def _finite(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+#: key -> (check of the parsed value, what the key must be). TRL and transformers
+#: accept these values and fail much later (a traceback after the model has
+#: loaded) or worse, silently train 0 steps; so they are refused with the recipe.
+NUMBER_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "learning_rate": (lambda v: _finite(v) and v > 0, "a number > 0"),
+    "per_device_train_batch_size": (lambda v: _finite(v) and v >= 1, "an integer >= 1"),
+    "per_device_eval_batch_size": (lambda v: _finite(v) and v >= 1, "an integer >= 1"),
+    "gradient_accumulation_steps": (lambda v: _finite(v) and v >= 1, "an integer >= 1"),
+    "max_steps": (
+        lambda v: _finite(v) and (v >= 1 or v == -1),
+        "an integer >= 1 (or -1: use epochs)",
+    ),
+    "save_steps": (lambda v: _finite(v) and v > 0, "a number > 0"),
+    "logging_steps": (lambda v: _finite(v) and v > 0, "a number > 0"),
+    "eval_steps": (lambda v: v is None or (_finite(v) and v > 0), "a number > 0"),
+    "warmup_steps": (lambda v: _finite(v) and v >= 0, "a number >= 0"),
+    "warmup_ratio": (lambda v: v is None or (_finite(v) and 0 <= v <= 1), "a number from 0 to 1"),
+    "weight_decay": (lambda v: _finite(v) and v >= 0, "a number >= 0"),
+    "max_grad_norm": (lambda v: v is None or (_finite(v) and v >= 0), "a number >= 0"),
+    "seed": (lambda v: _finite(v) and 0 <= v < 2**32, "an integer from 0 to 2**32 - 1"),
+    "max_length": (lambda v: v is None or (_finite(v) and v >= 1), "an integer >= 1"),
+    "dataset_num_proc": (lambda v: v is None or (_finite(v) and v >= 1), "an integer >= 1"),
+    "lora_r": (lambda v: _finite(v) and v >= 1, "an integer >= 1"),
+    "lora_alpha": (lambda v: _finite(v) and v > 0, "a number > 0"),
+    "lora_dropout": (lambda v: _finite(v) and 0 <= v < 1, "a number from 0 to below 1"),
+}
+
+
+def check_numbers(inp: StageInput, args: Any, model: Any, err: KeyErr) -> None:
+    """Refuse values that would train nothing or fail after the model has loaded.
+
+    ``num_train_epochs: -3`` ran 0 steps, exited 0 and wrote a run card beside
+    the untouched base weights; a negative batch size or learning rate passed
+    and failed in the trainer. Only keys that matter for the stage are checked
+    (DoRA keys only when peft is on)."""
+    for key, (ok, what) in NUMBER_RULES.items():
+        if key.startswith("lora_") and not getattr(model, "use_peft", False):
+            continue
+        owner = model if hasattr(model, key) and not hasattr(args, key) else args
+        if not hasattr(owner, key):
+            continue
+        value = getattr(owner, key)
+        if not ok(value):
+            raise err(key, f"must be {what}, got {value!r}")
+    epochs = args.num_train_epochs
+    if args.max_steps == -1 and not (_finite(epochs) and epochs > 0):
+        raise err("num_train_epochs", f"must be a number > 0 (or set max_steps), got {epochs!r}")
+
+
 def build_stage(
     inp: StageInput,
     previous: dict[str, dict[str, Any]],
@@ -159,6 +213,7 @@ def build_stage(
         raise err(exc.key, exc.message) from None
     values = {k: v for k, v in values.items() if k in inp.merged or k == "bf16"}
     check_stage_rules(inp, values, err)
+    check_numbers(inp, args, model, err)
     if inp.name == "cpt":
         # CPT feeds SFTTrainer full blocks it packed itself (medfr_train.cpt).
         args.max_length, args.packing, args.completion_only_loss = medfr.block_size, False, False

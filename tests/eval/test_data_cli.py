@@ -86,7 +86,7 @@ def test_convert_bad_row_writes_nothing(tmp_path, capsys):
     out = tmp_path / "medmcqa.jsonl"
     assert _convert(src, out) == 2
     err = capsys.readouterr().err
-    assert "in.csv:2" in err and "answer" in err
+    assert "in.csv:3" in err and "answer" in err  # file line: the header is line 1
     assert not out.exists() and not list(tmp_path.glob("*.tmp"))
 
 
