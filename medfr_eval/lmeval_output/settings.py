@@ -22,7 +22,12 @@ and the board's submission checks, so both refuse the same runs.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+
+#: lm-eval logs a config's ``!function`` entries as Python reprs, memory address
+#: included ("<function f at 0x7f...>"); the address differs in every process.
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
 
 #: Prefixes of ``metadata`` keys that name or configure a scorer.
 SCORER_KEY_PREFIXES: tuple[str, ...] = (
@@ -37,6 +42,8 @@ def _flat(prefix: str, value: Any, out: dict[str, Any]) -> None:
     if isinstance(value, dict) and value:
         for k in sorted(value, key=str):
             _flat(f"{prefix}.{k}", value[k], out)
+    elif isinstance(value, str):
+        out[prefix] = _ADDRESS.sub(">", value)
     else:
         out[prefix] = value
 

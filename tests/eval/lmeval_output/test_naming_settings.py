@@ -57,6 +57,25 @@ def test_score_settings_keep_what_changes_scores_and_name_the_field():
     assert lo.score_settings(lo.TaskOutput(task="t", date="d")) == {}
 
 
+def test_function_reprs_compare_without_their_memory_address():
+    """lm-eval logs ``!function`` config entries as reprs with a per-process address;
+    two runs of the same task must not differ by it (the demo's signif step did)."""
+
+    class Out:
+        version = 2.0
+
+        def __init__(self, address: str) -> None:
+            self.config = {
+                "fewshot_config": {"doc_to_choice": f"<function multi_answer_choices at {address}>"}
+            }
+
+    a, b = lo.score_settings(Out("0x7f5e59f42f20")), lo.score_settings(Out("0x7feba80a6f20"))
+    assert lo.settings_mismatch(a, b) == []
+    other = Out("0x1")
+    other.config["fewshot_config"]["doc_to_choice"] = "<function other_choices at 0x1>"
+    assert lo.settings_mismatch(a, lo.score_settings(other))
+
+
 def test_english_twins_share_their_french_task_spec():
     assert lo.french_task("medfr_en_pubmedqa") == "medfr_pubmedqa"
     assert lo.english_task("medfr_pubmedqa") == "medfr_en_pubmedqa"
