@@ -16,13 +16,14 @@ from typing import Literal
 Family = Literal["mcq_translated", "mcq_native", "openqa", "mcq_english", "public_native"]
 Kind = Literal["mcq", "mcq_multi", "openqa", "openqa_case"]
 
+#: family -> display name (English: the interface is English, data and prompts French).
 FAMILIES: dict[str, str] = {
-    "mcq_translated": "QCM traduits",
-    "mcq_native": "QCM natifs",
-    "openqa": "Questions ouvertes",
+    "mcq_translated": "Translated MCQ",
+    "mcq_native": "Native MCQ",
+    "openqa": "Open QA",
     # beyond the study (public data only, see EXTRA_SETS)
-    "mcq_english": "QCM anglais (jumeaux des QCM traduits)",
-    "public_native": "Jeux natifs publics",
+    "mcq_english": "English MCQ (twins of the translated MCQ)",
+    "public_native": "Public native sets",
 }
 
 # lm-eval result keys are "<metric>,<filter>"; these are ours.
