@@ -62,7 +62,7 @@ def _list_steps(out: str, steps: str | None, fast: bool) -> None:
 @click.option("--force", is_flag=True, help="redo the selected steps even if done")
 @click.option("--list", "list_only", is_flag=True, help="print the steps and commands, run nothing")
 def demo(out: str, steps: str | None, fast: bool, force: bool, list_only: bool) -> None:
-    """The whole study in miniature, offline, on CPU (under 10 minutes).
+    """The whole study in miniature, offline, on CPU (about 4 CPU-minutes).
 
     Tokenizer + tiny Mistral pre-trained on the shipped French corpus; CPT,
     DoRA SFT and CPT+SFT with the demo recipes; lm_eval on the 15 sample sets;
