@@ -285,7 +285,7 @@ PUBLIC_SETS: tuple[EvalSet, ...] = tuple(s for s in ALL_SETS if s.public_source)
 BY_NAME: dict[str, EvalSet] = {s.name: s for s in ALL_SETS}
 BY_TASK: dict[str, EvalSet] = {s.task: s for s in ALL_SETS}
 
-# Groups as lm-eval sees them (tasks/_groups): name -> member tasks.
+# Groups as lm-eval sees them (tasks/_medfr_*.yaml, tasks/*/_medfr_*.yaml): name -> member tasks.
 # ``medfr_all`` stays the study's 15 sets; the public extras have their own groups.
 GROUPS: dict[str, tuple[str, ...]] = {
     "medfr_mmlu": tuple(s.task for s in SETS if s.name.startswith("mmlu_")),
