@@ -84,6 +84,7 @@ def print_scores(console, summary: dict[str, Any]) -> None:
     """The table of family means per model, strategies in their shared colours."""
     from rich.table import Table
 
+    console.print()
     table = Table(title="Demo scores (family means, from lm-eval's results files)")
     table.add_column("model", no_wrap=True)
     table.add_column("strategy", no_wrap=True)
