@@ -14,8 +14,14 @@ schema, made by recombining the questions and options of the samples we ship
 (a local folder or a Hub id) and ``--device cuda``; ``--data`` points at a
 folder of ``<set>.jsonl`` files in our schema instead of the synthetic set.
 
+With ``--modes`` it compares the decoding modes of issue 11 instead
+(``benchmarks/mcq_modes.py``): goals constrained <= 1.2x free greedy 1-token
+generation, K permutations = K+1 passes per question, letter probabilities
+logged with no extra pass.
+
 Run::
 
+    python benchmarks/mcq_scoring.py --modes --n 200      # the modes, side by side
     python benchmarks/mcq_scoring.py                     # tiny model, 400 questions, CPU
     python benchmarks/mcq_scoring.py --model mistralai/Mistral-7B-v0.1 \\
         --device cuda --dtype bfloat16 --n 1273 --batch-size 32
@@ -372,12 +378,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "under load make timings swing several-fold; 0 keeps torch's default)",
     )
     p.add_argument("--json", type=Path, help="also write the report as JSON to this file")
+    p.add_argument(
+        "--modes",
+        action="store_true",
+        help="compare the decoding modes instead (issue 11): restricted, free greedy 1-token "
+        "generation with plain hf and with medfr-hf, letter-constrained generation, and "
+        "restricted with --permutations K; forward passes per question and time ratios",
+    )
+    p.add_argument(
+        "--permutations", type=int, default=2, help="K for --modes (default 2: 3 orders)"
+    )
     args = p.parse_args(argv)
     for name in ("n", "batch_size", "repeats"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be >= 1")
     if args.threads < 0:
         p.error("--threads must be >= 0")
+    if args.permutations < 0:
+        p.error("--permutations must be >= 0")
     return args
 
 
@@ -481,6 +499,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from medfr_eval.errors import MedfrError
 
     args = parse_args(argv)
+    if args.modes:
+        from mcq_modes import run_modes_main  # benchmarks/ is a folder of scripts
+
+        return run_modes_main(args, sys.modules[__name__])
     try:
         rep = run(args)
     except (MedfrError, KeyError) as exc:

@@ -9,6 +9,15 @@ module runs, ``TaskManager.__init__`` is wrapped to append our task folder to
 ``include_path`` (unless the caller already passed it). Cost when lm-eval is
 not used: one list append at start-up.
 
+The same hook, when ``lm_eval.models`` runs (lm-eval imports it on the
+first model lookup; registering earlier would stop that import), registers our model
+classes ``medfr-hf`` and ``medfr-vllm`` with lm-eval's registry as lazy
+placeholders (``module:Class``: nothing is imported until someone asks for
+``--model medfr-hf``); and when ``lm_eval.evaluator`` runs, it wraps
+``simple_evaluate`` so that :func:`medfr_eval.mcq.modes.check_run` refuses a
+bad MCQ mode, permutation count or model before the model loads (under the
+``lm_eval`` command: one ``error:`` line, exit 2).
+
 Set ``MEDFR_NO_AUTOLOAD=1`` to switch the hook off (``--include_path`` then
 still works, as with any external task folder).
 """
@@ -24,8 +33,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-_TARGET = "lm_eval.tasks.manager"
 _MARK = "_medfr_wrapped"
+
+# lm-eval model names -> "module:Class", registered lazily.
+MODELS = {
+    "medfr-hf": "medfr_eval.mcq.model:MedfrHFLM",
+    "medfr-vllm": "medfr_eval.mcq.vllm_model:MedfrVLLM",
+}
 
 
 def _same_path(a: Any, b: Path) -> bool:
@@ -70,9 +84,68 @@ def patch_task_manager(module: Any) -> None:
     cls.__init__ = __init__
 
 
+def register_models(module: Any) -> None:
+    """Register our model classes with lm-eval's registry as lazy ``module:Class`` targets.
+
+    ``module`` is ``lm_eval.models``, just executed: lm-eval's own models are
+    registered by then, and ``get_model`` imports that package before any lookup.
+    """
+    from lm_eval.api.registry import model_registry as registry
+
+    for name, target in MODELS.items():
+        if name not in registry:
+            registry.register(name, target=target)
+
+
+def _under_lm_eval_cli() -> bool:
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and getattr(spec, "name", "").startswith("lm_eval"):
+        return True
+    return Path(sys.argv[0]).name in ("lm_eval", "lm-eval") if sys.argv else False
+
+
+def wrap_simple_evaluate(module: Any) -> None:
+    """Check medfr MCQ settings in ``simple_evaluate`` before it builds the model."""
+    original = getattr(module, "simple_evaluate", None)
+    if original is None or getattr(original, _MARK, False):
+        return
+
+    @functools.wraps(original)
+    def simple_evaluate(*args: Any, **kwargs: Any):
+        from medfr_eval.errors import MedfrError
+        from medfr_eval.mcq.modes import check_run
+
+        bound = inspect.signature(original).bind_partial(*args, **kwargs).arguments
+        try:
+            check_run(
+                bound.get("model"),
+                bound.get("tasks"),
+                bound.get("metadata"),
+                bound.get("task_manager"),
+            )
+            return original(*args, **kwargs)
+        except MedfrError as exc:
+            if _under_lm_eval_cli():
+                print(f"error: {exc}", file=sys.stderr)
+                raise SystemExit(2) from None
+            raise
+
+    setattr(simple_evaluate, _MARK, True)
+    module.simple_evaluate = simple_evaluate
+
+
+_PATCHES = {
+    "lm_eval.tasks.manager": patch_task_manager,
+    "lm_eval.models": register_models,
+    "lm_eval.evaluator": wrap_simple_evaluate,
+}
+
+
 class _PatchingLoader(importlib.abc.Loader):
-    def __init__(self, wrapped: importlib.abc.Loader) -> None:
+    def __init__(self, wrapped: importlib.abc.Loader, patch) -> None:
         self._wrapped = wrapped
+        self._patch = patch
 
     def create_module(self, spec):  # noqa: D102 - loader protocol
         return self._wrapped.create_module(spec)
@@ -80,25 +153,33 @@ class _PatchingLoader(importlib.abc.Loader):
     def exec_module(self, module) -> None:  # noqa: D102 - loader protocol
         self._wrapped.exec_module(module)
         try:
-            patch_task_manager(module)
+            self._patch(module)
         except Exception as exc:  # never break lm-eval itself
-            print(f"medfr: could not register tasks with lm-eval: {exc}", file=sys.stderr)
+            print(f"medfr: could not hook into {module.__name__}: {exc}", file=sys.stderr)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._wrapped, name)
 
 
 class _Finder(importlib.abc.MetaPathFinder):
-    """One-shot finder: wraps the loader of ``lm_eval.tasks.manager`` and leaves."""
+    """Wraps the loaders of the lm-eval modules we patch; leaves once all are seen."""
+
+    def __init__(self) -> None:
+        self.pending = {name for name in _PATCHES if name not in sys.modules}
 
     def find_spec(self, fullname, path, target=None):  # noqa: D102 - finder protocol
-        if fullname != _TARGET:
+        if fullname not in self.pending:
             return None
-        sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _Finder)]
-        spec = importlib.util.find_spec(fullname)
+        self.pending.discard(fullname)
+        sys.meta_path[:] = [f for f in sys.meta_path if f is not self]
+        try:
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            if self.pending:
+                sys.meta_path.insert(0, self)
         if spec is None or spec.loader is None:
             return spec
-        spec.loader = _PatchingLoader(spec.loader)
+        spec.loader = _PatchingLoader(spec.loader, _PATCHES[fullname])
         return spec
 
 
@@ -106,11 +187,13 @@ def install() -> None:
     """Install the hook (idempotent); patch at once if lm-eval is already imported."""
     if os.environ.get("MEDFR_NO_AUTOLOAD", "").strip() not in ("", "0"):
         return
-    module = sys.modules.get(_TARGET)
-    if module is not None:
-        patch_task_manager(module)
-        return
-    if not any(isinstance(f, _Finder) for f in sys.meta_path):
+    for name, patch in _PATCHES.items():
+        module = sys.modules.get(name)
+        if module is not None:
+            patch(module)
+    if any(name not in sys.modules for name in _PATCHES) and not any(
+        isinstance(f, _Finder) for f in sys.meta_path
+    ):
         sys.meta_path.insert(0, _Finder())
 
 

@@ -287,7 +287,19 @@ def load_records_from(
         from medfr_eval.fetch import ensure_cached
         from medfr_eval.public_sources import SOURCES
 
-        path = ensure_cached(es.name)
+        try:
+            path = ensure_cached(es.name)
+        except DataError as exc:
+            if how != "dir":
+                raise
+            # the user named a folder: say it was looked in before the public copy
+            missing = Path(folder) / f"{es.name}.jsonl"
+            raise DataError(
+                f"no {missing}, and the public copy could not be had: {exc.message}",
+                file=exc.file,
+                line=exc.line,
+                field=exc.field,
+            ) from None
         source = SOURCES[es.public_source]
         return _from_folder(es, str(path.parent)), f"{source.repo}@{source.revision}"
     raise missing_data_error(es, folder if how == "dir" else None, medfr_hub)

@@ -26,7 +26,7 @@ import click
 from medfr_eval.cli import FullHelpGroup
 from medfr_eval.errors import DataError
 from medfr_eval.fileio import write_text_atomic
-from medfr_eval.sets import ALL_SETS, FAMILIES, EvalSet, get_set
+from medfr_eval.sets import ALL_FAMILIES, ALL_SETS, EvalSet, get_set
 from medfr_eval.sources import ANSWER_FORMATS, HubSource, get_source
 
 #: Modules that add subcommands to ``medfr data`` when present ("module:attribute").
@@ -115,7 +115,7 @@ def sets_tables(hub_sources: str | None = None) -> list:
     from rich.table import Table
 
     tables = []
-    for fam, label in FAMILIES.items():
+    for fam, label in ALL_FAMILIES.items():
         members = [s for s in ALL_SETS if s.family == fam]
         if not members:
             continue

@@ -16,15 +16,20 @@ from typing import Literal
 Family = Literal["mcq_translated", "mcq_native", "openqa", "mcq_english", "public_native"]
 Kind = Literal["mcq", "mcq_multi", "openqa", "openqa_case"]
 
-#: family -> display name (English: the interface is English, data and prompts French).
+#: The study's three families: its tables, win rates, the board's overall score.
+#: Display names in English: the interface is English, data and prompts French (README).
 FAMILIES: dict[str, str] = {
     "mcq_translated": "Translated MCQ",
     "mcq_native": "Native MCQ",
     "openqa": "Open QA",
-    # beyond the study (public data only, see EXTRA_SETS)
+}
+#: Families beyond the study (public data only, see EXTRA_SETS). Kept apart so
+#: that every "all families" average stays the study's.
+EXTRA_FAMILIES: dict[str, str] = {
     "mcq_english": "English MCQ (twins of the translated MCQ)",
     "public_native": "Public native sets",
 }
+ALL_FAMILIES: dict[str, str] = {**FAMILIES, **EXTRA_FAMILIES}
 
 # lm-eval result keys are "<metric>,<filter>"; these are ours.
 MCQ_FILTER = "none"

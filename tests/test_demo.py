@@ -281,9 +281,10 @@ def test_demo_end_to_end_fast(tmp_path, capsys):
 
     # 4. Significance: each adapted model against the base, on every set.
     sig = json.loads((lay.signif / "signif.json").read_text())
-    pairs = {(Path(c["model_a"]).name, Path(c["model_b"]).name) for c in sig["comparisons"]}
-    base = lay.model_dir(demo.BASE).name
-    assert pairs == {(lay.model_dir(n).name, base) for n in demo.ADAPTED.values()}
+    # Named by the one naming rule (run card), as the board names them: not "sft".
+    pairs = {(c["model_a"], c["model_b"]) for c in sig["comparisons"]}
+    base = cards[demo.BASE]["model_name"]
+    assert pairs == {(cards[n]["model_name"], base) for n in demo.ADAPTED.values()}
     assert len(sig["comparisons"]) == 3 * len(SETS)
 
     # 5. The site, and the final table computed from the results files.

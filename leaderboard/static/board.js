@@ -20,7 +20,7 @@
     var cell = row.querySelector('td[data-col="' + col + '"]');
     var raw = cell ? cell.getAttribute("data-value") : "";
     if (raw === "" || raw === null) { return null; }
-    return type === "num" ? parseFloat(raw) : raw.toLocaleLowerCase("fr");
+    return type === "num" ? parseFloat(raw) : raw.toLocaleLowerCase();
   }
 
   function sortBy(th) {
@@ -67,7 +67,7 @@
       row.hidden = !allowed[row.getAttribute("data-strategy")];
       if (!row.hidden) { shown += 1; }
     });
-    if (counter) { counter.textContent = shown + (shown > 1 ? " modèles" : " modèle"); }
+    if (counter) { counter.textContent = shown + (shown === 1 ? " model" : " models"); }
   }
 
   if (familySelect) { familySelect.addEventListener("change", applyFilters); }

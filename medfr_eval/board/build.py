@@ -19,8 +19,12 @@ from medfr_eval.errors import DataError, MedfrError
 from medfr_eval.resources import leaderboard_dir
 
 from .checks import SubmissionRefused, check, make_reference, read_reference, write_json_atomic
-from .collect import Run, read_entries, read_runs, read_signif
+from .collect import Run, read_entries, read_signif
+from .collect import read_runs as _read_runs
+from .inputs import check_results_files
+from .origin import builder_note, run_origin, site_origin
 from .plots import render_plots
+from .publish import inside, require_finite
 from .render import render_site
 from .table import Model, build_rows, slugify
 
@@ -56,6 +60,32 @@ def load_reference(path: Path | None, board: Path, runs: list[Run]) -> dict:
     return make_reference(runs[0])
 
 
+def read_runs(roots: list[Path]) -> list[Run]:
+    """The runs under ``roots``, their results files' shapes checked first."""
+    check_results_files(roots)
+    return _read_runs(roots)
+
+
+def confine_run_cards(runs: list[Run], root: Path) -> None:
+    """Forget run cards found outside ``root``: a submission names its model folder in
+    ``model_args`` (``pretrained=../../..``), and following it would publish whatever
+    ``run_card.json`` sits there on the maintainer's disk."""
+    for run in runs:
+        if run.run_card_path is not None and not inside(run.run_card_path, root):
+            _say(
+                f"{run.folder}: ignoring run card {run.run_card_path.name} outside the "
+                "submitted folder (a submission's run card must sit beside its results)"
+            )
+            run.run_card, run.run_card_path = None, None
+
+
+def read_signif_checked(path: Path) -> dict:
+    """``signif.json`` with finite numbers only (NaN would show as "nan - inf")."""
+    data = read_signif(path)
+    require_finite(data, path)
+    return data
+
+
 def _replace_dir(tmp: Path, out: Path) -> None:
     if out.exists():
         if not out.is_dir():
@@ -89,9 +119,11 @@ def build_site(
             raise DataError("no RUNS given and no board entries folder", file=board)
         roots = [board]
     # Small inputs first: a typo in them should not wait for every sample log to be read.
-    signif_data = read_signif(Path(signif)) if signif is not None else None
+    signif_data = read_signif_checked(Path(signif)) if signif is not None else None
     entries = read_entries(board)
     runs = read_runs([Path(r) for r in roots])
+    # Runs inside the entries folder are submissions: their run cards stay inside it.
+    confine_run_cards([r for r in runs if inside(r.folder, board)], board)
     ref = load_reference(reference, board, runs)
     refusals = []
     for run in runs:
@@ -103,6 +135,9 @@ def build_site(
         raise MedfrError("\n".join(refusals))
     models = [Model(run, entries.get(run.model_name)) for run in runs]
     rows = build_rows(models, signif_data)
+    origin = site_origin([run_origin(run) for run in runs])
+    if (note := builder_note(origin)) is not None:
+        _say(note)
     slugs: dict[str, str] = {}
     for r in rows:
         if r["slug"] in slugs:
@@ -114,7 +149,7 @@ def build_site(
     try:
         plots = render_plots(rows, tmp / "plots")
         versions = sorted({r.lm_eval_version for r in runs if r.lm_eval_version})
-        render_site(rows, ref, plots, tmp, {"lm_eval_versions": versions})
+        render_site(rows, ref, plots, tmp, {"lm_eval_versions": versions, "origin": origin})
         (tmp / MARKER).write_text("medfr-leaderboard output; safe to delete\n", encoding="utf-8")
         os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; a static host must read it
         _replace_dir(tmp, out)
@@ -146,6 +181,7 @@ def add_submission(
             f"expected results for one model, found {len(runs)}: {names}", file=results_dir
         )
     run = runs[0]
+    confine_run_cards(runs, run.folder)
     ref_path = Path(reference) if reference is not None else default_reference(board)
     if not ref_path.is_file():
         raise DataError(
@@ -163,6 +199,8 @@ def add_submission(
         for tr in run.tasks.values():
             files |= {f for f in (tr.results_file, tr.samples_file) if f is not None}
         for f in sorted(files):
+            if f.is_symlink() or not inside(f, run.folder):
+                raise DataError("a submitted file must not be a link out of the folder", file=f)
             shutil.copy2(f, tmp / f.name)
         if run.run_card_path is not None:
             shutil.copy2(run.run_card_path, tmp / "run_card.json")
@@ -182,8 +220,9 @@ def add_submission(
                 skeleton[key] = card[key]
         tmp_entry = entry.with_name(entry.name + ".tmp")
         tmp_entry.write_text(
-            "# Fiche du modèle sur le classement ; clés : model, name, base_model, strategy, "
-            "links, notes\n" + yaml.safe_dump(skeleton, allow_unicode=True, sort_keys=True),
+            "# This model's entry on the board; keys: model, name, base_model, strategy "
+            "(base, CPT, SFT, CPT+SFT; unknown if absent), links, notes\n"
+            + yaml.safe_dump(skeleton, allow_unicode=True, sort_keys=True),
             encoding="utf-8",
         )
         os.replace(tmp_entry, entry)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from medfr_eval import fileio
 from medfr_eval.errors import DataError, MedfrError
-from medfr_eval.lmeval_output import TaskOutput
+from medfr_eval.lmeval_output import TaskOutput, score_settings, settings_mismatch
 from medfr_eval.sets import BY_TASK, FAMILIES, SETS
 
 from .collect import Run, read_json
@@ -52,6 +52,7 @@ def make_reference(run: Run) -> dict:
                 "n": len(tr.values or []),
                 "prompt_digest": tr.prompt_digest,
                 "prompt_example": tr.prompt_example,
+                "settings": _settings(tr),
             }
             for t, tr in sorted(run.tasks.items())
         },
@@ -82,8 +83,17 @@ def write_json_atomic(path: Path, data: object) -> None:
     fileio.write_json_atomic(path, data, sort_keys=True)
 
 
-def problems(run: Run, reference: dict) -> list[str]:
-    """Every reason to refuse ``run``; empty when it may enter the board."""
+def _settings(tr: TaskOutput) -> dict:
+    """What changes a task's scores (the reader's rule, shared with medfr-signif); the
+    version is checked on its own."""
+    return {k: v for k, v in score_settings(tr).items() if k != "version"}
+
+
+def problems(run: Run, reference: dict, *, allow_setting_mismatch: bool = False) -> list[str]:
+    """Every reason to refuse ``run``; empty when it may enter the board.
+
+    A run scored under other settings than the reference's (generation kwargs,
+    few-shot, scorer) is refused unless ``allow_setting_mismatch``."""
     out: list[str] = []
     present = set(run.tasks)
     if not present:
@@ -121,6 +131,13 @@ def problems(run: Run, reference: dict) -> list[str]:
             out.append(
                 f"{task}: task version {tr.version!r}, the board uses {ref.get('version')!r}"
             )
+        if isinstance(ref.get("settings"), dict) and not allow_setting_mismatch:
+            diffs = settings_mismatch(_settings(tr), ref["settings"])
+            if diffs:
+                out.append(
+                    f"{task}: scored under other settings than the board's reference "
+                    f"(this run vs the reference): {'; '.join(diffs)}"
+                )
         if tr.prompt_digest != ref["prompt_digest"]:
             out.append(
                 f"{task}: prompt hashes differ from the board's (other items, another "
@@ -134,6 +151,8 @@ def _task_problems(task: str, tr: TaskOutput) -> list[str]:
     spec = BY_TASK[task]
     if tr.score is None:
         return [f"{task}: sample log without a row in any results file (rerun lm-eval)"]
+    if not math.isfinite(tr.score):
+        return [f"{task}: score {tr.score!r} in {tr.results_file.name} is not a finite number"]
     if tr.log is None:
         return [
             f"{task}: sample log missing (expected samples_{task}_{tr.date}.jsonl beside "
@@ -146,8 +165,8 @@ def _task_problems(task: str, tr: TaskOutput) -> list[str]:
     return []
 
 
-def check(run: Run, reference: dict) -> None:
+def check(run: Run, reference: dict, *, allow_setting_mismatch: bool = False) -> None:
     """Raise :class:`SubmissionRefused` listing every problem, or return quietly."""
-    found = problems(run, reference)
+    found = problems(run, reference, allow_setting_mismatch=allow_setting_mismatch)
     if found:
         raise SubmissionRefused(run.model_name, run.folder, found)

@@ -18,12 +18,7 @@ from tqdm import tqdm
 from medfr_eval import strategies
 from medfr_eval.errors import DataError
 from medfr_eval.fileio import read_yaml
-from medfr_eval.lmeval_output import (
-    RunOutput,
-    find_model_folders,
-    model_args_paths,
-    read_json_object,
-)
+from medfr_eval.lmeval_output import RunOutput, find_model_folders, read_json_object
 from medfr_eval.lmeval_output import read_run as read_model_folder
 
 
@@ -47,30 +42,12 @@ def _need(obj: Any, key: str, kind: type | tuple[type, ...], path: Path, where: 
 
 @dataclass
 class Run(RunOutput):
-    """One model's lm-eval output (read by the shared reader) and its run card."""
-
-    run_card: dict | None = None
-    run_card_path: Path | None = None
-
-
-def find_run_card(folder: Path, model_args: Any) -> Path | None:
-    """``run_card.json`` beside the results, or in the trained model's folder."""
-    candidates = [folder / "run_card.json"]
-    for p in model_args_paths(model_args):
-        candidates += [Path(p) / "run_card.json", folder / p / "run_card.json"]
-    for c in candidates:
-        if c.is_file():
-            return c
-    return None
+    """One model's lm-eval output and its run card, both read by the shared reader."""
 
 
 def read_run(folder: Path) -> Run:
     """One lm-eval model folder with its sample logs, and its run card if there is one."""
-    run = Run(**vars(read_model_folder(folder)))
-    run.run_card_path = find_run_card(run.folder, run.model_args)
-    if run.run_card_path is not None:
-        run.run_card = read_json(run.run_card_path, "run card")
-    return run
+    return Run(**vars(read_model_folder(folder)))
 
 
 def read_runs(roots: list[Path]) -> list[Run]:
@@ -78,7 +55,7 @@ def read_runs(roots: list[Path]) -> list[Run]:
     runs: list[Run] = []
     seen: dict[str, Path] = {}
     folders = [f for root in roots for f in find_model_folders(Path(root))]
-    for folder in tqdm(folders, desc="lecture des runs", unit="run", disable=None):
+    for folder in tqdm(folders, desc="reading runs", unit="run", disable=None):
         run = read_run(folder)
         if run.model_name in seen:
             raise DataError(

@@ -14,8 +14,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from medfr_eval import strategies  # noqa: E402
-from medfr_eval.sets import FAMILIES  # noqa: E402
+from medfr_eval.sets import FAMILIES, SETS  # noqa: E402
+
+from . import labels  # noqa: E402
 
 STYLE = {
     "svg.hashsalt": "medfr-leaderboard",
@@ -26,7 +27,7 @@ STYLE = {
     "axes.spines.right": False,
 }
 COLORS = {"win": "#2e7d32", "tie": "#9e9e9e", "loss": "#c62828"}
-STRATEGY_COLORS = {s.key: s.colour for s in strategies.STRATEGIES}
+STRATEGY_COLORS = labels.STRATEGY_COLOURS
 
 
 def label(text: str, limit: int = 42) -> str:
@@ -46,7 +47,57 @@ def _save(fig, path: Path) -> None:
 
 
 def _scale(fam: str) -> tuple[float, str]:
-    return (1.0, "BERTScore F1") if fam == "openqa" else (100.0, "exactitude (%)")
+    return (1.0, "BERTScore F1") if fam == "openqa" else (100.0, "accuracy (%)")
+
+
+def chance_level(fam: str) -> float | None:
+    """Score of uniform guessing, averaged over the family's sets; None for open questions.
+
+    A restricted MCQ picks one of ``n_options`` letters (1/n); FrMedMCQA picks one
+    of the 2^n - 1 non-empty letter sets (``medfr_eval.data.letter_sets``)."""
+    if fam == "openqa":
+        return None
+    odds = [
+        1 / (2**s.n_options - 1) if s.kind == "mcq_multi" else 1 / s.n_options
+        for s in SETS
+        if s.family == fam
+    ]
+    return sum(odds) / len(odds)
+
+
+def _strategy_text(key: str) -> str:
+    return "strategy not stated" if key == "unknown" else f"{key} ({labels.STRATEGIES[key]})"
+
+
+def _legend(fig, rows: list[dict]) -> None:
+    """Strategies present on the board, above the panels (never over the tick labels)."""
+    present = [k for k in STRATEGY_COLORS if any(r["strategy"] == k for r in rows)]
+    handles = [plt.Rectangle((0, 0), 1, 1, color=STRATEGY_COLORS[k]) for k in present]
+    texts = [_strategy_text(k) for k in present]
+    handles.append(plt.Line2D([], [], color="#333333", ls="--", lw=1))
+    texts.append("chance level (MCQ)")
+    fig.legend(handles, texts, loc="lower center", ncols=min(len(texts), 3),
+               bbox_to_anchor=(0.5, 1.0), frameon=False)  # fmt: skip
+
+
+def _family_panel(ax, fam: str, rows: list[dict], ys: list[int]) -> None:
+    """One family's bars, 95% whiskers and chance line."""
+    factor, unit = _scale(fam)
+    vals = [r["families"].get(fam) for r in rows]
+    colours = [STRATEGY_COLORS.get(r["strategy"], STRATEGY_COLORS["unknown"]) for r in rows]
+    ax.barh(ys, [v * factor if v is not None else 0 for v in vals], color=colours)
+    for y, v, r in zip(ys, vals, rows, strict=True):
+        ci = (r.get("families_ci") or {}).get(fam)
+        if v is not None and ci:
+            err = [[(v - ci[0]) * factor], [(ci[1] - v) * factor]]
+            ax.errorbar(v * factor, y, xerr=err, fmt="none", ecolor="#222222", elinewidth=1,
+                        capsize=2)  # fmt: skip
+    chance = chance_level(fam)
+    if chance is not None:
+        ax.axvline(chance * factor, color="#333333", ls="--", lw=1)
+    ax.set_title(labels.FAMILIES[fam])
+    ax.set_xlabel(unit)
+    ax.set_xlim(0, factor)
 
 
 def plot_families(rows: list[dict], path: Path) -> bool:
@@ -56,33 +107,14 @@ def plot_families(rows: list[dict], path: Path) -> bool:
         return False
     with plt.rc_context(STYLE):
         fig, axes = plt.subplots(
-            1, len(FAMILIES), figsize=(11, 1.2 + 0.35 * len(rows)), sharey=True
+            1, len(FAMILIES), figsize=(11, 1.0 + 0.35 * len(rows)), sharey=True
         )
         ys = list(range(len(rows)))[::-1]
-        for ax, (fam, title) in zip(axes, FAMILIES.items(), strict=True):
-            factor, unit = _scale(fam)
-            vals = [r["families"].get(fam) for r in rows]
-            ax.barh(
-                ys,
-                [v * factor if v is not None else 0 for v in vals],
-                color=[
-                    STRATEGY_COLORS.get(r["strategy"], strategies.get("base").colour) for r in rows
-                ],
-            )
-            ax.set_title(title)
-            ax.set_xlabel(unit)
-            ax.set_xlim(0, factor)
+        for ax, fam in zip(axes, FAMILIES, strict=True):
+            _family_panel(ax, fam, rows, ys)
         axes[0].set_yticks(ys, [label(r["name"]) for r in rows])
-        handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in STRATEGY_COLORS.values()]
-        fig.legend(
-            handles,
-            list(STRATEGY_COLORS),
-            loc="lower center",
-            ncols=4,
-            bbox_to_anchor=(0.5, -0.02),
-            frameon=False,
-        )
-        fig.subplots_adjust(bottom=0.25 if len(rows) < 4 else 0.12)
+        fig.tight_layout()
+        _legend(fig, rows)
         _save(fig, path)
     return True
 
@@ -96,13 +128,13 @@ def plot_win_tie_loss(rows: list[dict], path: Path) -> bool:
         fig, ax = plt.subplots(figsize=(8, 1.2 + 0.4 * len(bars)))
         ys = list(range(len(bars)))[::-1]
         left = [0.0] * len(bars)
-        for kind, text in (("win", "victoire"), ("tie", "égalité"), ("loss", "défaite")):
+        for kind in ("win", "tie", "loss"):
             widths = [rates[kind] for _, rates in bars]
-            ax.barh(ys, widths, left=left, color=COLORS[kind], label=text)
+            ax.barh(ys, widths, left=left, color=COLORS[kind], label=kind)
             left = [a + b for a, b in zip(left, widths, strict=True)]
         ax.set_yticks(ys, [label(f"{r['name']} vs {r['base_model']}", 60) for r, _ in bars])
         ax.set_xlim(0, 1)
-        ax.set_xlabel("part des jeux de test (toutes familles)")
+        ax.set_xlabel("share of test sets (all families)")
         ax.legend(loc="lower center", ncols=3, bbox_to_anchor=(0.5, 1.0), frameon=False)
         _save(fig, path)
     return True
@@ -124,7 +156,7 @@ def plot_compute(rows: list[dict], path: Path) -> bool:
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(8, 5))
         for hours, r in points:
-            ax.scatter(hours, r["overall"] * 100, color=STRATEGY_COLORS.get(r["strategy"]), s=30)
+            ax.scatter(hours, r["overall"] * 100, color=STRATEGY_COLORS[r["strategy"]], s=30)
             ax.annotate(
                 label(r["name"], 30),
                 (hours, r["overall"] * 100),
@@ -132,10 +164,11 @@ def plot_compute(rows: list[dict], path: Path) -> bool:
                 xytext=(4, 3),
                 textcoords="offset points",
             )
-        handles = [plt.Line2D([], [], marker="o", ls="", color=c) for c in STRATEGY_COLORS.values()]
-        ax.legend(handles, list(STRATEGY_COLORS), frameon=False)
-        ax.set_xlabel("calcul d'entraînement (GPU-heures)")
-        ax.set_ylabel("score global (0-100)")
+        present = [k for k in STRATEGY_COLORS if any(r["strategy"] == k for _, r in points)]
+        handles = [plt.Line2D([], [], marker="o", ls="", color=STRATEGY_COLORS[k]) for k in present]
+        ax.legend(handles, present, frameon=False)
+        ax.set_xlabel("training compute (GPU-hours)")
+        ax.set_ylabel("overall score (0-100)")
         _save(fig, path)
     return True
 

@@ -11,23 +11,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from medfr_eval import strategies
 from medfr_eval.resources import leaderboard_dir
 from medfr_eval.sets import FAMILIES, SETS
-from medfr_eval.sources import SOURCES
+from medfr_eval.textsafe import csv_cell
 
-METRICS = {
-    "acc": "exactitude (accuracy) : part des items où la lettre produite est la bonne",
-    "emr": "EMR (exact match ratio) : part des items où l'ensemble des lettres est exactement le bon",
-    "bertscore_f1": "BERTScore F1 entre la réponse produite et la réponse de référence",
-}
-#: French label per strategy key, in the table's order (the site is in French).
-STRATEGY_LABELS = {s.key: s.label_fr for s in strategies.STRATEGIES}
+from . import labels
 
 
 def fmt_score(value: float | None, family: str) -> str:
@@ -41,9 +35,69 @@ def fmt_overall(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.2f}"
 
 
+def fmt_number(value: float) -> str:
+    """A measured quantity for people: thousands separated, about four significant digits."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{int(value):,}"
+    if abs(value) >= 100:
+        return f"{value:,.1f}"
+    return f"{value:.4g}"
+
+
+def fmt_duration(seconds: float) -> str:
+    """Seconds as "2 h 05 min", "3 min 12 s" or "45.2 s"."""
+    if seconds >= 3600:
+        return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
+    if seconds >= 60:
+        return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+    return f"{seconds:.1f} s"
+
+
+def fmt_value(value: object) -> str:
+    """Any run card or recipe value as text: no Python reprs (None, True, dicts) on a page."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool | int | float):
+        return fmt_number(value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {fmt_value(v)}" for k, v in value.items()) or "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(fmt_value(v) for v in value) or "—"
+    return str(value)
+
+
+def config_rows(value: object, prefix: str = "") -> list[tuple[str, str]]:
+    """A nested recipe as (dotted setting, formatted value) rows, for a two-column table."""
+    if isinstance(value, dict):
+        rows: list[tuple[str, str]] = []
+        for k, v in value.items():
+            rows += config_rows(v, f"{prefix}.{k}" if prefix else str(k))
+        return rows
+    return [(prefix or "value", fmt_value(value))]
+
+
+def fmt_card(key: str, value: object) -> str:
+    """One run card field, in the unit its label names."""
+    if key == "wall_time_s" and isinstance(value, int | float):
+        return fmt_duration(float(value))
+    return fmt_value(value)
+
+
+def breakable(text: str) -> Markup:
+    """A name that may wrap after ``/``, ``-``, ``_`` or ``.`` but never mid-word.
+
+    Escaped first; the ``<wbr>`` break opportunities are the only markup added."""
+    escaped = str(escape(text))
+    return Markup(re.sub(r"([/_.-])", r"\1<wbr>", escaped))
+
+
 def safe_json(data: object) -> Markup:
     """JSON that can sit inside a <script> element whatever strings it carries."""
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(
+        data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)
 
@@ -57,23 +111,40 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(score=fmt_score, overall=fmt_overall, safe_json=safe_json)
+    env.filters.update(
+        score=fmt_score,
+        overall=fmt_overall,
+        safe_json=safe_json,
+        value=fmt_value,
+        card_field=fmt_card,
+        breakable=breakable,
+        config_rows=config_rows,
+        metric=labels.metric_label,
+    )
     env.globals.update(
-        FAMILIES=FAMILIES, SETS=SETS, STRATEGY_LABELS=STRATEGY_LABELS, METRICS=METRICS
+        FAMILIES=labels.FAMILIES,
+        SETS=SETS,
+        SET_TITLES={k: v[0] for k, v in labels.SETS.items()},
+        SET_HELP={k: v[1] for k, v in labels.SETS.items()},
+        STRATEGY_LABELS=labels.STRATEGIES,
+        CARD_FIELDS=labels.CARD_FIELDS,
+        METRIC_HELP=labels.METRIC_HELP,
+        family_label=labels.family_label,
     )
     return env
 
 
-def public_data(rows: list[dict]) -> dict:
+def public_data(rows: list[dict], origin: dict | None = None) -> dict:
     """The JSON download (and the page's embedded data): everything the table shows."""
     return {
         "medfr_leaderboard_version": 1,
-        "families": FAMILIES,
+        "data": origin,
+        "families": labels.FAMILIES,
         "sets": [
             {
                 "name": s.name,
                 "task": s.task,
-                "title": s.title,
+                "title": labels.set_title(s.name),
                 "family": s.family,
                 "metric": s.metric,
             }
@@ -83,21 +154,23 @@ def public_data(rows: list[dict]) -> dict:
     }
 
 
-def _cell(value: object) -> object:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+# The one CSV formula guard, shared with medfr-signif's CSV.
+_cell = csv_cell
 
 
 def table_csv(rows: list[dict]) -> str:
     """The whole table, one line per model, scores on a 0-1 scale."""
     header = [
         "rank",
+        "rank_ci",
         "name",
         "model_name",
         "strategy",
         "base_model",
+        "data",
         "overall",
+        "overall_ci_low",
+        "overall_ci_high",
         *[f"avg_{f}" for f in FAMILIES],
     ]
     for s in SETS:
@@ -108,11 +181,14 @@ def table_csv(rows: list[dict]) -> str:
     for r in rows:
         line = [
             r["rank"],
+            r["rank_ci"],
             r["name"],
             r["model_name"],
             r["strategy"],
             r["base_model"] or "",
+            r["data"],
             r["overall"],
+            *(r["overall_ci"] or [None, None]),
             *[r["families"].get(f) for f in FAMILIES],
         ]
         for s in SETS:
@@ -127,7 +203,7 @@ def render_site(
 ) -> None:
     """Write every page and data file of the site into ``out`` (an empty folder)."""
     env = environment()
-    data = public_data(rows)
+    data = public_data(rows, build_info.get("origin"))
     common = {"plots": plots, "info": build_info}
 
     def write(rel: str, text: str) -> None:
@@ -160,13 +236,12 @@ def render_site(
                 ref=ref_tasks.get(s.task),
                 ranked=ranked,
                 page="task",
-                source=SOURCES[s.name].origin,
                 **common,
             ),
         )
     write(
         "data/leaderboard.json",
-        json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1) + "\n",
+        json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1, allow_nan=False) + "\n",
     )
     write("data/leaderboard.csv", table_csv(rows))
     static = leaderboard_dir() / "static"

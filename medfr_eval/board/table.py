@@ -18,19 +18,12 @@ from medfr_eval.sets import BY_TASK, FAMILIES, SETS
 from medfr_eval.signif.bootstrap import bootstrap_distribution
 
 from .collect import Entry, Run
+from .labels import CARD_FIELDS, set_title
+from .origin import run_origin
+from .publish import clean_name, public_model_id, scrub
+from .ranking import average_intervals, shared_ranks
 
 BOOTSTRAP_RESAMPLES = 10_000  # as in the study
-CARD_FIELDS = (
-    "tokens_seen",
-    "gpu_hours",
-    "hardware",
-    "energy_kwh",
-    "kgco2e",
-    "cost_usd",
-    "wall_time_s",
-    "carbon_intensity_kg_per_kwh",
-    "price_per_gpu_hour",
-)
 
 
 def slugify(name: str) -> str:
@@ -60,17 +53,16 @@ class Model:
 
     @property
     def name(self) -> str:
-        if self.entry and self.entry.name:
-            return self.entry.name
-        card = self.run.run_card or {}
-        if isinstance(card.get("model_name"), str) and card["model_name"]:
-            return card["model_name"]
-        return self.run.model_name
+        """Entry's name, else the reader's one naming rule (run card, else lm-eval's id,
+        a local path by its model folder): the name medfr-signif uses too."""
+        if self.entry and clean_name(self.entry.name or ""):
+            return clean_name(self.entry.name)
+        return self.run.display_name
 
     @property
     def aliases(self) -> set[str]:
         """Names under which other files (signif JSON, base_model fields) may cite this model."""
-        names = {self.name, self.run.model_name, self.run.folder.name}
+        names = {self.name, self.run.display_name, self.run.model_name, self.run.folder.name}
         card = self.run.run_card or {}
         if isinstance(card.get("model_name"), str):
             names.add(card["model_name"])
@@ -86,11 +78,18 @@ class Model:
 
     @property
     def strategy(self) -> str:
+        """Entry's strategy, else the run card's, else "unknown": never guessed.
+
+        A run card records what training did to ``base_model``: the demo's
+        ``tiny-base`` card says CPT because it *was* pre-trained from random weights
+        on the corpus; the board shows "CPT from tiny-random", and the demo's entry
+        (``strategy: base``) is what declares it the starting model of the others.
+        A model with neither entry nor card was once shown as a starting model,
+        which nothing supported."""
         if self.entry and self.entry.strategy:
             return self.entry.strategy
         strategy = (self.run.run_card or {}).get("strategy")
-        # A model with neither entry nor run card is a starting model as far as we know.
-        return strategy if strategy in strategies.TRAINED else "base"
+        return strategy if strategy in strategies.BY_KEY else "unknown"
 
 
 def _signif_ci(signif: dict | None, aliases: set[str], task: str) -> tuple[float, float] | None:
@@ -117,7 +116,7 @@ def _vs_base(signif: dict | None, me: set[str], base: set[str]) -> dict:
         per_set.append(
             {
                 "task": c["task"],
-                "title": spec.title if spec else c["task"],
+                "title": set_title(spec.name) if spec else c["task"],
                 "decision": decision,
                 "diff": sign * diff if nums else None,
                 "ci_low": (lo if sign > 0 else -hi) if nums else None,
@@ -136,6 +135,22 @@ def _vs_base(signif: dict | None, me: set[str], base: set[str]) -> dict:
     return {"sets": per_set, "rates": dict(sorted(rates.items()))}
 
 
+def translation_gap(run: Run) -> list[dict]:
+    """French score against its English twin's, per translated set, when the run has twins.
+
+    The shared reader puts English twins (``medfr_en_<set>``) in ``run.twins`` when
+    asked to read them (h-signif2's ``read_run(twins=True)``); without them, empty, and
+    the model page shows no translation-gap section."""
+    out = []
+    for task, twin in sorted(getattr(run, "twins", {}).items()):
+        fr = run.tasks.get("medfr_" + task.removeprefix("medfr_en_"))
+        if fr is None or fr.score is None or twin.score is None:
+            continue
+        name = BY_TASK[fr.task].name
+        out.append({"set": name, "fr": fr.score, "en": twin.score, "gap": twin.score - fr.score})
+    return out
+
+
 def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
     """One dict per model, best overall score first; all scores on a 0-1 scale."""
     by_alias: dict[str, Model] = {}
@@ -143,7 +158,7 @@ def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
         for a in sorted(m.aliases):
             by_alias.setdefault(a, m)
     rows = []
-    for m in tqdm(models, desc="scores et intervalles", unit="modèle", disable=None):
+    for m in tqdm(models, desc="scores and intervals", unit="model", disable=None):
         scores = {}
         for task, tr in sorted(m.run.tasks.items()):
             spec = BY_TASK[task]
@@ -165,28 +180,36 @@ def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
         base = by_alias.get(m.base_model) if m.base_model else None
         card = m.run.run_card or {}
         recipe = card.get("recipe")
+        cis = average_intervals(m.run)
         rows.append(
             {
                 "slug": slugify(m.name),
                 "name": m.name,
-                "model_name": m.run.model_name,
+                "model_name": public_model_id(m.run.model_name),
                 "strategy": m.strategy,
-                "base_model": m.base_model,
+                "base_model": (base.name if base else public_model_id(m.base_model))
+                if m.base_model
+                else None,
                 "base_slug": slugify(base.name) if base else None,
                 "links": [{"title": t, "url": u} for t, u in (m.entry.links if m.entry else [])],
                 "notes": m.entry.notes if m.entry else None,
                 "scores": scores,
                 "families": families,
+                "families_ci": {f: list(cis[f]) for f in families if f in cis},
                 "overall": overall,
-                "run_card": {k: card[k] for k in CARD_FIELDS if k in card} if card else None,
-                "recipe": recipe if isinstance(recipe, str | dict | list) else None,
-                "stages": card.get("stages") if isinstance(card.get("stages"), list) else None,
+                "overall_ci": list(cis["overall"])
+                if overall is not None and "overall" in cis
+                else None,
+                "data": run_origin(m.run).kind,
+                "translation_gap": translation_gap(m.run),
+                "run_card": scrub({k: card[k] for k in CARD_FIELDS if k in card}) if card else None,
+                "recipe": scrub(recipe) if isinstance(recipe, str | dict | list) else None,
+                "stages": scrub(card["stages"]) if isinstance(card.get("stages"), list) else None,
                 "vs_base": _vs_base(signif, m.aliases, base.aliases if base else {m.base_model})
                 if m.base_model
                 else {"sets": [], "rates": {}},
             }
         )
     rows.sort(key=lambda r: (r["overall"] is None, -(r["overall"] or 0.0), r["name"]))
-    for rank, r in enumerate(rows, 1):
-        r["rank"] = rank
+    shared_ranks(rows)
     return rows

@@ -12,6 +12,7 @@ which model ran.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from medfr_eval.errors import DataError
-from medfr_eval.sets import ALL_SETS, BY_TASK, FAMILIES
+from medfr_eval.sets import ALL_FAMILIES, ALL_SETS, BY_TASK
 
+from .naming import display_name, find_run_card
 from .samples import SampleLog, Warn, read_sample_log
+from .twins import french_task, spec_for
 
 # lm-eval's date_id is datetime.now().isoformat() with ":" replaced by "-"; ISO
 # strings of one format sort in time order.
@@ -83,6 +86,15 @@ class RunOutput:
     lm_eval_version: str | None = None
     tasks: dict[str, TaskOutput] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    run_card: dict | None = None
+    run_card_path: Path | None = None
+    #: English twins of translated sets (``medfr_en_<set>``), read only when asked.
+    twins: dict[str, TaskOutput] = field(default_factory=dict)
+
+    @property
+    def display_name(self) -> str:
+        """The model's name under the one naming rule (:func:`.naming.display_name`)."""
+        return display_name(self.model_name, self.run_card)
 
     @property
     def scores(self) -> dict[str, float]:
@@ -103,6 +115,25 @@ class HeadlineScores:
 # --------------------------------------------------------------------------- JSON
 
 
+def _non_finite(data: Any, where: str = "") -> tuple[str, float] | None:
+    """The first NaN or infinity in ``data`` with its field path (``scores[0].ci_high``)."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return where, data
+    items = (
+        data.items()
+        if isinstance(data, dict)
+        else enumerate(data)
+        if isinstance(data, list)
+        else ()
+    )
+    for key, value in items:
+        sub = f"{where}[{key}]" if isinstance(key, int) else f"{where}.{key}" if where else str(key)
+        found = _non_finite(value, sub)
+        if found is not None:
+            return found
+    return None
+
+
 def read_json_object(path: str | Path, what: str = "JSON file") -> dict:
     """A JSON object from ``path``; every failure is one DataError naming the file (and line)."""
     path = Path(path)
@@ -116,6 +147,15 @@ def read_json_object(path: str | Path, what: str = "JSON file") -> dict:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise DataError(f"{what} is not valid JSON: {e.msg}", file=path, line=e.lineno) from None
+    # Python's parser accepts NaN and Infinity, which are not JSON: a page would show
+    # "nan - inf" and could not embed them as strict JSON. Name the field.
+    bad = _non_finite(data)
+    if bad is not None:
+        raise DataError(
+            f"expected a finite number, got {bad[1]!r} (NaN and Infinity are not JSON)",
+            file=path,
+            field=bad[0] or None,
+        )
     if not isinstance(data, dict):
         raise DataError(f"{what}: expected a JSON object", file=path)
     return data
@@ -126,7 +166,8 @@ def model_name_from_results(results: dict) -> str | None:
     name = results.get("model_name")
     if isinstance(name, str) and name:
         return name
-    args = (results.get("config") or {}).get("model_args")
+    config = results.get("config")
+    args = config.get("model_args") if isinstance(config, dict) else None
     if isinstance(args, dict):
         pre = args.get("pretrained") or args.get("model")
         return str(pre) if pre else None
@@ -136,20 +177,6 @@ def model_name_from_results(results: dict) -> str | None:
             if key.strip() in ("pretrained", "model") and value.strip():
                 return value.strip()
     return None
-
-
-def model_args_paths(model_args: Any) -> list[str]:
-    """The local paths a run's ``model_args`` names (peft, pretrained), in that order."""
-    keys = ("peft", "pretrained")
-    if isinstance(model_args, dict):
-        return [str(model_args[k]) for k in keys if model_args.get(k)]
-    found = []
-    if isinstance(model_args, str):
-        for part in model_args.split(","):
-            key, _, value = part.partition("=")
-            if key.strip() in keys and value.strip():
-                found.append(value.strip())
-    return found
 
 
 # --------------------------------------------------------------------------- folders
@@ -203,28 +230,56 @@ def _scan(folder: Path) -> tuple[dict[str, Path], dict[str, dict[str, Path]]]:
     return results, samples
 
 
+def _section(data: dict, key: str, path: Path) -> dict:
+    """A per-task section of a results file (``n-samples``, ``configs``, ``versions``)."""
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise DataError(
+            f"expected an object (task -> ...), got {type(value).__name__}", file=path, field=key
+        )
+    return value
+
+
+def _count(counts: dict, key: str, path: Path, where: str) -> int | None:
+    value = counts.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise DataError(f"expected a count, got {value!r}", file=path, field=f"{where}.{key}")
+    return value
+
+
 def _task_row(task: str, date: str, path: Path, data: dict) -> TaskOutput:
     """One task's row of a results file: headline score, version, counts, config."""
-    spec = BY_TASK[task]
+    spec = spec_for(task)
     metrics = data["results"][task]
     score = metrics.get(spec.result_key) if isinstance(metrics, dict) else None
-    if isinstance(score, bool) or not isinstance(score, int | float):
+    if isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score):
         raise DataError(
-            f"missing or not a number (got {score!r})",
+            f"missing or not a finite number (got {score!r})",
             file=path,
             field=f"results.{task}.{spec.result_key}",
         )
-    counts = (data.get("n-samples") or {}).get(task) or {}
-    config = (data.get("configs") or {}).get(task)
-    n_eff, n_orig = counts.get("effective"), counts.get("original")
+    counts = _section(data, "n-samples", path).get(task) or {}
+    if not isinstance(counts, dict):
+        raise DataError(
+            f"expected an object with effective and original, got {counts!r}",
+            file=path,
+            field=f"n-samples.{task}",
+        )
+    config = _section(data, "configs", path).get(task)
+    if config is not None and not isinstance(config, dict):
+        raise DataError("expected an object", file=path, field=f"configs.{task}")
     return TaskOutput(
         task=task,
         date=date,
         score=float(score),
-        version=(data.get("versions") or {}).get(task),
-        n_effective=n_eff if isinstance(n_eff, int) else None,
-        n_original=n_orig if isinstance(n_orig, int) else None,
-        config=config if isinstance(config, dict) else {},
+        version=_section(data, "versions", path).get(task),
+        n_effective=_count(counts, "effective", path, f"n-samples.{task}"),
+        n_original=_count(counts, "original", path, f"n-samples.{task}"),
+        config=config or {},
         results_file=path,
     )
 
@@ -247,11 +302,15 @@ def _read_results_files(
                 field="model_name",
             )
         config = data.get("config") or {}
+        if not isinstance(config, dict):
+            raise DataError(
+                f"expected an object, got {type(config).__name__}", file=path, field="config"
+            )
         run.model_name = run.model_name or name or ""
         run.model_args, run.limit = config.get("model_args"), config.get("limit")
         run.lm_eval_version = data.get("lm_eval_version") or run.lm_eval_version
         for task in sorted(data["results"]):
-            if task in BY_TASK:
+            if task in BY_TASK or french_task(task):
                 rows.setdefault(task, {})[date] = _task_row(task, date, path, data)
     return rows
 
@@ -264,13 +323,17 @@ def read_run(
     cluster: bool = True,
     lenient: bool = False,
     warn: Warn | None = None,
+    twins: bool = False,
 ) -> RunOutput:
     """Read one model folder: per medfr task, its latest results row and sample log.
 
     Several results files in one folder (runs split by task) are merged, the
     latest date winning per task; the sample log of that date goes with it.
     ``samples=False`` reads the results files only (fast: scores and configs).
-    Tasks that are not medfr sets are skipped with a note."""
+    ``twins`` also reads the English twins of the translated sets into
+    ``run.twins``. The run card (``medfr-train``'s ``run_card.json``) is read when
+    found beside the results or in the model's folder. Other tasks are skipped
+    with a note."""
     folder = Path(folder)
     results, logs = _scan(folder)
     run = RunOutput(folder=folder, model_name="")
@@ -278,29 +341,46 @@ def read_run(
     if not run.model_name:
         run.model_name = folder.name
         run.notes.append(f"{folder}: no results file names the model; using the folder name")
-    skipped = sorted(t for t in logs if t not in BY_TASK)
+    run.run_card_path = find_run_card(folder, run.model_args)
+    if run.run_card_path is not None:
+        run.run_card = read_json_object(run.run_card_path, "run card")
+    skipped = sorted(t for t in logs if t not in BY_TASK and not (twins and french_task(t)))
     if skipped:
         run.notes.append(f"{folder}: not medfr sets, skipped: {', '.join(skipped)}")
-    order = [s.task for s in ALL_SETS]
+    order = [s.task for s in ALL_SETS]  # the study's sets, then the public extras
     found = {t for t in (*rows, *logs) if t in BY_TASK and (tasks is None or t in tasks)}
     for task in sorted(found, key=order.index):
-        dates = sorted({*rows.get(task, {}), *logs.get(task, {})})
-        date = dates[-1]
-        if len(dates) > 1:
-            run.notes.append(f"{folder}: {len(dates)} runs of {task}; using the latest ({date})")
-        out = rows.get(task, {}).get(date) or TaskOutput(task=task, date=date)
-        out.samples_file = logs.get(task, {}).get(date)
-        if samples and out.samples_file is not None:
-            out.log = read_sample_log(
-                out.samples_file,
-                task,
-                expected_n=out.n_effective,
-                cluster=cluster,
-                lenient=lenient,
-                warn=warn,
-            )
-        run.tasks[task] = out
+        run.tasks[task] = _task_output(task, folder, rows, logs, run.notes, samples,
+                                       cluster=cluster, lenient=lenient, warn=warn)  # fmt: skip
+    if twins:
+        for task in sorted(t for t in {*rows, *logs} if french_task(t)):
+            if task in run.tasks:  # a set of the table: already read above
+                run.twins[task] = run.tasks[task]
+            elif tasks is None or french_task(task) in tasks:
+                run.twins[task] = _task_output(task, folder, rows, logs, run.notes, samples,
+                                               cluster=cluster, lenient=lenient, warn=warn)  # fmt: skip
     return run
+
+
+def _task_output(
+    task: str,
+    folder: Path,
+    rows: dict[str, dict[str, TaskOutput]],
+    logs: dict[str, dict[str, Path]],
+    notes: list[str],
+    samples: bool,
+    **read: Any,
+) -> TaskOutput:
+    """The latest results row of ``task`` with the sample log of the same date."""
+    dates = sorted({*rows.get(task, {}), *logs.get(task, {})})
+    date = dates[-1]
+    if len(dates) > 1:
+        notes.append(f"{folder}: {len(dates)} runs of {task}; using the latest ({date})")
+    out = rows.get(task, {}).get(date) or TaskOutput(task=task, date=date)
+    out.samples_file = logs.get(task, {}).get(date)
+    if samples and out.samples_file is not None:
+        out.log = read_sample_log(out.samples_file, task, expected_n=out.n_effective, **read)
+    return out
 
 
 def family_means(scores: dict[str, float], *, complete_only: bool = False) -> dict[str, float]:
@@ -309,7 +389,7 @@ def family_means(scores: dict[str, float], *, complete_only: bool = False) -> di
     ``scores`` is keyed by task; ``complete_only`` keeps the families all of whose
     sets are present (the board's rule), else any present set counts (the demo's)."""
     out: dict[str, float] = {}
-    for fam in FAMILIES:
+    for fam in ALL_FAMILIES:
         members = [s.task for s in ALL_SETS if s.family == fam]
         have = [scores[t] for t in members if t in scores]
         if have and (not complete_only or len(have) == len(members)):

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from medfr_eval.errors import DataError
-from medfr_eval.sets import BY_TASK
+
+from .twins import spec_for
 
 #: Sets whose items are not independent, and the doc field that groups them.
 CLUSTER_KEYS: dict[str, str] = {"medfr_frclinicalqa": "case_id"}
@@ -48,6 +49,7 @@ class SampleLog:
     clusters: list[str] | None = None
     prompt_example: str | None = None  # the prompt of the lowest doc_id, as sent
     n_logged: int = 0  # records under the chosen filter, readable or not
+    item_ids: list[str | None] | None = None  # doc["id"], the item's identifier in its source
 
     @property
     def n(self) -> int:
@@ -170,6 +172,13 @@ def _item_cluster(rec: dict, key: str, task: str, lineno: int, problem: _Problem
     return str(label)
 
 
+def _doc_id_field(rec: dict) -> str | None:
+    """The item's identifier in its source (``doc.id``), to pair a set with its English twin."""
+    doc = rec.get("doc")
+    ident = doc.get("id") if isinstance(doc, dict) else None
+    return str(ident) if isinstance(ident, str | int) and not isinstance(ident, bool) else None
+
+
 def _choose_filter(by_filter: dict, wanted: str, path: Path, warn: Warn) -> str:
     if wanted in by_filter:
         return wanted
@@ -201,9 +210,10 @@ def read_sample_log(
     ``lenient`` turns item-level problems into ``warn`` calls and drops the items.
     """
     path, warn = Path(path), warn or _ignore
-    spec = BY_TASK.get(task)
-    if spec is None:
-        raise DataError(f"{task!r} is not a medfr set", file=path, field="task")
+    try:
+        spec = spec_for(task)
+    except KeyError:
+        raise DataError(f"{task!r} is not a medfr set", file=path, field="task") from None
     problem = _Problems(path, lenient, warn)
     by_filter = _records_by_filter(path, problem)
     chosen = _choose_filter(by_filter, spec.filter, path, warn)
@@ -228,7 +238,7 @@ def read_sample_log(
                 continue
         seen[doc_id] = lineno
         hashes = tuple(rec.get(k) if isinstance(rec.get(k), str) else None for k in _HASH_KEYS)
-        items[doc_id] = (value, hashes, label, logged_prompt(rec))
+        items[doc_id] = (value, hashes, label, logged_prompt(rec), _doc_id_field(rec))
     if not items:
         raise DataError(f"no usable samples under filter {chosen!r}", file=path)
     n_logged = len(by_filter[chosen])
@@ -255,4 +265,5 @@ def read_sample_log(
         clusters=[r[2] for r in rows] if cluster_key is not None else None,
         prompt_example=rows[0][3],
         n_logged=n_logged,
+        item_ids=[r[4] for r in rows],
     )

@@ -3,8 +3,11 @@
 Cut along its seams: :mod:`.bootstrap` (the paired / cluster percentile
 bootstrap in numpy), :mod:`.runs` (model folders, read by
 :mod:`medfr_eval.lmeval_output`, named), :mod:`.pairs` (pairs files and the
-shipped ``study`` preset), :mod:`.compare` (the grid of tests and its
-correction), :mod:`.report` (JSON / CSV / Markdown / plot) and :mod:`.cli`
+shipped ``study`` preset), :mod:`.pairing` (two logs item by item),
+:mod:`.compare` (the grid of tests), :mod:`.paired_tests` (McNemar,
+permutation), :mod:`.corrections` (Bonferroni, Holm, BH), :mod:`.families`
+(family-level tests), :mod:`.gap` (French vs English twins), :mod:`.shaky`
+(warnings), :mod:`.report` (JSON / CSV / Markdown / plot) and :mod:`.cli`
 (``medfr signif``). No torch, no lm-eval import: the board reads this JSON.
 """
 
@@ -20,9 +23,9 @@ from .compare import (
     Comparison,
     Report,
     compare,
-    pair_logs,
     win_rates,
 )
+from .pairing import pair_logs
 from .pairs import Pair, all_pairs, baseline_pairs, load_pairs, preset_names, presets_dir
 from .report import OUTPUT_FILES, plot_wtl, to_csv, to_markdown, write_outputs
 from .runs import Run, find_run, load_run, load_runs

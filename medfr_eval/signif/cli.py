@@ -13,13 +13,14 @@ from collections.abc import Iterable
 from typing import Any
 
 import click
+from rich.markup import escape
 
 from medfr_eval.errors import SignifError
 from medfr_eval.sets import BY_TASK, GROUPS
 
-from . import bootstrap as bs
 from . import pairs as pairs_mod
 from .compare import Report, compare
+from .corrections import CORRECTIONS, TESTS
 from .pairs import baseline_pairs, load_pairs, preset_names
 from .report import DECISION_FR, write_outputs
 from .runs import load_runs
@@ -82,7 +83,7 @@ def _wtl_table(report: Report):
                 if w
                 else "–"
             )
-        table.add_row(pair.title(), *cells)
+        table.add_row(escape(pair.title()), *cells)
     return table
 
 
@@ -97,26 +98,45 @@ def _details_table(report: Report):
         r = c.result
         mark = " (grappes)" if r.kind == "cluster" else ""
         det.add_row(
-            c.pair.title(),
+            escape(c.pair.title()),
             BY_TASK[c.task].title + mark,
             str(c.n),
             f"{c.score_a:.3f}",
             f"{c.score_b:.3f}",
             f"{r.estimate:+.3f}",
             f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}]",
-            f"{r.p_value:.4f}",
+            f"{c.p_adjusted:.4f}",
             f"[{style[r.decision]}]{DECISION_FR[r.decision]}[/]",
         )
     return det
 
 
+def _gap_table(report: Report):
+    from rich.table import Table
+
+    table = Table(title="Écart de traduction (français - anglais, mêmes items)")
+    for col in ("modèle", "jeu", "n", "fr", "en", "écart", "intervalle", "p corrigée"):
+        table.add_column(col, justify="left" if col in ("modèle", "jeu", "intervalle") else "right")
+    for g in report.translation_gap:
+        table.add_row(escape(g["model"]), BY_TASK[g["task"]].title, str(g["n"]),
+                      f"{g['score_fr']:.3f}", f"{g['score_en']:.3f}", f"{g['gap']:+.3f}",
+                      f"[{g['ci_low']:+.3f}, {g['ci_high']:+.3f}]", f"{g['p_adjusted']:.4f}")  # fmt: skip
+    return table
+
+
 def print_report(report: Report, console, details: bool = False) -> None:
-    """The summary table (win/tie/loss per family), and every comparison if asked."""
-    if details or len(report.comparisons) <= 40:
+    """The summary table (win/tie/loss per family), and every comparison if asked.
+
+    Names and paths come from input files: they are escaped (a path holding
+    ``[/x]`` must not be read as rich markup) and notes are printed as plain text."""
+    if report.comparisons and (details or len(report.comparisons) <= 40):
         console.print(_details_table(report))
-    console.print(_wtl_table(report))
+    if report.comparisons:
+        console.print(_wtl_table(report))
+    if report.translation_gap:
+        console.print(_gap_table(report))
     for note in report.notes:
-        console.print(f"• {note}", highlight=False)
+        console.print(f"• {note}", highlight=False, markup=False, soft_wrap=True)
 
 
 @click.command(
@@ -162,10 +182,30 @@ def print_report(report: Report, console, details: bool = False) -> None:
 )
 @click.option(
     "--correction",
-    type=click.Choice(bs.CORRECTIONS),
+    type=click.Choice(CORRECTIONS),
     default="bonferroni",
     show_default=True,
-    help="over the m comparisons of the run (the study: bonferroni)",
+    help="over the m comparisons of the run (the study: bonferroni; bh: Benjamini-Hochberg)",
+)
+@click.option(
+    "--test",
+    type=click.Choice(TESTS),
+    default="bootstrap",
+    show_default=True,
+    help="what decides: the paired bootstrap (the study), exact McNemar (0/1 metrics) "
+    "or the paired sign-flip permutation test",
+)
+@click.option(
+    "--allow-setting-mismatch",
+    is_flag=True,
+    help="compare runs scored under different settings (generation kwargs, few-shot, "
+    "scorer), with a warning; refused by default",
+)
+@click.option(
+    "--translation-gap",
+    is_flag=True,
+    help="also compare each translated set with its English twin (medfr_en_<set>) "
+    "for the same run; one run is enough",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="same seed, same intervals")
 @click.option(
@@ -186,8 +226,9 @@ def print_report(report: Report, console, details: bool = False) -> None:
 @click.option("--out", default="signif", metavar="DIR", show_default=True, help="output folder")
 @click.option("--details", is_flag=True, help="print every comparison, not only the summary")
 def signif(runs, pairs, all_pairs: bool, baseline, names, tasks, resamples, alpha, correction,
-           seed, no_cluster, ignore_prompt_hash, lenient, out, details) -> int:  # fmt: skip
-    """Paired percentile bootstrap over lm-eval sample logs (the study's significance test).
+           test, allow_setting_mismatch, translation_gap, seed, no_cluster, ignore_prompt_hash,
+           lenient, out, details) -> int:  # fmt: skip
+    """Paired tests over lm-eval sample logs (the study's: the percentile bootstrap).
 
     Per pair of models and set: the difference of the metric, its interval,
     p-value and win/tie/loss decision; win rates per family of sets. RUNS are
@@ -198,26 +239,36 @@ def signif(runs, pairs, all_pairs: bool, baseline, names, tasks, resamples, alph
     if sum(bool(x) for x in (pairs, all_pairs, baseline)) > 1:
         raise click.UsageError("--pairs, --all-pairs and --baseline exclude each other")
     console, err = Console(), Console(stderr=True)
+    reading: list[str] = []
 
     def warn(message: str) -> None:
-        err.print(f"warning: {message}", highlight=False, markup=False)
+        err.print(f"warning: {message}", highlight=False, markup=False, soft_wrap=True)
+
+    def warn_reading(message: str) -> None:
+        reading.append(message)
+        warn(message)
 
     loaded = load_runs(runs, names=names, tasks=tasks, cluster=not no_cluster, lenient=lenient,
-                       warn=warn, track=_track(err))  # fmt: skip
+                       warn=warn_reading, track=_track(err), twins=translation_gap)  # fmt: skip
     if pairs:
         chosen = load_pairs(pairs)
     elif baseline:
         chosen = baseline_pairs(loaded, baseline)
-    else:
-        if len(loaded) < 2:
+    elif len(loaded) < 2:
+        if not translation_gap:
             raise SignifError(
                 f"one model only ({loaded[0].name}); give at least two runs", field="RUNS"
             )
+        chosen = []
+    else:
         chosen = pairs_mod.all_pairs(loaded)
     report = compare(loaded, chosen, resamples=resamples, alpha=alpha, correction=correction,
                      seed=seed, lenient=lenient, check_prompts=not ignore_prompt_hash,
-                     track=_track(err), warn=warn)  # fmt: skip
+                     track=_track(err), warn=warn, test=test,
+                     allow_mismatch=allow_setting_mismatch, translation_gap=translation_gap,
+                     reading_warnings=reading)  # fmt: skip
     written = write_outputs(report, out)
     print_report(report, console, details=details)
-    console.print("Écrit : " + ", ".join(str(p) for p in written), highlight=False)
+    console.print("Écrit : " + ", ".join(str(p) for p in written), highlight=False, markup=False,
+                  soft_wrap=True)  # fmt: skip
     return 0

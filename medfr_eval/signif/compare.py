@@ -9,110 +9,31 @@ actually run, and the win / tie / loss shares per family of sets are counted.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from medfr_eval import lmeval_output as lo
 from medfr_eval.errors import SignifError
-from medfr_eval.lmeval_output import SampleLog
-from medfr_eval.sets import BY_TASK, FAMILIES, SETS
+from medfr_eval.sets import ALL_SETS, BY_TASK, FAMILIES
 
 from . import bootstrap as bs
+from . import paired_tests, shaky
+from .corrections import CORRECTIONS, TESTS, decide
+from .families import family_comparisons
+from .gap import translation_gaps
 from .notes import method_notes
+from .pairing import pair_logs
 from .pairs import Pair
 from .runs import Run, Track, find_run, no_track
 
 SCHEMA_VERSION = 1
-FAMILY_ORDER: tuple[str, ...] = ("all", "mcq_translated", "mcq_native", "openqa")
+#: "all" is the study's sets (its "all sets" row); the public extras count in their families only.
+FAMILY_ORDER: tuple[str, ...] = ("all", *FAMILIES)
 FAMILY_LABELS: dict[str, str] = {"all": "Tous les jeux", **FAMILIES}
-_ORDER = [s.task for s in SETS]
+_ORDER = [s.task for s in ALL_SETS]
 
 Warn = Callable[[str], None]
-
-
-def _ignore(message: str) -> None:
-    pass
-
-
-# --------------------------------------------------------------------------- pairing
-
-
-def _hash_mismatches(
-    la: SampleLog, lb: SampleLog, sa: np.ndarray, sb: np.ndarray, check_prompts: bool
-) -> list[tuple[str, list[int]]]:
-    """Per hash key, the positions (in the common items) where both logs differ."""
-    checks = [
-        ("doc_hash", la.doc_hashes, lb.doc_hashes),
-        ("target_hash", la.target_hashes, lb.target_hashes),
-    ]
-    if check_prompts:
-        checks.append(("prompt_hash", la.prompt_hashes, lb.prompt_hashes))
-    out = []
-    for key, ha, hb in checks:
-        xa = [ha[i] for i in sa]
-        xb = [hb[i] for i in sb]
-        if xa == xb:  # the usual case, checked at C speed
-            continue
-        diff = [
-            k for k, (x, y) in enumerate(zip(xa, xb, strict=True))
-            if x is not None and y is not None and x != y
-        ]  # fmt: skip
-        if diff:
-            out.append((key, diff))
-    return out
-
-
-def pair_logs(
-    la: SampleLog,
-    lb: SampleLog,
-    *,
-    lenient: bool = False,
-    check_prompts: bool = True,
-    warn: Warn | None = None,
-) -> tuple[np.ndarray, np.ndarray, list[str] | None, np.ndarray]:
-    """Align two models' logs of one set by ``doc_id``; refuse what cannot be paired.
-
-    Returns both value vectors in increasing doc id order, the cluster labels
-    (or None) and the doc ids kept. Both logs must cover the same doc ids with
-    the same document, target and (unless ``check_prompts`` is off) prompt
-    hashes; with ``lenient`` mismatches are warned about and the comparison runs
-    on the intersection.
-    """
-    warn = warn or _ignore
-    where = f"{la.path} vs {lb.path}"
-    common, sa, sb = np.intersect1d(la.doc_ids, lb.doc_ids, assume_unique=True, return_indices=True)
-    if common.size != la.n or common.size != lb.n:
-        only_a = np.setdiff1d(la.doc_ids, common).tolist()
-        only_b = np.setdiff1d(lb.doc_ids, common).tolist()
-        message = (
-            f"{la.task}: the logs cover different doc ids ({len(only_a)} only in the first, "
-            f"e.g. {only_a[:3]}; {len(only_b)} only in the second, e.g. {only_b[:3]})"
-        )
-        if not lenient:
-            raise SignifError(message, file=where, field="doc_id")
-        warn(f"{where}: {message} (--lenient: using the common items)")
-    bad = np.zeros(common.size, dtype=bool)
-    for key, diff in _hash_mismatches(la, lb, sa, sb, check_prompts):
-        hint = (
-            " (--ignore-prompt-hash if only the chat template differs)"
-            if key == "prompt_hash"
-            else ""
-        )
-        message = (
-            f"{la.task}: {len(diff)} of {common.size} items differ in {key}, first doc_id "
-            f"{int(common[diff[0]])}{hint}"
-        )
-        if not lenient:
-            raise SignifError(message, file=where, field=key)
-        warn(f"{where}: {message} (--lenient: those items dropped)")
-        bad[diff] = True
-    if bad.all():
-        raise SignifError(f"{la.task}: no item in common to compare", file=where, field="doc_id")
-    keep, sa, sb = common[~bad], sa[~bad], sb[~bad]
-    clusters = None
-    if la.clusters is not None and lb.clusters is not None:
-        clusters = [la.clusters[i] for i in sa]
-    return la.values[sa], lb.values[sb], clusters, keep
 
 
 # --------------------------------------------------------------------------- report
@@ -130,6 +51,8 @@ class Comparison:
     score_a: float
     score_b: float
     result: bs.BootstrapResult
+    test: str = "bootstrap"  # the test whose p-value decides (bootstrap, mcnemar, permutation)
+    p_adjusted: float = float("nan")  # p_value under the run's correction
 
     @property
     def set(self) -> str:
@@ -156,6 +79,8 @@ class Comparison:
             "ci_high": r.ci_high,
             "level": r.level,
             "p_value": r.p_value,
+            "p_adjusted": self.p_adjusted,
+            "test": self.test,
             "decision": r.decision,
             "bootstrap": "cluster" if r.kind == "cluster" else "paired",
         }
@@ -172,16 +97,23 @@ class Report:
     win_rates: list[dict]
     scores: list[dict]
     notes: list[str]
-    warnings: list[str]
+    warnings: list[dict]  # {"kind", "message"}: see :mod:`.shaky`
+    lenient: bool = False
+    family_comparisons: list[dict] = field(default_factory=list)
+    translation_gap: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
             "medfr_signif_version": SCHEMA_VERSION,
             "method": self.method,
+            "lenient": self.lenient,
+            "warnings": self.warnings,
             "models": self.models,
             "comparisons": [c.to_json() for c in self.comparisons],
+            "family_comparisons": self.family_comparisons,
             "win_rates": self.win_rates,
             "scores": self.scores,
+            "translation_gap": self.translation_gap,
         }
 
     def win_rate(self, pair: Pair, family: str) -> dict | None:
@@ -203,7 +135,10 @@ def win_rates(comparisons: Sequence[Comparison], pairs: Sequence[Pair]) -> list[
     for pair in pairs:
         rows = [c for c in comparisons if c.pair == pair]
         for fam in FAMILY_ORDER:
-            sub = [c for c in rows if fam == "all" or c.family == fam]
+            sub = [
+                c for c in rows
+                if (fam == "all" and BY_TASK[c.task].in_study) or c.family == fam
+            ]  # fmt: skip
             if not sub:
                 continue
             k = len(sub)
@@ -225,11 +160,13 @@ def win_rates(comparisons: Sequence[Comparison], pairs: Sequence[Pair]) -> list[
 # --------------------------------------------------------------------------- the grid
 
 
-def _check_options(resamples: int, alpha: float, correction: str) -> None:
-    if correction not in bs.CORRECTIONS:
+def _check_options(resamples: int, alpha: float, correction: str, test: str) -> None:
+    if correction not in CORRECTIONS:
         raise SignifError(
-            f"unknown correction; use one of {', '.join(bs.CORRECTIONS)}", field="--correction"
+            f"unknown correction; use one of {', '.join(CORRECTIONS)}", field="--correction"
         )
+    if test not in TESTS:
+        raise SignifError(f"unknown test; use one of {', '.join(TESTS)}", field="--test")
     if resamples < 1:
         raise SignifError("must be at least 1", field="--resamples")
     if not 0.0 < alpha < 1.0:
@@ -237,7 +174,7 @@ def _check_options(resamples: int, alpha: float, correction: str) -> None:
 
 
 def resolve_pairs(
-    runs: Sequence[Run], pairs: Sequence[Pair], lenient: bool, warn: Warn
+    runs: Sequence[Run], pairs: Sequence[Pair], lenient: bool, warn: Warn, allow_none: bool = False
 ) -> list[tuple[Pair, Run, Run]]:
     """Each pair with its two runs, named as the runs are; duplicates compared once."""
     resolved: list[tuple[Pair, Run, Run]] = []
@@ -258,13 +195,34 @@ def resolve_pairs(
             continue
         seen.add((ra.name, rb.name))
         resolved.append((Pair(ra.name, rb.name, pair.id, pair.label), ra, rb))
-    if not resolved:
+    if not resolved and not allow_none:
         raise SignifError("no pair of models to compare", field="pairs")
     return resolved
 
 
+def check_settings(ra: Run, rb: Run, task: str, allow_mismatch: bool, warn: Warn) -> None:
+    """Refuse (or, allowed, warn about) two runs of ``task`` scored under other settings."""
+    oa, ob = ra.outputs.get(task), rb.outputs.get(task)
+    if oa is None or ob is None:
+        return
+    diffs = lo.settings_mismatch(lo.score_settings(oa), lo.score_settings(ob))
+    if not diffs:
+        return
+    message = (
+        f"{task}: {ra.name} ({oa.results_file}) and {rb.name} ({ob.results_file}) were scored "
+        f"under different settings: {'; '.join(diffs)}"
+    )
+    if not allow_mismatch:
+        raise SignifError(
+            f"{message}; their scores are not comparable (--allow-setting-mismatch to compare "
+            "anyway)",
+            field=diffs[0].split(":", 1)[0],
+        )
+    warn(f"{message} (--allow-setting-mismatch: compared anyway)", "settings")
+
+
 def _jobs(
-    resolved: list[tuple[Pair, Run, Run]], lenient: bool, warn: Warn
+    resolved: list[tuple[Pair, Run, Run]], lenient: bool, allow_mismatch: bool, warn: Warn
 ) -> list[tuple[Pair, Run, Run, str]]:
     """Every (pair, set) to test: the sets logged for both models of the pair."""
     jobs = []
@@ -277,6 +235,7 @@ def _jobs(
                     raise SignifError(message, file=has.tasks[task].path, field="task")
                 warn(f"{message} (--lenient: set skipped for this pair)")
                 continue
+            check_settings(ra, rb, task, allow_mismatch, warn)
             jobs.append((pair, ra, rb, task))
     return jobs
 
@@ -333,6 +292,72 @@ def _model_scores(models: list[str], runs: Sequence[Run], indexes: _Indexes) -> 
     return scores
 
 
+def _test_for(test: str, va: np.ndarray, vb: np.ndarray) -> str:
+    """Which test decides this comparison: McNemar needs 0/1 values (else permutation)."""
+    if test == "mcnemar" and not (paired_tests.is_binary(va) and paired_tests.is_binary(vb)):
+        return "permutation"
+    return test
+
+
+def _p_value(test: str, va, vb, clusters, rng, resamples: int) -> float:
+    if test == "mcnemar":
+        return paired_tests.mcnemar_p(va, vb)
+    return paired_tests.permutation_p(va, vb, resamples=resamples, rng=rng, clusters=clusters)
+
+
+def _shaky(method: dict, comparisons: Sequence[Comparison], runs: Sequence[Run]) -> list[dict]:
+    """Warnings on the run's numbers: thin tails, few clusters, items dropped."""
+    out = []
+    tail = shaky.tail_warning(method["resamples"], method["alpha"], max(method["m"], 1),
+                              method["correction"])  # fmt: skip
+    if tail and method["m"]:
+        out.append(tail)
+    rows = {(c.task, c.n_clusters) for c in comparisons if c.result.kind == "cluster"}
+    out += shaky.cluster_warnings([("paired bootstrap", t, g) for t, g in sorted(rows)])
+    for r in runs:
+        for task, kept, total in r.dropped():
+            out.append(shaky.warning("lenient", f"{r.name}, {task}: --lenient kept {kept} of "
+                                     f"{total} items; its scores are over fewer items than the set"))  # fmt: skip
+    return out
+
+
+def _run_jobs(
+    jobs: list[tuple[Pair, Run, Run, str]],
+    indexes: _Indexes,
+    test: str,
+    lenient: bool,
+    check_prompts: bool,
+    track: Track,
+    warn: Warn,
+) -> tuple[list[bs.BootstrapDistribution], list[tuple], list[float]]:
+    """Pair every (pair, set), draw its bootstrap and, for McNemar/permutation, its p-value."""
+    resamples, seed = indexes.resamples, indexes.seed
+    dists: list[bs.BootstrapDistribution] = []
+    rows: list[tuple[Pair, str, np.ndarray, np.ndarray, str]] = []
+    pvals: list[float] = []
+    for pair, ra, rb, task in track(jobs, "Comparaisons appariées", len(jobs)):
+        va, vb, clusters, ids = pair_logs(
+            ra.tasks[task], rb.tasks[task], lenient=lenient, check_prompts=check_prompts, warn=warn
+        )
+        key = (ra.name, rb.name, task)
+        dists.append(
+            bs.bootstrap_distribution(
+                va, vb, resamples=resamples, seed=bs.make_rng(seed, "pair", *key),
+                clusters=clusters, index=indexes.get(task, ids, clusters, va - vb),
+            )
+        )  # fmt: skip
+        used = _test_for(test, va, vb)
+        if used != "bootstrap":
+            rng = bs.make_rng(seed, "perm", *key)
+            pvals.append(_p_value(used, va, vb, clusters, rng, resamples))
+        rows.append((pair, task, va, vb, used))
+    if test == "mcnemar" and any(u == "permutation" for *_, u in rows):
+        bad = sorted({t for _, t, *_, u in rows if u == "permutation"}, key=_ORDER.index)
+        warn(f"McNemar's test needs 0/1 values; {', '.join(bad)} used the sign-flip "
+             "permutation test instead", "test")  # fmt: skip
+    return dists, rows, pvals
+
+
 def compare(
     runs: Sequence[Run],
     pairs: Sequence[Pair],
@@ -345,54 +370,55 @@ def compare(
     check_prompts: bool = True,
     track: Track = no_track,
     warn: Warn | None = None,
+    test: str = "bootstrap",
+    allow_mismatch: bool = False,
+    translation_gap: bool = False,
+    reading_warnings: Sequence[str] = (),
 ) -> Report:
-    """Run the study's test for every (pair, set) and correct over all of them.
+    """Run the chosen test for every (pair, set) and correct over all of them.
 
     ``m`` is the number of (pair, set) comparisons actually run. A set logged for
     one model of a pair only is an error (``lenient``: a warning, the set is
-    skipped for that pair). Each comparison draws from its own generator keyed by
-    (seed, models, task), so adding a pair never changes another's interval.
+    skipped for that pair); so are runs scored under other settings
+    (``allow_mismatch``: a warning). Each comparison draws from its own generator
+    keyed by (seed, models, task), so adding a pair never changes another's
+    interval. ``reading_warnings`` (met while reading the logs) go into the report.
     """
-    warnings: list[str] = []
+    warnings = [shaky.warning("reading", w) for w in reading_warnings]
 
-    def _warn(message: str) -> None:
-        warnings.append(message)
+    def _warn(message: str, kind: str = "pairing") -> None:
+        warnings.append(shaky.warning(kind, message))
         if warn is not None:
             warn(message)
 
-    _check_options(resamples, alpha, correction)
-    resolved = resolve_pairs(runs, pairs, lenient, _warn)
-    jobs = _jobs(resolved, lenient, _warn)
+    _check_options(resamples, alpha, correction, test)
+    resolved = resolve_pairs(runs, pairs, lenient, _warn, allow_none=translation_gap)
+    jobs = _jobs(resolved, lenient, allow_mismatch, _warn)
     indexes = _Indexes(resamples, seed)
-    dists: list[bs.BootstrapDistribution] = []
-    rows: list[tuple[Pair, str, np.ndarray, np.ndarray]] = []
-    for pair, ra, rb, task in track(jobs, "Bootstrap apparié", len(jobs)):
-        va, vb, clusters, ids = pair_logs(
-            ra.tasks[task], rb.tasks[task], lenient=lenient, check_prompts=check_prompts, warn=_warn
-        )
-        dists.append(
-            bs.bootstrap_distribution(
-                va,
-                vb,
-                resamples=resamples,
-                seed=bs.make_rng(seed, "pair", ra.name, rb.name, task),
-                clusters=clusters,
-                index=indexes.get(task, ids, clusters, va - vb),
-            )
-        )
-        rows.append((pair, task, va, vb))
-    results = bs.correct(dists, alpha, correction)
+    dists, rows, pvals = _run_jobs(jobs, indexes, test, lenient, check_prompts, track, _warn)
+    results, adjusted = decide(dists, pvals if test != "bootstrap" else None, alpha, correction)
     comparisons = [
         Comparison(pair, task, BY_TASK[task].metric, int(va.size), d.n_clusters,
-                   float(va.mean()), float(vb.mean()), r)
-        for (pair, task, va, vb), d, r in zip(rows, dists, results, strict=True)
+                   float(va.mean()), float(vb.mean()), r, used, float(pa))
+        for (pair, task, va, vb, used), d, r, pa in zip(rows, dists, results, adjusted, strict=True)
     ]  # fmt: skip
     models: list[str] = []
     for _, ra, rb in resolved:
         models += [r.name for r in (ra, rb) if r.name not in models]
+    if not resolved:
+        models = [r.name for r in runs]
     pairs_out = [p for p, _, _ in resolved]
-    method = {"resamples": resamples, "alpha": alpha, "correction": correction,
-              "m": len(comparisons), "seed": seed}  # fmt: skip
+    families = family_comparisons([(c.pair, c.task, c.family) for c in comparisons], dists,
+                                  alpha, correction)  # fmt: skip
+    method = {"test": test, "resamples": resamples, "alpha": alpha, "correction": correction,
+              "m": len(comparisons), "m_families": len(families), "seed": seed}  # fmt: skip
+    gaps: list[dict] = []
+    if translation_gap:
+        gaps = translation_gaps(runs, resamples=resamples, alpha=alpha, correction=correction,
+                                seed=seed, lenient=lenient, warn=_warn)  # fmt: skip
+        method["m_translation_gap"] = len(gaps)
+    for w in _shaky(method, comparisons, runs):
+        _warn(w["message"], w["kind"])
     return Report(
         method=method,
         models=models,
@@ -402,4 +428,7 @@ def compare(
         scores=_model_scores(models, runs, indexes),
         notes=method_notes(method, comparisons, runs),
         warnings=warnings,
+        lenient=lenient,
+        family_comparisons=families,
+        translation_gap=gaps,
     )

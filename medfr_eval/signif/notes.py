@@ -13,7 +13,21 @@ if TYPE_CHECKING:
     from .runs import Run
 
 
+_TESTS = {
+    "mcnemar": "Décision par le test exact de McNemar (items discordants, loi binomiale) sur les "
+    "jeux à métrique 0/1, sinon par le test de permutation ; l'intervalle bootstrap est indicatif.",
+    "permutation": "Décision par le test de permutation apparié (inversion des signes des "
+    "différences par item, ou par grappe) ; l'intervalle bootstrap est indicatif.",
+}
+
+
 def _correction_note(alpha: float, correction: str, m: int) -> str:
+    if correction == "bh":
+        return (
+            f"Correction de Benjamini-Hochberg (taux de fausses découvertes {alpha:g}) : "
+            "p corrigées par scipy.stats.false_discovery_control ; intervalles au niveau "
+            "1 - R alpha / m (R : nombre de rejets, Benjamini et Yekutieli 2005)."
+        )
     if correction == "bonferroni":
         return f"Correction de Bonferroni : chaque intervalle au niveau 1 - {alpha:g}/{m} = {1 - alpha / m:.5f}."
     if correction == "holm":
@@ -30,8 +44,21 @@ def method_notes(method: dict, comparisons: Sequence[Comparison], runs: Sequence
     notes = [
         f"Bootstrap percentile apparié, {method['resamples']} rééchantillonnages, graine {method['seed']}, "
         f"alpha = {alpha:g}, m = {m} comparaisons (paires x jeux).",
-        _correction_note(alpha, method["correction"], m),
     ]
+    if m:
+        notes.append(_correction_note(alpha, method["correction"], m))
+    if method.get("test") in _TESTS:
+        notes.append(_TESTS[method["test"]])
+    if method.get("m_families"):
+        notes.append(
+            f"Comparaisons par famille : moyenne non pondérée des écarts par jeu, bootstrap dans "
+            f"chaque jeu, m = {method['m_families']}, même correction."
+        )
+    if method.get("m_translation_gap"):
+        notes.append(
+            "Écart de traduction : score français moins score anglais du même modèle sur les mêmes "
+            f"items (appariés par doc_id), m = {method['m_translation_gap']}, même correction."
+        )
     clustered = [c for c in comparisons if c.result.kind == "cluster"]
     if clustered:
         tasks = sorted({c.task for c in clustered})

@@ -15,7 +15,7 @@ from medfr_eval import strategies
 from medfr_eval.errors import SignifError
 from medfr_eval.fileio import read_yaml
 
-from .runs import Run, find_run, short
+from .runs import Run, find_run
 
 _PAIR_KEYS = {"id", "model_a", "model_b", "label", "group", "strategy"}
 _PAIRS_FILE_KEYS = {"description", "pairs"}
@@ -31,8 +31,9 @@ class Pair:
     label: str | None = None
 
     def title(self) -> str:
+        """``[id. ]A vs B`` with the names whole (a name may hold ``/``: ``org/Model``)."""
         head = f"{self.id}. " if self.id else ""
-        return f"{head}{short(self.model_a)} vs {short(self.model_b)}"
+        return f"{head}{self.model_a} vs {self.model_b}"
 
 
 def presets_dir() -> Path:

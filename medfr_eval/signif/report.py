@@ -1,20 +1,30 @@
 """``medfr-signif``'s output files: JSON (read by the board), CSV, Markdown and the plot.
 
-Every file lands whole or not at all (written to a temporary name, then renamed).
+The outputs land together or not at all: all are written into a fresh temporary
+folder beside ``--out``, which is then swapped in whole (as the board build does),
+under a lock so that two runs writing the same ``--out`` at once each leave one
+complete, consistent set of files (the last to finish wins), never one run's JSON
+beside the other's Markdown. A failure half-way leaves the previous outputs intact.
+Text from input files is made safe on the way out (:mod:`medfr_eval.textsafe`):
+CSV cells cannot run as formulas, Markdown cannot carry raw HTML.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from medfr_eval.errors import SignifError
-from medfr_eval.sets import BY_TASK, SETS
+from medfr_eval.sets import ALL_SETS, BY_TASK
+from medfr_eval.textsafe import csv_cell, markdown_text
 
 from .compare import FAMILY_LABELS, Report
 
@@ -36,23 +46,33 @@ def to_csv(report: Report) -> str:
     buf = io.StringIO()
     cols = [
         "pair_id", "model_a", "model_b", "task", "set", "family", "metric", "n", "n_clusters",
-        "score_a", "score_b", "diff", "ci_low", "ci_high", "level", "p_value", "decision", "bootstrap",
+        "score_a", "score_b", "diff", "ci_low", "ci_high", "level", "test", "p_value",
+        "p_adjusted", "decision", "bootstrap",
     ]  # fmt: skip
     w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
     w.writeheader()
     for c in report.comparisons:
         row = c.to_json()
         row.update(pair_id=c.pair.id or "", n_clusters=c.n_clusters)
-        w.writerow({k: row[k] for k in cols})
+        w.writerow({k: csv_cell(row[k]) for k in cols})
     return buf.getvalue()
+
+
+def _warnings_md(report: Report) -> list[str]:
+    out = []
+    if report.lenient:
+        out.append("- **--lenient** : les journaux incomplets ou discordants ont été lus quand même ; "
+                   "des items ont pu être écartés (voir les avertissements).")  # fmt: skip
+    for w in report.warnings:
+        out.append(f"- **Avertissement ({w['kind']})** : {_md(w['message'])}")
+    return out
 
 
 def to_markdown(report: Report) -> str:
     """The study's tables: win/tie/loss rates per family, every comparison, model scores."""
     out = ["# Significativité des écarts (medfr-signif)", ""]
-    out += [f"- {n}" for n in report.notes]
-    for w in report.warnings:
-        out.append(f"- **Avertissement** : {w}")
+    out += [f"- {_md(n)}" for n in report.notes]
+    out += _warnings_md(report)
     fams = report.families()
     out += ["", "## Victoires / égalités / défaites par famille de jeux", ""]
     out.append("| comparaison | " + " | ".join(FAMILY_LABELS[f] + " (V/E/D)" for f in fams) + " |")
@@ -67,18 +87,59 @@ def to_markdown(report: Report) -> str:
         out.append(f"| {_md(pair.title())} | " + " | ".join(cells) + " |")
     out += ["", "## Détail des comparaisons", ""]
     out.append(
-        "| comparaison | jeu | métrique | n | A | B | A - B | intervalle | niveau | p | décision | bootstrap |"
+        "| comparaison | jeu | métrique | n | A | B | A - B | intervalle | niveau | test | p | p corrigée | décision | bootstrap |"
     )
-    out.append("|---|---|---|---:|---:|---:|---:|---|---:|---:|---|---|")
+    out.append("|---|---|---|---:|---:|---:|---:|---|---:|---|---:|---:|---|---|")
     for c in report.comparisons:
         r = c.result
         out.append(
             f"| {_md(c.pair.title())} | {BY_TASK[c.task].title} | {c.metric} | {c.n} | {_fmt(c.score_a)} | "
             f"{_fmt(c.score_b)} | {r.estimate:+.4f} | [{r.ci_low:+.4f}, {r.ci_high:+.4f}] | {r.level:.5f} | "
-            f"{r.p_value:.4f} | {DECISION_FR[r.decision]} | {c.to_json()['bootstrap']} |"
+            f"{c.test} | {r.p_value:.4f} | {c.p_adjusted:.4f} | {DECISION_FR[r.decision]} | {c.to_json()['bootstrap']} |"
         )
-    tasks = [s.task for s in SETS if any(x["task"] == s.task for x in report.scores)]
-    out += ["", "## Scores des modèles (intervalle bootstrap percentile à 95 %)", ""]
+    out += _families_md(report) + _gap_md(report) + _scores_md(report)
+    return "\n".join(out) + "\n"
+
+
+def _families_md(report: Report) -> list[str]:
+    if not report.family_comparisons:
+        return []
+    out = ["", "## Comparaisons par famille (moyenne des jeux, bootstrap dans chaque jeu)", ""]
+    out.append(
+        "| comparaison | famille | jeux | A - B | intervalle | niveau | p | p corrigée | décision |"
+    )
+    out.append("|---|---|---:|---:|---|---:|---:|---:|---|")
+    for f in report.family_comparisons:
+        title = _md(f"{f['model_a']} vs {f['model_b']}")
+        out.append(
+            f"| {title} | {FAMILY_LABELS[f['family']]} | {len(f['tasks'])} | {f['diff']:+.4f} | "
+            f"[{f['ci_low']:+.4f}, {f['ci_high']:+.4f}] | {f['level']:.5f} | {f['p_value']:.4f} | "
+            f"{f['p_adjusted']:.4f} | {DECISION_FR[f['decision']]} |"
+        )
+    return out
+
+
+def _gap_md(report: Report) -> list[str]:
+    if not report.translation_gap:
+        return []
+    out = ["", "## Écart de traduction (français - anglais, mêmes items)", ""]
+    out.append(
+        "| modèle | jeu | n | français | anglais | écart | intervalle | niveau | p | p corrigée | décision |"
+    )
+    out.append("|---|---|---:|---:|---:|---:|---|---:|---:|---:|---|")
+    for g in report.translation_gap:
+        verdict = {"win": "français meilleur", "loss": "anglais meilleur", "tie": "égalité"}
+        out.append(
+            f"| {_md(g['model'])} | {BY_TASK[g['task']].title} | {g['n']} | {_fmt(g['score_fr'])} | "
+            f"{_fmt(g['score_en'])} | {g['gap']:+.4f} | [{g['ci_low']:+.4f}, {g['ci_high']:+.4f}] | "
+            f"{g['level']:.5f} | {g['p_value']:.4f} | {g['p_adjusted']:.4f} | {verdict[g['decision']]} |"
+        )
+    return out
+
+
+def _scores_md(report: Report) -> list[str]:
+    tasks = [s.task for s in ALL_SETS if any(x["task"] == s.task for x in report.scores)]
+    out = ["", "## Scores des modèles (intervalle bootstrap percentile à 95 %)", ""]
     out.append("| modèle | " + " | ".join(BY_TASK[t].title for t in tasks) + " |")
     out.append("|---|" + "---|" * len(tasks))
     for model in report.models:
@@ -87,11 +148,11 @@ def to_markdown(report: Report) -> str:
             s = next((x for x in report.scores if x["model"] == model and x["task"] == t), None)
             cells.append(f"{s['score']:.3f} [{s['ci_low']:.3f}, {s['ci_high']:.3f}]" if s else "–")
         out.append(f"| {_md(model)} | " + " | ".join(cells) + " |")
-    return "\n".join(out) + "\n"
+    return out
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|")
+    return markdown_text(text)
 
 
 _COLORS = {"win": "#2a9d8f", "tie": "#c8c8c8", "loss": "#e76f51"}
@@ -135,13 +196,61 @@ def plot_wtl(report: Report, family: str = "all"):
     return fig
 
 
-def write_outputs(report: Report, out_dir: str | Path) -> list[Path]:
-    """Write JSON, CSV, Markdown, PNG and SVG; every file lands whole or not at all."""
-    out = Path(out_dir)
+def _check_out(out: Path) -> None:
+    """``--out`` is replaced whole: refuse a folder that holds anything but our outputs."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise SignifError("output path exists and is not a folder", file=out, field="--out")
+    others = sorted(p.name for p in out.iterdir() if p.name not in OUTPUT_FILES)
+    if others:
+        raise SignifError(
+            f"output folder holds other files ({', '.join(others[:3])}); medfr-signif replaces "
+            "its folder whole: choose an empty or medfr-signif folder",
+            file=out,
+            field="--out",
+        )
+
+
+@contextlib.contextmanager
+def _locked(out: Path):
+    """An exclusive lock beside ``out`` for the swap (POSIX; elsewhere no lock)."""
     try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise SignifError(f"cannot create the output folder: {e.strerror}", file=out) from None
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(out.parent / f".{out.name}.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _swap_in(tmp: Path, out: Path) -> None:
+    """Replace ``out`` by ``tmp`` (two renames; ``out`` is never half old, half new)."""
+    with _locked(out):
+        _check_out(out)
+        old = None
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            os.replace(out, old / out.name)
+        try:
+            os.replace(tmp, out)
+        except OSError:
+            if old is not None:
+                os.replace(old / out.name, out)
+            raise
+        finally:
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+
+
+def write_outputs(report: Report, out_dir: str | Path) -> list[Path]:
+    """Write JSON, CSV, Markdown, PNG and SVG into a fresh folder, then swap it in whole."""
+    out = Path(out_dir)
+    _check_out(out)
     payload = {
         "signif.json": json.dumps(report.to_json(), indent=2, ensure_ascii=False, allow_nan=False)
         + "\n",
@@ -149,23 +258,31 @@ def write_outputs(report: Report, out_dir: str | Path) -> list[Path]:
         "signif.md": to_markdown(report),
     }
     fig = plot_wtl(report)
-    tmps: list[tuple[Path, Path]] = []
+    tmp: Path | None = None
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        os.chmod(tmp, 0o777 & ~_umask())
         for name in OUTPUT_FILES:
-            final = out / name
-            tmp = out / f".{name}.tmp"
             if name in payload:
-                tmp.write_text(payload[name], encoding="utf-8")
+                (tmp / name).write_text(payload[name], encoding="utf-8")
             else:
-                _save_plot(fig, tmp, name)
-            tmps.append((tmp, final))
-        for tmp, final in tmps:
-            os.replace(tmp, final)
+                _save_plot(fig, tmp / name, name)
+        _swap_in(tmp, out)
+    except OSError as e:
+        raise SignifError(
+            f"cannot write the outputs: {e.strerror or e}", file=out, field="--out"
+        ) from None
     finally:
-        for tmp, _ in tmps:
-            if tmp.exists():
-                tmp.unlink()
+        if tmp is not None and tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
     return [out / n for n in OUTPUT_FILES]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _save_plot(fig, path: Path, name: str) -> None:

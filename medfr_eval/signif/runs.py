@@ -17,6 +17,7 @@ from typing import Any
 from medfr_eval import lmeval_output as lo
 from medfr_eval.errors import DataError, SignifError
 from medfr_eval.sets import BY_TASK
+from medfr_eval.textsafe import clean_name
 
 Track = Callable[[Iterable[Any], str, int], Iterable[Any]]
 
@@ -34,6 +35,20 @@ class Run:
     model_name: str
     tasks: dict[str, lo.SampleLog]
     notes: list[str] = field(default_factory=list)
+    #: The reader's view of each task (logged config: what :func:`lo.score_settings` reads).
+    outputs: dict[str, lo.TaskOutput] = field(default_factory=dict)
+    #: English twins' logs, keyed by their French task (``--translation-gap``).
+    twins: dict[str, lo.SampleLog] = field(default_factory=dict)
+
+    def dropped(self) -> list[tuple[str, int, int]]:
+        """(task, items kept, items the run counts) where reading dropped items (--lenient)."""
+        out = []
+        for task, log in self.tasks.items():
+            expected = self.outputs[task].n_effective if task in self.outputs else None
+            total = max(log.n_logged, expected or 0)
+            if log.n < total:
+                out.append((task, log.n, total))
+        return out
 
     @property
     def short_name(self) -> str:
@@ -52,9 +67,14 @@ def load_run(
     cluster: bool = True,
     lenient: bool = False,
     warn: Callable[[str], None] | None = None,
+    twins: bool = False,
 ) -> Run:
-    """Read one model folder: the latest sample log of each medfr task in it."""
-    out = lo.read_run(folder, tasks=tasks, cluster=cluster, lenient=lenient, warn=warn)
+    """Read one model folder: the latest sample log of each medfr task in it.
+
+    The run is named by the reader's one naming rule (:func:`lo.display_name`: run
+    card, else the model, never a stage folder such as ``sft``) unless ``name``."""
+    out = lo.read_run(folder, tasks=tasks, cluster=cluster, lenient=lenient, warn=warn,
+                      twins=twins)  # fmt: skip
     logs = {t: o.log for t, o in out.tasks.items() if o.log is not None}
     notes = list(out.notes)
     for t, o in out.tasks.items():
@@ -65,11 +85,13 @@ def load_run(
         among = f" among {', '.join(tasks)}" if tasks is not None else ""
         raise DataError(f"no sample log of a medfr set{among}{hint}", file=out.folder)
     return Run(
-        name=name or out.model_name,
+        name=name or out.display_name,
         folder=out.folder,
         model_name=out.model_name,
         tasks=logs,
         notes=notes,
+        outputs={t: o for t, o in out.tasks.items() if o.log is not None},
+        twins={lo.french_task(t): o.log for t, o in out.twins.items() if o.log is not None},
     )
 
 
@@ -82,6 +104,7 @@ def load_runs(
     lenient: bool = False,
     warn: Callable[[str], None] | None = None,
     track: Track = no_track,
+    twins: bool = False,
 ) -> list[Run]:
     """Read every model folder under ``paths``.
 
@@ -99,7 +122,7 @@ def load_runs(
             if all(f.resolve() != g.resolve() for _, g in folders):
                 folders.append((Path(p), f))
     runs = [
-        load_run(folder, tasks=tasks, cluster=cluster, lenient=lenient, warn=warn)
+        load_run(folder, tasks=tasks, cluster=cluster, lenient=lenient, warn=warn, twins=twins)
         for _, folder in track(folders, "Lecture des journaux", len(folders))
     ]
     _rename(runs, dict(names or {}), folders)
@@ -126,13 +149,13 @@ def _rename(runs: list[Run], overrides: dict[str, str], folders: list[tuple[Path
             raise SignifError(
                 f"matches {len(hits)} runs; name a model folder instead", field=f"--name {key}"
             )
-        hits[0].name = new
+        hits[0].name = clean_name(new)
 
 
 def _override_matches(key: str, run: Run, folders: list[tuple[Path, Path]]) -> bool:
     """A ``--name`` key names a run by model name, by its folder, or by the path
     given on the command line when that path holds this one model only."""
-    if key in (run.model_name, run.name):
+    if key in (run.model_name, run.name, lo.display_name(run.model_name)):
         return True
     kp = Path(key)
     if not kp.exists():

@@ -76,12 +76,12 @@ def test_site_in_headless_chromium(runs, browser):
     assert names(browser) == first  # best overall first, as rendered
 
     # Filters: strategy hides rows, family hides the other families' columns.
-    browser.find_element("css selector", '.strategy-filter[value="base"]').click()
+    browser.find_element("css selector", '.strategy-filter[value="unknown"]').click()
     visible = [
         r for r in browser.find_elements("css selector", "#board tbody tr") if r.is_displayed()
     ]
     assert len(visible) == 2
-    assert browser.find_element("id", "row-count").text == "2 modèles"
+    assert browser.find_element("id", "row-count").text == "2 models"
     Select(browser.find_element("id", "family-filter")).select_by_value("openqa")
     shown = [
         th.get_attribute("data-col")
@@ -91,15 +91,15 @@ def test_site_in_headless_chromium(runs, browser):
     assert shown == [
         "rank",
         "name",
+        "overall",
+        "avg_openqa",
         "strategy",
         "kqa",
         "frclinicalqa",
         "frmedqa",
-        "avg_openqa",
-        "overall",
     ]
     Select(browser.find_element("id", "family-filter")).select_by_value("all")
-    browser.find_element("css selector", '.strategy-filter[value="base"]').click()
+    browser.find_element("css selector", '.strategy-filter[value="unknown"]').click()
 
     imgs = browser.find_elements("css selector", "figure img")
     assert len(imgs) == 3
@@ -121,3 +121,74 @@ def test_site_in_headless_chromium(runs, browser):
     assert browser.find_element("tag name", "h1").text == "FrClinicalQA"
     assert len(browser.find_elements("css selector", "table.plain tbody tr")) == 4
     assert severe(browser) == []
+
+
+def showcase(tmp_path: Path) -> Path:
+    """A small board as a reader would see it: a base, three adaptations, a long name."""
+    import json
+
+    from board_fixtures import BASE, CPT, SFT, run_card, signif_for, write_run
+
+    out = tmp_path / "showcase"
+    long_name = "medfr-test/MedMistral-CPT-SFT-Instruct-v0.2-7B"
+    write_run(out, BASE, 0.35, seed=1)
+    cards = tmp_path / "cards"
+    for model, strategy, q, seed in ((CPT, "CPT", 0.55, 2), (long_name, "CPT+SFT", 0.6, 4)):
+        folder = cards / strategy
+        folder.mkdir(parents=True)
+        card = run_card(model, BASE, strategy, 40.0)
+        card["hardware"] = {"gpu": "H100", "num_gpus": 8, "bf16": True}
+        (folder / "run_card.json").write_text(json.dumps(card))
+        write_run(out, model, q, seed=seed, pretrained=str(folder))
+    write_run(out, SFT, 0.5, seed=3)
+    entries = tmp_path / "showcase_entries"
+    entries.mkdir()
+    (entries / "base.yaml").write_text(f"model: {BASE}\nstrategy: base\n")
+    (entries / "sft.yaml").write_text(f"model: {SFT}\nbase_model: {BASE}\nstrategy: SFT\n")
+    signif = tmp_path / "showcase_signif.json"
+    signif.write_text(json.dumps(signif_for(CPT, BASE)))
+    site = tmp_path / "showcase_site"
+    from medfr_eval.cli import board_main
+
+    code = board_main(["build", str(out), "--signif", str(signif), "--board", str(entries),
+                       "-o", str(site)])  # fmt: skip
+    assert code == 0
+    return site
+
+
+def test_layout_at_desktop_and_phone_widths(tmp_path, browser):
+    """Overall score in view at 1,400 px; rank and name stay put when a phone scrolls sideways.
+
+    Saves the four screenshots leaderboard/README.md shows (copied by hand after a look)."""
+    from medfr_eval.board.table import slugify
+
+    site = showcase(tmp_path)
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width, height in ((1400, 900), (390, 844)):
+        browser.set_window_size(width, height)
+        browser.get((site / "index.html").as_uri())
+        assert severe(browser) == []
+        inner = browser.execute_script("return window.innerWidth")
+        overall = browser.find_element("css selector", 'th[data-col="overall"]')
+        if width == 1400:
+            assert overall.rect["x"] + overall.rect["width"] <= inner
+        else:  # the phone shot shows the table, not the introduction above it
+            browser.execute_script("document.getElementById('filters').scrollIntoView()")
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= inner + 1
+        assert browser.save_screenshot(str(ARTIFACTS / f"board-table-{width}.png"))
+        name = browser.find_element("css selector", "#board tbody tr td.c-name")
+        before = name.rect["x"]
+        browser.execute_script("document.querySelector('.scroll').scrollLeft = 600")
+        assert abs(name.rect["x"] - before) < 1  # sticky
+        link = name.find_element("css selector", "a.model")
+        assert link.size["width"] > 0
+        browser.get((site / "models" / f"{slugify('medfr-test/MedMistral-CPT')}.html").as_uri())
+        assert severe(browser) == []
+        doc_width = browser.execute_script("return document.documentElement.scrollWidth")
+        assert doc_width <= inner + 1  # no sideways scrolling of the whole page
+        assert browser.save_screenshot(str(ARTIFACTS / f"board-model-{width}.png"))
+        browser.execute_script("document.getElementById('run-card').scrollIntoView()")
+        assert browser.save_screenshot(str(ARTIFACTS / f"board-model-card-{width}.png"))
+    browser.set_window_size(1400, 900)
+    browser.get((site / "plots" / "families.svg").as_uri())
+    assert browser.save_screenshot(str(ARTIFACTS / "board-families.png"))

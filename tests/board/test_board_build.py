@@ -99,7 +99,7 @@ def test_model_page_shows_card_and_decisions(runs):
     site = runs["tmp"] / "site"
     build(runs, site)
     page = (site / "models" / f"{slugify(CPT)}.html").read_text()
-    assert "384.0" in page and "GPU-heures" in page
+    assert '<th scope="row">GPU-hours</th><td>384</td>' in page
     assert page.count('class="d-win"') == 7 and page.count('class="d-loss"') == 4
     assert f'href="{slugify(BASE)}.html"' in page
     task = (site / "tasks/frmedmcqa.html").read_text()

@@ -161,3 +161,24 @@ def test_signif_and_entry_validation(runs, capsys):
         == 2
     )
     assert "links.x" in capsys.readouterr().err
+
+
+def test_runs_scored_under_other_settings_are_refused(tmp_path, board, capsys):
+    """The reader's score_settings (shared with medfr-signif) against the reference."""
+    from medfr_eval.board.checks import check
+    from medfr_eval.board.collect import read_run
+
+    sub = tmp_path / "submission"
+    folder = write_run(sub, CPT, 0.6, seed=2)
+    results = folder / f"results_{DATE}.json"
+    data = json.loads(results.read_text())
+    data["configs"]["medfr_kqa"]["generation_kwargs"] = {"max_gen_toks": 64}
+    data["configs"]["medfr_kqa"]["metadata"]["judge_model"] = "autre-juge"
+    results.write_text(json.dumps(data))
+    assert main(["add", str(sub), "--board", str(board)]) == 2
+    err = capsys.readouterr().err
+    assert "medfr_kqa: scored under other settings" in err
+    assert "generation_kwargs.max_gen_toks: 64 vs (not set)" in err
+    assert "metadata.judge_model" in err
+    reference = json.loads((board.parent / "reference.json").read_text())
+    check(read_run(folder), reference, allow_setting_mismatch=True)  # asked: accepted

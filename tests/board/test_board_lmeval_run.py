@@ -31,6 +31,12 @@ def test_real_lm_eval_output_builds(tmp_path, tiny_medfr_run, capsys):
     data = json.loads((site / "data/leaderboard.json").read_text())
     (row,) = data["models"]
     assert row["overall"] is not None
+    # Run on the shipped samples (medfr_data=sample): said on every page, never the study's sets.
+    assert data["data"]["kind"] == "sample" and row["data"] == "sample"
+    assert "Demo board, sample data." in (site / "index.html").read_text()
+    for f in site.rglob("*"):  # the tiny model's folder is named by its path: never shown
+        if f.is_file() and f.suffix != ".png":
+            assert "pytest-of-" not in f.read_text(encoding="utf-8"), f
     for s in SETS:
         sc = row["scores"][s.name]
         assert sc["score"] == pytest.approx(results["results"][s.task][s.result_key])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from medfr_eval.sets import BY_TASK
+from medfr_eval.lmeval_output import spec_for
 
 DATE = "2026-01-02T10-11-12.123456"
 
@@ -33,6 +33,8 @@ def write_run(
     case_size: int = 3,
     n_samples: dict[str, int] | None = None,
     model_args: dict | None = None,
+    question: str = "Question inventée",
+    configs: dict[str, dict] | None = None,
 ) -> Path:
     """One model's lm-eval output folder with the given per-item metric values."""
     sanitized = (model_name or "anonyme").replace("/", "__")
@@ -47,13 +49,13 @@ def write_run(
         results["model_name"] = model_name
         results["model_name_sanitized"] = sanitized
     for task, values in scores.items():
-        spec = BY_TASK[task]
+        spec = spec_for(task)  # a medfr set or an English twin (medfr_en_<set>)
         ids = (doc_ids or {}).get(task, list(range(len(values))))
         lines = []
         for doc_id, value in zip(ids, values, strict=True):
             doc = {
-                "id": f"{spec.name}-{doc_id}",
-                "question": f"Question inventée numéro {doc_id} ?",
+                "id": f"{getattr(spec, 'twin_of', None) or spec.name}-{doc_id}",  # twins share ids
+                "question": f"{question} numéro {doc_id} ?",
             }
             if task == "medfr_frclinicalqa":
                 doc["case_id"] = f"cas-{doc_id // case_size}"
@@ -79,6 +81,8 @@ def write_run(
         n = (n_samples or {}).get(task, len(values))
         results["n-samples"][task] = {"original": n, "effective": n}
         results["results"][task] = {f"{spec.result_key}": float(np.mean(values))}
+    if configs is not None:
+        results["configs"] = configs
     (folder / f"results_{date}.json").write_text(json.dumps(results), encoding="utf-8")
     return folder
 

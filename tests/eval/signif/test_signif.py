@@ -50,11 +50,14 @@ def grid(tmp_path) -> Path:
     return out
 
 
-SCHEMA_TOP = {"medfr_signif_version", "method", "models", "comparisons", "win_rates", "scores"}
-SCHEMA_METHOD = {"resamples", "alpha", "correction", "m", "seed"}
+SCHEMA_TOP = {
+    "medfr_signif_version", "method", "lenient", "warnings", "models", "comparisons",
+    "family_comparisons", "win_rates", "scores", "translation_gap",
+}  # fmt: skip
+SCHEMA_METHOD = {"test", "resamples", "alpha", "correction", "m", "m_families", "seed"}
 SCHEMA_COMPARISON = {
     "model_a", "model_b", "task", "set", "family", "metric", "n", "score_a", "score_b", "diff",
-    "ci_low", "ci_high", "level", "p_value", "decision", "bootstrap",
+    "ci_low", "ci_high", "level", "p_value", "p_adjusted", "test", "decision", "bootstrap",
 }  # fmt: skip
 SCHEMA_WIN = {"model_a", "model_b", "family", "win", "tie", "loss", "n_sets"}
 SCHEMA_SCORE = {"model", "task", "score", "ci_low", "ci_high"}
@@ -70,8 +73,12 @@ def test_cli_all_pairs_writes_every_output_in_the_documented_schema(grid, tmp_pa
     assert set(data) == SCHEMA_TOP and data["medfr_signif_version"] == 1
     assert set(data["method"]) == SCHEMA_METHOD
     assert data["method"] == {
-        "resamples": 10000, "alpha": 0.05, "correction": "bonferroni", "m": 12, "seed": 0,
+        "test": "bootstrap", "resamples": 10000, "alpha": 0.05, "correction": "bonferroni",
+        "m": 12, "m_families": 3, "seed": 0,
     }  # fmt: skip
+    assert data["lenient"] is False and data["warnings"] == [] and data["translation_gap"] == []
+    # openqa holds two sets for every pair: one family-level test each.
+    assert {(f["family"], len(f["tasks"])) for f in data["family_comparisons"]} == {("openqa", 2)}
     assert data["models"] == ["org/faible", "org/fort", "org/moyen"]
     assert len(data["comparisons"]) == 12
     for c in data["comparisons"]:
@@ -102,7 +109,7 @@ def test_cli_all_pairs_writes_every_output_in_the_documented_schema(grid, tmp_pa
     csv_lines = (out / "signif.csv").read_text(encoding="utf-8").splitlines()
     assert len(csv_lines) == 13 and csv_lines[0].startswith("pair_id,model_a,model_b,task")
     md = (out / "signif.md").read_text(encoding="utf-8")
-    assert "| faible vs fort |" in md and "grappes" in md and "défaite" in md
+    assert "| org/faible vs org/fort |" in md and "grappes" in md and "défaite" in md
     assert (out / "signif_wtl.png").read_bytes()[:4] == b"\x89PNG"
     assert b"<svg" in (out / "signif_wtl.svg").read_bytes()[:500]
     assert not list(out.glob(".*.tmp"))
@@ -187,7 +194,9 @@ def test_model_names_from_results_pretrained_or_folder_and_overrides(tmp_path):
         model_args={"pretrained": "/scratch/ckpt-900", "dtype": "bfloat16"},
     )  # fmt: skip
     runs = signif.load_runs([tmp_path / "o"])
-    assert {r.name for r in runs} == {"mistralai/Mistral-7B-v0.1", "/scratch/ckpt-900"}
+    # A local path is named by its last folder (the one naming rule, shared with the board).
+    assert {r.name for r in runs} == {"mistralai/Mistral-7B-v0.1", "ckpt-900"}
+    assert {r.model_name for r in runs} == {"mistralai/Mistral-7B-v0.1", "/scratch/ckpt-900"}
     (noname / f"results_{DATE}.json").unlink()
     runs = signif.load_runs([tmp_path / "o"])
     assert {r.name for r in runs} == {"mistralai/Mistral-7B-v0.1", "anonyme"}

@@ -79,7 +79,8 @@ def lm_eval_out(tmp_path_factory, tiny_model_dir, tiny_bert_dir, sample_task_man
 def test_parses_real_lm_eval_logs_of_our_tasks(lm_eval_out, tiny_model_dir):
     runs = signif.load_runs([lm_eval_out])
     assert len(runs) == 2
-    first = next(r for r in runs if r.name == str(tiny_model_dir))
+    first = next(r for r in runs if r.model_name == str(tiny_model_dir))
+    assert first.name == tiny_model_dir.name  # a local path is named by its folder
     assert sorted(first.tasks) == sorted(TASKS)
     results = json.loads(next(first.folder.glob("results_*.json")).read_text(encoding="utf-8"))
     for task, log in first.tasks.items():
@@ -131,3 +132,35 @@ def test_real_log_from_another_prompt_is_refused(lm_eval_out, tmp_path, capsys):
     assert main([str(copy), "--out", str(tmp_path / "r"), "--resamples", "200"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"error: {log}:4: prompt_hash: does not match")
+
+
+def test_runs_scored_under_other_settings_are_refused_unless_allowed(lm_eval_out, tmp_path, capsys):
+    import shutil
+
+    from medfr_eval import lmeval_output as lo
+
+    copy = tmp_path / "copy"
+    shutil.copytree(lm_eval_out, copy)
+    first, second = sorted(p for p in copy.iterdir() if p.is_dir())
+    # What lm-eval logged for a generation task: the settings that change scores, and not
+    # the install path (config_source) nor the model args lm-eval copies into metadata.
+    run = lo.read_run(first, samples=False)
+    settings = lo.score_settings(run.tasks["medfr_frclinicalqa"])
+    assert settings["generation_kwargs.max_gen_toks"] == 12 and settings["num_fewshot"] == 0
+    assert not any("config_source" in k or "medfr_data" in k for k in settings)
+    results = next(second.glob("results_*.json"))
+    data = json.loads(results.read_text(encoding="utf-8"))
+    data["configs"]["medfr_frclinicalqa"]["generation_kwargs"]["max_gen_toks"] = 64
+    data["configs"]["medfr_frclinicalqa"]["metadata"]["bertscore_model"] = "autre-bert"
+    results.write_text(json.dumps(data), encoding="utf-8")
+    assert main([str(copy), "--out", str(tmp_path / "r"), "--resamples", "200"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "generation_kwargs.max_gen_toks: 12 vs 64" in err[0]
+    assert "metadata.bertscore_model" in err[0] and str(results) in err[0]
+    assert "--allow-setting-mismatch" in err[0]
+    argv = [str(copy), "--out", str(tmp_path / "r"), "--resamples", "200"]
+    assert main([*argv, "--allow-setting-mismatch"]) == 0
+    out = json.loads((tmp_path / "r" / "signif.json").read_text(encoding="utf-8"))
+    kinds = [w for w in out["warnings"] if w["kind"] == "settings"]
+    assert len(kinds) == 1 and "max_gen_toks" in kinds[0]["message"]
+    assert "max_gen_toks" in (tmp_path / "r" / "signif.md").read_text(encoding="utf-8")

@@ -1,0 +1,110 @@
+"""Every word the site shows that is not data: English interface, French data and prompts.
+
+Decision (issue 15, "Output mixes three languages"): the site's interface is in
+English, like the README and every ``--help``; the items, prompts and model outputs
+stay French, as the study's data is. ``medfr_eval.sets`` keeps French titles and
+descriptions for the task files; the site reads the English ones here, keyed by
+set name, and a test checks that every set has them.
+"""
+
+from __future__ import annotations
+
+from medfr_eval import strategies
+
+FAMILIES: dict[str, str] = {
+    "mcq_translated": "Translated MCQ",
+    "mcq_native": "Native French MCQ",
+    "openqa": "Open questions",
+    "mcq_english": "English MCQ (twins of the translated MCQ)",
+    "public_native": "Public native French sets",
+}
+
+#: Set name -> (English title, what it measures).
+SETS: dict[str, tuple[str, str]] = {
+    "medqa_4opt": ("MedQA (4 options)", "US medical licensing exam (USMLE) questions, translated, four options."),
+    "medqa_5opt": ("MedQA (5 options)", "The same translated USMLE questions with five options."),
+    "medmcqa": ("MedMCQA", "Indian medical entrance exam MCQs, translated."),
+    "pubmedqa": ("PubMedQA", "Biomedical research questions with an article abstract; answer yes, no or maybe."),
+    "mmlu_anatomy": ("MMLU Anatomy", "MMLU multiple-choice questions on anatomy, translated from English."),
+    "mmlu_clinical_knowledge": ("MMLU Clinical knowledge", "MMLU questions on clinical knowledge, translated from English."),
+    "mmlu_college_biology": ("MMLU College biology", "MMLU questions on college-level biology, translated from English."),
+    "mmlu_college_medicine": ("MMLU College medicine", "MMLU questions on college-level medicine, translated from English."),
+    "mmlu_professional_medicine": ("MMLU Professional medicine", "MMLU questions on professional medicine, translated from English."),
+    "mmlu_medical_genetics": ("MMLU Medical genetics", "MMLU questions on medical genetics, translated from English."),
+    "frbmedqa": ("FrBMedQA", "Cloze questions from French biomedical Wikipedia over eight UMLS semantic groups, asked as MCQs."),
+    "frmedmcqa": ("FrMedMCQA", "Native French MCQs (S-Editions) with one or more right answers; scored by exact match (EMR)."),
+    "kqa": ("K-QA", "Patient questions with physicians' answers, translated; scored by BERTScore F1."),
+    "frclinicalqa": ("FrClinicalQA", "Chained questions on one clinical case; each question sees the case and the earlier questions."),
+    "frmedqa": ("FrMedQA", "General medical questions in French; scored by BERTScore F1."),
+    # public sets beyond the study (issue 10)
+    "en_medqa_4opt": ("MedQA (4 options), English", "The English originals of the translated MedQA items, four options."),
+    "en_medqa_5opt": ("MedQA (5 options), English", "The English originals of the translated MedQA items, five options."),
+    "en_medmcqa": ("MedMCQA, English", "The English originals of the translated MedMCQA items."),
+    "en_pubmedqa": ("PubMedQA, English", "The English originals of the translated PubMedQA items."),
+    "en_mmlu_anatomy": ("MMLU Anatomy, English", "The English originals of the translated MMLU anatomy items."),
+    "en_mmlu_clinical_knowledge": ("MMLU Clinical knowledge, English", "The English originals of the translated MMLU clinical knowledge items."),
+    "en_mmlu_college_biology": ("MMLU College biology, English", "The English originals of the translated MMLU college biology items."),
+    "en_mmlu_college_medicine": ("MMLU College medicine, English", "The English originals of the translated MMLU college medicine items."),
+    "en_mmlu_professional_medicine": ("MMLU Professional medicine, English", "The English originals of the translated MMLU professional medicine items."),
+    "en_mmlu_medical_genetics": ("MMLU Medical genetics, English", "The English originals of the translated MMLU medical genetics items."),
+    "frenchmedmcqa": ("FrenchMedMCQA", "French pharmacy exam MCQs with one or more right answers; scored by exact match (EMR)."),
+    "mediqal_mcqu": ("MediQAl MCQU", "French medical exam MCQs with one right answer, 41 subjects."),
+    "mediqal_mcqm": ("MediQAl MCQM", "French medical exam MCQs with several right answers; scored by exact match (EMR)."),
+    "mediqal_oeq": ("MediQAl OEQ", "French medical exam open questions with a short reference answer; scored by BERTScore F1."),
+}  # fmt: skip
+
+#: lm-eval metric name (the part before the comma of a result key) -> label.
+METRICS: dict[str, str] = {
+    "acc": "Accuracy",
+    "emr": "Exact match ratio (EMR)",
+    "hamming": "Hamming score",
+    "bertscore_f1": "BERTScore F1",
+    "bertscore_precision": "BERTScore precision",
+    "bertscore_recall": "BERTScore recall",
+}
+METRIC_HELP: dict[str, str] = {
+    "acc": "share of items where the chosen letter is the right one",
+    "emr": "share of items where the set of chosen letters is exactly the right one",
+    "bertscore_f1": "BERTScore F1 between the generated answer and the reference answer",
+}
+
+#: Strategy key -> label; "unknown" when neither an entry nor a run card says.
+STRATEGIES: dict[str, str] = {s.key: s.label for s in strategies.STRATEGIES} | {
+    "unknown": "not stated"
+}
+STRATEGY_COLOURS: dict[str, str] = {s.key: s.colour for s in strategies.STRATEGIES} | {
+    "unknown": "#9e9e9e"
+}
+
+#: Run card fields shown on a model page, with their label and unit.
+CARD_FIELDS: dict[str, str] = {
+    "tokens_seen": "Tokens seen",
+    "gpu_hours": "GPU-hours",
+    "hardware": "Hardware",
+    "energy_kwh": "Energy (kWh)",
+    "energy_method": "Energy measured by",
+    "kgco2e": "Emissions (kg CO2e)",
+    "cost_usd": "Cost (USD)",
+    "wall_time_s": "Wall time",
+    "carbon_intensity_kg_per_kwh": "Carbon intensity (kg CO2e/kWh)",
+    "price_per_gpu_hour": "Price per GPU-hour (USD)",
+}
+DECISIONS = {"win": "win", "tie": "tie", "loss": "loss"}
+
+
+def set_title(name: str) -> str:
+    return SETS[name][0]
+
+
+def set_description(name: str) -> str:
+    return SETS[name][1]
+
+
+def metric_label(key: str) -> str:
+    """``bertscore_f1,bertscore`` -> "BERTScore F1"; unknown metrics keep a readable form."""
+    metric, _, _filter = key.partition(",")
+    return METRICS.get(metric, metric.replace("_", " "))
+
+
+def family_label(key: str) -> str:
+    return FAMILIES.get(key, "all families" if key == "all" else key)

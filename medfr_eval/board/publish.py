@@ -1,0 +1,71 @@
+"""What may leave the builder's disk: names without tricks, values without local paths.
+
+The site is public; the files it is built from are not. lm-eval records a local
+model as the path it was loaded from (``/home/me/models/tiny-cpt``), and a run card
+holds its recipe's paths (output folder, data files). Such a path says where a
+model sits on someone's disk, not what it is, so the site shows its last folder
+name instead. Names also lose bidirectional controls (U+202E makes ``abc`` read
+``cba``: a name could pose as another) and C0 control characters.
+
+The guards are the ones medfr-signif uses: :mod:`medfr_eval.textsafe` (bidi and
+control characters) and the reader's naming rule
+(:func:`medfr_eval.lmeval_output.display_name`); this module re-exports them.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from medfr_eval.errors import DataError
+from medfr_eval.lmeval_output.naming import STAGE_FOLDERS, display_name, is_local_path
+from medfr_eval.textsafe import clean_name, strip_bidi
+
+__all__ = [
+    "STAGE_FOLDERS", "clean_name", "is_local_path", "public_model_id", "require_finite", "scrub",
+    "strip_bidi",
+]  # fmt: skip
+
+
+def public_model_id(name: str) -> str:
+    """A model name to publish: a hub id whole, a local path by its model folder's name
+    (the reader's one naming rule, without a run card)."""
+    return display_name(name)
+
+
+def scrub(value: Any) -> Any:
+    """``value`` (a run card's recipe, a stage record) with every local path cut to its last part.
+
+    Strings embedded in longer text are left alone unless the whole string is a
+    path: a recipe's values are single settings, not prose."""
+    if isinstance(value, str):
+        return public_model_id(value) if is_local_path(value) else strip_bidi(value)
+    if isinstance(value, dict):
+        return {strip_bidi(str(k)): scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v) for v in value]
+    return value
+
+
+def require_finite(data: Any, path: Path, where: str = "") -> None:
+    """Refuse NaN and infinities anywhere in ``data``: one line naming the file and field.
+
+    Python's JSON parser accepts ``NaN`` and ``Infinity``; a page would show
+    "nan - inf" and the strict JSON the site embeds could not be written."""
+    if isinstance(data, float) and not math.isfinite(data):
+        raise DataError(f"expected a finite number, got {data!r}", file=path, field=where or None)
+    if isinstance(data, dict):
+        for k, v in data.items():
+            require_finite(v, path, f"{where}.{k}" if where else str(k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            require_finite(v, path, f"{where}[{i}]")
+
+
+def inside(path: Path, root: Path) -> bool:
+    """Whether ``path`` (symlinks resolved) lies in ``root``."""
+    try:
+        return Path(path).resolve().is_relative_to(Path(root).resolve())
+    except OSError:
+        return False

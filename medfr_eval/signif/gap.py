@@ -1,0 +1,110 @@
+"""The translation gap: one model's French score minus its English score on the same items.
+
+The 10 translated sets are logged twice by one run, ``medfr_<set>`` (French) and
+``medfr_en_<set>`` (the English originals, same doc ids and item identifiers).
+Pairing both logs by ``doc_id`` gives per-item differences on the *same* items, so
+the paired bootstrap of :mod:`.bootstrap` applies as between two models; the gaps
+of a run form one family of tests, corrected like the model grid. A positive gap
+means the model does better in French; ``decision`` reads from the French side
+(``win``: French better).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from medfr_eval import lmeval_output as lo
+from medfr_eval.errors import SignifError
+from medfr_eval.lmeval_output import SampleLog
+from medfr_eval.sets import BY_TASK
+
+from . import bootstrap as bs
+from .corrections import decide
+from .runs import Run
+
+
+def pair_twins(
+    fr: SampleLog, en: SampleLog, *, lenient: bool, warn: Callable[[str], None]
+) -> tuple[np.ndarray, np.ndarray]:
+    """French and English values on their common doc ids, checking item identifiers."""
+    where = f"{fr.path} vs {en.path}"
+    common, sf, se = np.intersect1d(fr.doc_ids, en.doc_ids, assume_unique=True,
+                                    return_indices=True)  # fmt: skip
+    if common.size != fr.n or common.size != en.n:
+        message = (
+            f"{fr.task}: the French and English logs cover different doc ids "
+            f"({fr.n - common.size} only in French, {en.n - common.size} only in English)"
+        )
+        if not lenient:
+            raise SignifError(message, file=where, field="doc_id")
+        warn(f"{where}: {message} (--lenient: using the common items)")
+    keep = np.ones(common.size, dtype=bool)
+    if fr.item_ids is not None and en.item_ids is not None:
+        for k, (i, j) in enumerate(zip(sf, se, strict=True)):
+            a, b = fr.item_ids[i], en.item_ids[j]
+            if a is not None and b is not None and a != b:
+                message = (
+                    f"{fr.task}: doc_id {int(common[k])} is item {a!r} in French and {b!r} in "
+                    "English: the twin tasks do not hold the same items in the same order"
+                )
+                if not lenient:
+                    raise SignifError(message, file=where, field="doc.id")
+                warn(f"{where}: {message} (--lenient: item dropped)")
+                keep[k] = False
+    if not keep.any():
+        raise SignifError(f"{fr.task}: no item in common", file=where, field="doc_id")
+    return fr.values[sf[keep]], en.values[se[keep]]
+
+
+def translation_gaps(
+    runs: Sequence[Run],
+    *,
+    resamples: int,
+    alpha: float,
+    correction: str,
+    seed: int,
+    lenient: bool,
+    warn: Callable[[str], None],
+) -> list[dict]:
+    """Per run and translated set logged in both languages: the gap and its test."""
+    rows, dists = [], []
+    for run in runs:
+        for task in lo.translated_tasks():
+            if task not in run.tasks or task not in run.twins:
+                continue
+            fr, en = pair_twins(run.tasks[task], run.twins[task], lenient=lenient, warn=warn)
+            dists.append(
+                bs.bootstrap_distribution(
+                    fr, en, resamples=resamples, seed=bs.make_rng(seed, "gap", run.name, task)
+                )
+            )
+            rows.append((run, task, fr, en))
+    if not rows:
+        raise SignifError(
+            "no translated set logged in both French (medfr_<set>) and English "
+            "(medfr_en_<set>) for the same run; run lm_eval with --tasks medfr_en as well",
+            field="--translation-gap",
+        )
+    results, adjusted = decide(dists, None, alpha, correction)
+    return [
+        {
+            "model": run.name,
+            "task": task,
+            "task_en": lo.english_task(task),
+            "set": BY_TASK[task].name,
+            "metric": BY_TASK[task].metric,
+            "n": int(fr.size),
+            "score_fr": float(fr.mean()),
+            "score_en": float(en.mean()),
+            "gap": r.estimate,
+            "ci_low": r.ci_low,
+            "ci_high": r.ci_high,
+            "level": r.level,
+            "p_value": r.p_value,
+            "p_adjusted": float(pa),
+            "decision": r.decision,
+        }
+        for (run, task, fr, en), r, pa in zip(rows, results, adjusted, strict=True)
+    ]
