@@ -63,13 +63,24 @@ HELP_KEYS = click.option(
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint.")
 @click.option("--force", is_flag=True, help="Retrain stages already done.")
+@click.option(
+    "--only-stage",
+    type=click.Choice(["cpt", "sft"]),
+    default=None,
+    help="Train this stage only (one job per stage, as medfr-train launch renders them); "
+    "earlier stages must be finished.",
+)
 @HELP_KEYS
 @click.pass_context
-def recipe(ctx: click.Context, file: str, resume: bool, force: bool) -> None:
+def recipe(
+    ctx: click.Context, file: str, resume: bool, force: bool, only_stage: str | None
+) -> None:
     """Train a recipe (CPT, SFT or CPT+SFT); extra --key value pairs override its keys."""
     from medfr_train.runner import run_recipe
 
-    result = run_recipe(file, list(ctx.args), resume=resume, force=force)
+    result = run_recipe(file, list(ctx.args), resume=resume, force=force, only_stage=only_stage)
+    for name in result.reused:
+        click.echo(f"stage {name}: reused from {result.recipe.stages[0].reused_from['recipe']}")
     for name in result.skipped:
         click.echo(f"stage {name}: already done with the same settings (use --force to retrain)")
     click.echo(f"model: {result.model_dir}\nrun card: {result.run_cards[-1]}")
@@ -81,14 +92,25 @@ def recipe(ctx: click.Context, file: str, resume: bool, force: bool) -> None:
 )
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--skip-data", is_flag=True, help="Do not look at data files.")
+@click.option(
+    "--processes",
+    multiple=True,
+    metavar="STAGE=N",
+    help="Processes (GPUs) a stage will run on, for its global batch "
+    "(default: the study's, cpt=32 sft=1).",
+)
 @HELP_KEYS
 @click.pass_context
-def check(ctx: click.Context, file: str, skip_data: bool) -> None:
+def check(ctx: click.Context, file: str, skip_data: bool, processes: tuple[str, ...]) -> None:
     """Validate a recipe without training; extra --key value pairs override its keys."""
     from medfr_train.recipe import load_recipe
+    from medfr_train.recipe.batch import batch_notes, parse_processes
     from medfr_train.report import print_check
 
-    print_check(load_recipe(file, list(ctx.args), check_data=not skip_data))
+    shape = parse_processes(processes)
+    recipe = load_recipe(file, list(ctx.args), check_data=not skip_data)
+    recipe.notes.extend(batch_notes(recipe, shape))
+    print_check(recipe)
 
 
 @train.command(

@@ -67,7 +67,9 @@ def prepare_blocks(stage: Stage, recipe_path: Path, tokenizer) -> tuple[Any, dic
             "empty corpus: no document with text", file=recipe_path, field="dataset_files"
         )
     num_proc = stage.args.dataset_num_proc
-    tokenized = tokenize_documents(corpus, tokenizer, "text", num_proc=num_proc)
+    tokenized = tokenize_documents(
+        corpus, tokenizer, "text", num_proc=num_proc, add_bos=stage.document_framing == "bos+eos"
+    )
     packed = pack_blocks(tokenized, stage.block_size, num_proc=num_proc)
     stats = packing_stats(tokenized, packed, stage.block_size)
     if stats["blocks"] == 0:

@@ -37,6 +37,19 @@ SHIPPED = "fsdp, fsdp2, deepspeed_zero3, ddp, single_gpu"
     default=None,
     help="GPUs per node (default: the config's num_processes / num_machines).",
 )
+@click.option(
+    "--sft-config",
+    default="single_gpu",
+    show_default=True,
+    help="accelerate config of the SFT job of a CPT+SFT recipe (the study: one GPU).",
+)
+@click.option("--sft-gpus", type=int, default=1, show_default=True, help="GPUs of that SFT job.")
+@click.option(
+    "--after",
+    default=None,
+    metavar="JOBID",
+    help="SLURM: the first job waits for this job (e.g. the CPT a recipe reuses).",
+)
 @click.option("--main-process-ip", default=None, help="Address of node 0 (commands only).")
 @click.option("--main-process-port", type=int, default=None)
 @click.option("-o", "--output", default=None, help="Write the command(s) to this file.")
@@ -56,32 +69,35 @@ SHIPPED = "fsdp, fsdp2, deepspeed_zero3, ddp, single_gpu"
     help="SLURM: extra #SBATCH option, e.g. --sbatch=--constraint=h100 (repeatable).",
 )
 def launch(recipe: str, recipe_args: tuple[str, ...], **opts) -> None:
-    """Render the accelerate launch command(s) and a SLURM script for N nodes x G GPUs.
+    """Render the accelerate launch command(s) and SLURM script(s), one job per stage.
 
     The request is checked against the accelerate config; nothing is started.
-    Arguments after -- are passed on to medfr-train recipe (TRL-style overrides).
+    A CPT+SFT recipe gets one job per stage, as the study ran it ("32 + 1"):
+    CPT on the config and N x G GPUs asked, SFT on --sft-config with --sft-gpus,
+    the SFT job waiting for the CPT job under SLURM. Each job states its global
+    batch against the study's. Arguments after -- are passed on to medfr-train
+    recipe (TRL-style overrides).
     """
     from medfr_eval.errors import LaunchError
-    from medfr_train.launch import (
-        SlurmOptions,
-        plan_launch,
-        render_commands,
-        render_slurm,
-        write_atomic,
-    )
+    from medfr_train.launch import SlurmOptions, write_atomic
+    from medfr_train.launch_stages import commands_text, plan_jobs, slurm_texts
 
-    plan = plan_launch(
+    jobs = plan_jobs(
         recipe,
         opts["config_file"],
         nodes=opts["nodes"],
         gpus_per_node=opts["gpus_per_node"],
+        sft_config=opts["sft_config"],
+        sft_gpus=opts["sft_gpus"],
         main_process_ip=opts["main_process_ip"],
         main_process_port=opts["main_process_port"],
         recipe_args=list(recipe_args),
+        after=opts["after"],
     )
-    commands = render_commands(plan)
-    script = None
-    if opts["slurm"] is not None:
+    commands = commands_text(jobs)
+    scripts: list[tuple[Path, str]] = []
+    slurm_file = opts["slurm"]
+    if slurm_file is not None:
         slurm = SlurmOptions(
             job_name=opts["job_name"],
             partition=opts["partition"],
@@ -93,8 +109,9 @@ def launch(recipe: str, recipe_args: tuple[str, ...], **opts) -> None:
             gpu_flag="gres" if opts["gres"] else "gpus-per-node",
             extra=list(opts["sbatch"]),
         )
-        script = render_slurm(plan, slurm)
-    output, slurm_file = opts["output"], opts["slurm"]
+        target = Path("job.sbatch") if slurm_file == "-" else Path(slurm_file)
+        scripts = slurm_texts(jobs, slurm, target)
+    output = opts["output"]
     # Check every destination before writing anything.
     for dest in (output, slurm_file):
         if dest not in (None, "-") and not Path(dest).parent.is_dir():
@@ -104,12 +121,17 @@ def launch(recipe: str, recipe_args: tuple[str, ...], **opts) -> None:
         click.echo(f"commands written to {output}", err=True)
     else:
         sys.stdout.write(commands)
-    if script is not None:
-        if slurm_file == "-":
-            sys.stdout.write(script)
-        else:
-            write_atomic(Path(slurm_file), script, executable=True)
-            click.echo(
-                f"SLURM script written to {slurm_file} (submit with: sbatch {slurm_file})",
-                err=True,
-            )
+    if slurm_file == "-":
+        for path, text in scripts:
+            if len(scripts) > 1:
+                sys.stdout.write(f"# ==== {path}\n")
+            sys.stdout.write(text)
+    elif scripts:
+        for path, text in scripts:
+            write_atomic(path, text, executable=True)
+        how = "bash" if len(scripts) > 1 else "sbatch"
+        click.echo(
+            f"SLURM script(s) written: {', '.join(str(p) for p, _ in scripts)} "
+            f"(submit with: {how} {slurm_file})",
+            err=True,
+        )

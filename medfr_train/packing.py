@@ -36,15 +36,28 @@ from typing import Any
 import numpy as np
 
 
-def tokenize_documents(dataset, tokenizer, text_column: str = "text", num_proc: int | None = None):
-    """Tokenize each document and append EOS (no BOS: the stream is one long text)."""
+def tokenize_documents(
+    dataset,
+    tokenizer,
+    text_column: str = "text",
+    num_proc: int | None = None,
+    add_bos: bool = False,
+):
+    """Tokenize each document and append EOS; with ``add_bos``, also prepend BOS.
+
+    ``add_bos`` gives the authors' framing, ``<s>doc</s>`` per document (their
+    script tokenizes each text with the tokenizer's special tokens and appends
+    EOS); without it a document is ``doc</s>``, as the paper's text says. CPT
+    recipes choose with ``document_framing`` (default ``bos+eos``).
+    """
     eos = tokenizer.eos_token_id
     if eos is None:
         raise ValueError("the tokenizer has no EOS token; CPT packing needs one between documents")
+    bos = [tokenizer.bos_token_id] if add_bos and tokenizer.bos_token_id is not None else []
 
     def tok(batch: dict[str, list[Any]]) -> dict[str, list[list[int]]]:
         ids = tokenizer(batch[text_column], add_special_tokens=False)["input_ids"]
-        return {"input_ids": [x + [eos] for x in ids]}
+        return {"input_ids": [bos + x + [eos] for x in ids]}
 
     return dataset.map(
         tok,

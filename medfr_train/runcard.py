@@ -17,7 +17,10 @@ energy and the grid's published carbon intensity:
 3. else none: CPU runs count no GPU-hours, hence 0 kWh (``energy_method`` says so).
 
 kgCO2e = kWh x ``carbon_intensity_kg_per_kwh``; cost = GPU-hours x
-``price_per_gpu_hour`` (both ``null`` when the user gave no figure).
+``price_per_gpu_hour`` (both ``null`` when the user gave no figure). With
+``run_card.footprint_profile: study`` (the study recipes), kgCO2e and cost
+come from the study's own Table 8 rates per GPU-hour instead
+(:mod:`medfr_train.footprint`), so a run like the study's reproduces its row.
 """
 
 from __future__ import annotations
@@ -152,20 +155,52 @@ def stage_record(stage, info: dict[str, Any], wall_time_s: float, opts: dict[str
         rec["adapter"] = info.get("adapter", False)
         rec["merged"] = info.get("merged", False)
         rec["examples"] = info.get("examples")
-    rec.update(costs(wall_time_s, hw["num_gpus"], opts, codecarbon_kwh(stage.output_dir)))
+    rec.update(stage_costs(hw, wall_time_s, opts, codecarbon_kwh(stage.output_dir)))
     return rec
 
 
+def stage_costs(
+    hw: dict[str, Any],
+    wall_time_s: float,
+    opts: dict[str, Any],
+    measured_kwh: float | None = None,
+) -> dict[str, Any]:
+    """A stage's footprint by ``run_card.footprint_profile``.
+
+    ``study``: the study's Table 8 rates per GPU-hour of the GPU type that ran
+    (``medfr_train.footprint.card_costs``; the measured device name, else the
+    recipe's ``gpu_name``), which is how Table 8's figures come back; ``tdp``
+    (default): :func:`costs` with the user's intensity and price.
+    """
+    profile = opts.get("footprint_profile") or "tdp"
+    if profile == "study":
+        from medfr_train.footprint import card_costs, gpu_type
+
+        named = dict(hw)
+        if hw.get("num_gpus") and gpu_type(str(hw.get("gpu_name") or "")) is None:
+            named["gpu_name"] = opts.get("gpu_name") or hw.get("gpu_name")
+        out = card_costs(named, wall_time_s, "study")
+        out["energy_kwh"] = measured_kwh if measured_kwh is not None else out["energy_kwh"]
+        return out
+    return {**costs(wall_time_s, hw["num_gpus"], opts, measured_kwh), "footprint_profile": "tdp"}
+
+
+def _total(records: list[dict[str, Any]], key: str) -> float | None:
+    values = [r.get(key) for r in records]
+    return None if any(v is None for v in values) else float(sum(values))
+
+
 def build_card(recipe, stage_records: list[dict[str, Any]], strategy: str) -> dict[str, Any]:
-    """The run card of a model: the sum of the stages that made it."""
+    """The run card of a model: the sum of the stages that made it.
+
+    A stage reused from another recipe (``from_recipe``) keeps its own record
+    (with ``reused_from``: recipe, output and stage hash); the totals count it,
+    as the model's cost, and ``excluding_reused`` gives what this recipe itself
+    spent (Table 8 counts a shared CPT once).
+    """
     opts = recipe.run_card
-    total_wall = sum(r["wall_time_s"] for r in stage_records)
-    gpu_hours = sum(r["gpu_hours"] for r in stage_records)
-    energies = [r["energy_kwh"] for r in stage_records]
-    energy = None if any(e is None for e in energies) else sum(energies)
-    intensity = opts.get("carbon_intensity_kg_per_kwh")
-    price = opts.get("price_per_gpu_hour")
     last = stage_records[-1]
+    own = [r for r in stage_records if not r.get("reused_from")]
     return {
         "medfr_run_card_version": 1,
         "model_name": recipe.model_name
@@ -177,18 +212,23 @@ def build_card(recipe, stage_records: list[dict[str, Any]], strategy: str) -> di
         "recipe_file": str(recipe.path),
         "stage_hash": last["stage_hash"],
         "stages": stage_records,
+        "reused": [r["reused_from"] for r in stage_records if r.get("reused_from")],
         "versions": versions(),
         "data": [d for r in stage_records for d in r["data"]],
         "tokens_seen": sum(r["tokens_seen"] for r in stage_records),
-        "wall_time_s": total_wall,
-        "gpu_hours": gpu_hours,
+        "wall_time_s": sum(r["wall_time_s"] for r in stage_records),
+        "gpu_hours": _total(stage_records, "gpu_hours"),
         "hardware": last["hardware"],
-        "energy_kwh": energy,
+        "energy_kwh": _total(stage_records, "energy_kwh"),
         "energy_method": "; ".join(sorted({r["energy_method"] for r in stage_records})),
-        "kgco2e": energy * intensity if energy is not None and intensity is not None else None,
-        "cost_usd": gpu_hours * price if price is not None else None,
-        "carbon_intensity_kg_per_kwh": intensity,
-        "price_per_gpu_hour": price,
+        "kgco2e": _total(stage_records, "kgco2e"),
+        "cost_usd": _total(stage_records, "cost_usd"),
+        "footprint_profile": opts.get("footprint_profile") or "tdp",
+        "carbon_intensity_kg_per_kwh": opts.get("carbon_intensity_kg_per_kwh"),
+        "price_per_gpu_hour": opts.get("price_per_gpu_hour"),
+        "excluding_reused": {
+            k: _total(own, k) for k in ("gpu_hours", "energy_kwh", "kgco2e", "cost_usd")
+        },
     }
 
 

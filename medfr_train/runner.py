@@ -12,7 +12,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from medfr_eval.errors import RecipeError
 from medfr_train.recipe import Recipe, load_recipe
+from medfr_train.recipe.reuse import reuse_record
 from medfr_train.runcard import build_card, read_card, stage_record, write_card
 
 
@@ -22,6 +24,7 @@ class RunResult:
     output_dirs: list[Path] = field(default_factory=list)
     run_cards: list[Path] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)  # stages taken from another recipe
 
     @property
     def model_dir(self) -> Path:
@@ -46,22 +49,50 @@ def run_recipe(
     overrides: list[str] | None = None,
     resume: bool = False,
     force: bool = False,
+    only_stage: str | None = None,
 ) -> RunResult:
     """Train every stage of the recipe at ``path``; return the output folders and run cards.
 
     ``resume``: continue each unfinished stage from its last checkpoint in its
     ``output_dir``. ``force``: retrain stages whose run card says they are done.
+    ``only_stage``: train that stage alone (one job per stage): the stages before
+    it must be finished, those after it are left for their own job.
     Raises ``RecipeError`` / ``SFTDataError`` on bad input before any training.
     """
     from transformers.trainer_utils import get_last_checkpoint
 
     recipe = load_recipe(path, overrides)
     result = RunResult(recipe=recipe)
+    names = [s.name for s in recipe.stages]
+    if only_stage is not None and only_stage not in names:
+        raise RecipeError(
+            f"the recipe has no {only_stage} stage (stages: {', '.join(names)})",
+            file=recipe.path,
+            field="--only-stage",
+        )
     records: list[dict] = []
     for stage in recipe.stages:
         out = stage.output_dir
+        if stage.reused_from is not None:
+            # Another recipe's finished CPT (from_recipe): reused, never retrained here.
+            records.append(reuse_record(stage))
+            result.reused.append(stage.name)
+            result.output_dirs.append(out)
+            result.run_cards.append(out / "run_card.json")
+            continue
         card = read_card(out)
-        if card and card.get("stage_hash") == stage.hash and not force:
+        before = only_stage is not None and names.index(stage.name) < names.index(only_stage)
+        after = only_stage is not None and names.index(stage.name) > names.index(only_stage)
+        if after:
+            break
+        if before and not (card and card.get("stage_hash") == stage.hash):
+            raise RecipeError(
+                f"stage {stage.name} is not finished in {out} (no run card with these settings); "
+                f"its job must run first",
+                file=recipe.path,
+                field="--only-stage",
+            )
+        if card and card.get("stage_hash") == stage.hash and (not force or before):
             # Already trained with these exact settings: reuse, so that a
             # chained run killed in its SFT stage does not redo its CPT.
             rec = next((r for r in card["stages"] if r.get("stage_hash") == stage.hash), None)

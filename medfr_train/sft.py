@@ -22,7 +22,8 @@ from medfr_train.sft_data import LETTERS, validate_file, validate_row
 # BioMistral-7B have none): the [INST] ... [/INST] layout of
 # Mistral-7B-Instruct-v0.1, so that a base model and its instruct sibling are
 # fine-tuned on the same layout. A recipe may give its own
-# (``default_chat_template``); a tokenizer's own template always wins.
+# (``default_chat_template``); a tokenizer's own template wins, unless the recipe
+# names one (``chat_template: study``, the authors' layout: medfr_train.chat_templates).
 DEFAULT_CHAT_TEMPLATE = (
     "{{ bos_token }}{% for message in messages %}"
     "{% if message['role'] == 'system' %}{{ message['content'] }}\n"
@@ -155,8 +156,14 @@ def load_tokenizer(stage: Stage, chat: bool = True):
         revision=m.model_revision,
         trust_remote_code=stage.args.trust_remote_code,
     )
-    if chat and tok.chat_template is None:
-        tok.chat_template = stage.default_chat_template or DEFAULT_CHAT_TEMPLATE
+    if chat:
+        from medfr_train.chat_templates import resolve
+
+        tok.chat_template = resolve(
+            stage.chat_template,
+            tok.chat_template,
+            stage.default_chat_template or DEFAULT_CHAT_TEMPLATE,
+        )
     return tok
 
 

@@ -36,6 +36,7 @@ CPT_DEFAULTS: dict[str, Any] = {
     "gradient_checkpointing": True,
     "num_train_epochs": 2.8,
     "block_size": 2048,
+    "document_framing": "bos+eos",
     "seed": 42,
     "report_to": "none",
     "save_strategy": "steps",
@@ -102,6 +103,28 @@ class MedfrStageArguments:
     default_chat_template: str | None = field(
         default=None, metadata=_help("SFT: Jinja chat template for models without one")
     )
+    chat_template: str | None = field(
+        default=None,
+        metadata=_help(
+            "SFT: a named chat template used whatever the tokenizer has: 'study' (the authors' "
+            "<|user|>...</s><|assistant|>...</s>) or 'tokenizer' (the tokenizer's own, as unset)"
+        ),
+    )
+    document_framing: str = field(
+        default="bos+eos",
+        metadata={
+            "help": "CPT: how each document enters the stream: 'bos+eos' (<s>doc</s>, the "
+            "authors' code) or 'eos' (doc</s>)",
+            "choices": ["bos+eos", "eos"],
+        },
+    )
+    from_recipe: str | None = field(
+        default=None,
+        metadata=_help(
+            "CPT stage of a CPT+SFT recipe: reuse the finished CPT of this CPT recipe "
+            "(path relative to this recipe) instead of training it again"
+        ),
+    )
 
     def __post_init__(self) -> None:
         if isinstance(self.column_mapping, str):
@@ -140,6 +163,17 @@ class RunCardArguments:
     gpu_name: str | None = field(default=None, metadata=_help("GPU model, for the record"))
     gpu_tdp_watts: float | None = field(
         default=None, metadata=_help("GPU board power, for the energy estimate without codecarbon")
+    )
+    gpu_count: int | None = field(
+        default=None, metadata=_help("GPUs of the study's run of this model, for the record")
+    )
+    footprint_profile: str = field(
+        default="tdp",
+        metadata={
+            "help": "how kgCO2e and cost are computed: 'study' (Table 8 rates per GPU-hour) or "
+            "'tdp' (GPU-hours x gpu_tdp_watts x carbon intensity, price per GPU-hour)",
+            "choices": ["study", "tdp"],
+        },
     )
 
 

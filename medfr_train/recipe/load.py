@@ -21,6 +21,7 @@ from medfr_train.recipe.parse import (
     recipe_parser,
     run_card_parser,
 )
+from medfr_train.recipe.reuse import reused_stage
 from medfr_train.recipe.source import COMMAND_LINE, RecipeSource, parse_overrides
 from medfr_train.recipe.stage import Stage, StageInput, build_stage
 
@@ -213,7 +214,11 @@ def load_recipe(
         def err(key: str, message: str, inp: StageInput = inp) -> RecipeError:
             return src.error(inp.origin.get(key, (key,)), message)
 
-        stage = build_stage(inp, previous, base, check_data, err)
+        if inp.merged.get("from_recipe") is not None:
+            chained = len(STAGES_OF[top.strategy]) > 1 and inp.name == "cpt"
+            stage = reused_stage(inp, base, chained, check_data, err)
+        else:
+            stage = build_stage(inp, previous, base, check_data, err)
         previous[inp.name] = stage.values
         stages.append(stage)
     recipe = Recipe(

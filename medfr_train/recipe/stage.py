@@ -22,7 +22,14 @@ from medfr_train.recipe.data import DataSpec, build_data_spec
 from medfr_train.recipe.parse import KeyValueError, field_names, parse_values, stage_parser
 
 _INTERP = re.compile(r"\$\{(\w+)\.(\w+)\}")
-_SFT_ONLY = ("column_mapping", "merge_adapter", "eval_dataset_files", "default_chat_template")
+_SFT_ONLY = (
+    "column_mapping",
+    "merge_adapter",
+    "eval_dataset_files",
+    "default_chat_template",
+    "chat_template",
+)
+_CPT_ONLY = ("block_size", "document_framing")
 
 #: builds the error for a key of the stage (its origin says file/line or command line).
 KeyErr = Callable[[str, str], RecipeError]
@@ -40,6 +47,10 @@ class Stage:
     block_size: int | None = None
     merge_adapter: bool = False
     default_chat_template: str | None = None
+    chat_template: str | None = None  # a named template (medfr_train.chat_templates)
+    document_framing: str = "bos+eos"  # CPT: <s>doc</s> per document, or doc</s>
+    #: a reused stage (``from_recipe``): the upstream recipe, output and run-card stage hash.
+    reused_from: dict[str, Any] | None = None
 
     @property
     def output_dir(self) -> Path:
@@ -106,8 +117,20 @@ def check_stage_rules(inp: StageInput, values: dict[str, Any], err: KeyErr) -> N
             if inp.own(key):
                 raise err(key, "is an SFT key; not valid in a CPT stage")
     else:
-        if inp.own("block_size"):
-            raise err("block_size", "is a CPT key; SFT uses max_length")
+        for key in _CPT_ONLY:
+            if inp.own(key):
+                raise err(key, "is a CPT key; not valid in an SFT stage")
+        if inp.own("from_recipe"):
+            raise err(
+                "from_recipe",
+                "reuses a CPT; put it under stages.cpt (the SFT stage starts from ${cpt.output_dir})",
+            )
+        name = values.get("chat_template")
+        if name is not None:
+            from medfr_train.chat_templates import NAMES
+
+            if name not in NAMES:
+                raise err("chat_template", f"unknown template {name!r}; known: {', '.join(NAMES)}")
         if values.get("use_dora") and not values.get("use_peft"):
             raise err("use_dora", "use_dora needs use_peft: true")
 
@@ -152,6 +175,8 @@ def build_stage(
         block_size=medfr.block_size if inp.name == "cpt" else None,
         merge_adapter=bool(medfr.merge_adapter),
         default_chat_template=medfr.default_chat_template,
+        chat_template=medfr.chat_template if inp.name == "sft" else None,
+        document_framing=medfr.document_framing,
     )
 
 

@@ -32,7 +32,11 @@ CONFIGS = sorted(CONFIG_DIR.glob("*.yaml"))
 def _recipe(tmp_path: Path, name: str = "cpt.yaml") -> Path:
     path = tmp_path / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("# recette de test\nmodel_name_or_path: tiny\n", encoding="utf-8")
+    path.write_text(
+        "# recette de test\nstrategy: CPT\nmodel_name_or_path: tiny\n"
+        "dataset_files: [corpus.txt]\noutput_dir: out\n",
+        encoding="utf-8",
+    )
     return path
 
 

@@ -55,3 +55,18 @@ def test_too_small_corpus_gives_no_block(tiny_tokenizer):
 
     tok = tokenize_documents(Dataset.from_dict({"text": ["Fièvre."]}), tiny_tokenizer)
     assert len(pack_blocks(tok, 512)) == 0
+
+
+def test_document_framing_bos_eos(tiny_tokenizer):
+    """``add_bos``: <s>doc</s> per document, the authors' framing; without it doc</s>."""
+    from datasets import Dataset
+
+    from medfr_train.packing import tokenize_documents
+
+    ds = Dataset.from_dict({"text": ["Le foie filtre le sang.", "Le rein aussi."]})
+    plain = tokenize_documents(ds, tiny_tokenizer)["input_ids"]
+    framed = tokenize_documents(ds, tiny_tokenizer, add_bos=True)["input_ids"]
+    bos, eos = tiny_tokenizer.bos_token_id, tiny_tokenizer.eos_token_id
+    for p, f in zip(plain, framed, strict=True):
+        assert p[-1] == eos and p[0] != bos
+        assert f == [bos, *p]
