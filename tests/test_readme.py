@@ -159,3 +159,19 @@ def test_options_in_the_readmes_exist():
                 assert word.split("=", 1)[0] in known, (words, word)
                 checked += 1
     assert checked >= 10
+
+
+def test_demo_line_installs_what_the_demo_needs_and_timings_agree():
+    """The demo needs the train extra, not pytest/selenium; one timing statement everywhere."""
+    from medfr_eval.demo.cli import demo
+
+    block = README.split("```bash", 1)[1].split("```", 1)[0]
+    demo_line = next(line for line in block.splitlines() if line.endswith("medfr demo"))
+    assert 'pip install -e ".[train]"' in demo_line and "[test]" not in demo_line
+    assert "--index-url https://download.pytorch.org/whl/cpu" in README  # CPU-only torch
+    assert "MEDFR_DATA=sample" in README
+    claim = "about 4 CPU-minutes"
+    assert claim in demo.help and claim in block
+    assert "/usr/bin/time -v medfr demo" in README  # what was measured, and how
+    for stale in ("~5 min", "under 10 minutes"):
+        assert stale not in README and stale not in demo.help
