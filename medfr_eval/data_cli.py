@@ -99,11 +99,25 @@ def data() -> None:
 def _data_column(es: EvalSet, hub_sources: str | None) -> str:
     """Where a set's data comes from when no folder is given: a Hub copy the user named, the
     public copy, or the authors."""
-    if hub_sources or os.environ.get("MEDFR_HUB_SOURCES"):
+    if es.in_study and (hub_sources or os.environ.get("MEDFR_HUB_SOURCES")):
         src = get_source(es.name, hub_sources)
         if src.path:
             return f"hub: {src.path}"
     return f"public: {es.public_source}" if es.public_source else "from the authors"
+
+
+def _origin(es: EvalSet, hub_sources: str | None) -> str:
+    """Where a set comes from, in words: the study's sources table, else its public source."""
+    from medfr_eval.public_sources import SOURCES as PUBLIC
+
+    if es.in_study:
+        return get_source(es.name, hub_sources).origin
+    source = PUBLIC[es.public_source] if es.public_source else None
+    if source and es.twin_of:
+        return (
+            f"the English originals of medfr_{es.twin_of}'s items ({source.repo}, {source.license})"
+        )
+    return f"{source.title} ({source.repo}, {source.license})" if source else es.title
 
 
 def sets_tables(hub_sources: str | None = None) -> list:
@@ -162,7 +176,7 @@ def list_sets(hub_sources: str | None, origins: bool) -> None:
         click.echo(line)
     if origins:
         for s in ALL_SETS:
-            click.echo(f"{s.task}: {get_source(s.name, hub_sources).origin}")
+            click.echo(f"{s.task}: {_origin(s, hub_sources)}")
 
 
 @data.command(epilog="Example: medfr data validate data/medqa_4opt.jsonl")

@@ -169,3 +169,13 @@ def test_show_speaks_english(capsys):
     assert main(["show", "medqa_4opt"]) == 0
     out = capsys.readouterr().out
     assert "[expected answer: " in out and "réponse attendue" not in out
+
+
+def test_list_origins_names_every_set_in_english(capsys):
+    from medfr_eval.sets import ALL_SETS
+
+    assert main(["list", "--origins"]) == 0
+    out = capsys.readouterr().out
+    for s in ALL_SETS:
+        assert f"\n{s.task}: " in out, s.task
+    assert "traduit" not in out and "jeu de" not in out
