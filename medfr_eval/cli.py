@@ -42,7 +42,25 @@ def load_command(name: str) -> click.Command:
     return getattr(importlib.import_module(module), attr)
 
 
-class LazyGroup(click.Group):
+class FullHelpGroup(click.Group):
+    """A group whose command list shows each command's whole first sentence.
+
+    Why: click cuts a command's short help at the terminal width with "..."
+    ("List the study's 15 sets, check and convert data files, show..." in 80
+    columns); a wrapped sentence still tells the user something, a cut one may not."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+class LazyGroup(FullHelpGroup):
     """A group whose subcommands are imported only when listed or called.
 
     Why not plain ``add_command``: that would import every area (lm-eval,

@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from pathlib import Path
 
 import click
 
+from medfr_eval.cli import FullHelpGroup
 from medfr_eval.errors import DataError
 from medfr_eval.fileio import write_text_atomic
-from medfr_eval.sets import SETS, EvalSet, get_set
+from medfr_eval.sets import ALL_FAMILIES, ALL_SETS, EvalSet, get_set
 from medfr_eval.sources import ANSWER_FORMATS, HubSource, get_source
 
 #: Modules that add subcommands to ``medfr data`` when present ("module:attribute").
@@ -35,7 +37,7 @@ EXTRA_COMMANDS: dict[str, str] = {
 }
 
 
-class DataGroup(click.Group):
+class DataGroup(FullHelpGroup):
     """``medfr data``: the commands below, plus :data:`EXTRA_COMMANDS` found installed.
 
     Why lazy: an extra command's module (e.g. ``fetch``) may import heavy or
@@ -91,7 +93,62 @@ def _print_table(headers: list[str], rows: list[list[str]], title: str | None = 
     epilog="Example: medfr data validate my_data/ --set medqa_4opt",
 )
 def data() -> None:
-    """List the study's 15 sets, check and convert data files, show rendered prompts."""
+    """List the sets, check and convert data files, fetch public copies, show prompts."""
+
+
+def _data_column(es: EvalSet, hub_sources: str | None) -> str:
+    """Where a set's data comes from when no folder is given: a Hub copy the user named, the
+    public copy, or the authors."""
+    if es.in_study and (hub_sources or os.environ.get("MEDFR_HUB_SOURCES")):
+        src = get_source(es.name, hub_sources)
+        if src.path:
+            return f"hub: {src.path}"
+    return f"public: {es.public_source}" if es.public_source else "from the authors"
+
+
+def _origin(es: EvalSet, hub_sources: str | None) -> str:
+    """Where a set comes from, in words: the study's sources table, else its public source."""
+    from medfr_eval.public_sources import SOURCES as PUBLIC
+
+    if es.in_study:
+        return get_source(es.name, hub_sources).origin
+    source = PUBLIC[es.public_source] if es.public_source else None
+    if source and es.twin_of:
+        return (
+            f"the English originals of medfr_{es.twin_of}'s items ({source.repo}, {source.license})"
+        )
+    return f"{source.title} ({source.repo}, {source.license})" if source else es.title
+
+
+def sets_tables(hub_sources: str | None = None) -> list:
+    """One rich table per family of sets (the study's 15 first, then the public extras).
+
+    Narrow on purpose: four columns of unbreakable words (task, size, metric,
+    source) fit 80 columns, so no name is ever cut or wrapped mid-word."""
+    from rich import box
+    from rich.table import Table
+
+    tables = []
+    for fam, label in ALL_FAMILIES.items():
+        members = [s for s in ALL_SETS if s.family == fam]
+        if not members:
+            continue
+        where = "the study" if members[0].in_study else "public, beyond the study"
+        table = Table(
+            title=f"{label} ({where})",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
+        table.add_column("task", no_wrap=True)
+        table.add_column("items", justify="right", no_wrap=True)
+        table.add_column("metric", no_wrap=True)
+        table.add_column("data", no_wrap=True)
+        for s in members:
+            size = f"{s.study_size:,}" if s.study_size else "?"
+            table.add_row(s.task, size, s.metric, _data_column(s, hub_sources))
+        tables.append(table)
+    return tables
 
 
 @data.command("list", epilog="Example: medfr data list --origins")
@@ -103,19 +160,23 @@ def data() -> None:
 )
 @click.option("--origins", is_flag=True, help="also say where each set comes from")
 def list_sets(hub_sources: str | None, origins: bool) -> None:
-    """The 15 sets, their tasks, sizes and sources."""
-    rows = []
-    for s in SETS:
-        src = get_source(s.name, hub_sources)
-        rows.append([s.task, s.family, s.kind, str(s.study_size), s.metric, src.path or "—"])
-    _print_table(
-        ["task", "family", "kind", "study size", "metric", "hub"],
-        rows,
-        title="medfr: the study's 15 French medical sets",
-    )
+    """Every set: its task, test size, metric and where its data comes from."""
+    from rich.console import Console
+
+    console = Console()
+    for table in sets_tables(hub_sources):
+        console.print(table)
+    public = sum(1 for s in ALL_SETS if s.public_source)
+    for line in (  # short lines: the legend must fit 80 columns too
+        "items: the study's test size (extras: the source's; ?: not stated).",
+        f"public ({public} sets): downloaded on first use, or ahead: medfr data fetch -o DIR",
+        "from the authors: request the files, then MEDFR_DATA=DIR (README, section Data).",
+        "MEDFR_DATA=sample: the small samples shipped with medfr (not the real sets).",
+    ):
+        click.echo(line)
     if origins:
-        for s in SETS:
-            click.echo(f"{s.task}: {get_source(s.name, hub_sources).origin}")
+        for s in ALL_SETS:
+            click.echo(f"{s.task}: {_origin(s, hub_sources)}")
 
 
 @data.command(epilog="Example: medfr data validate data/medqa_4opt.jsonl")
@@ -318,4 +379,4 @@ def show(set_name: str, source: str, count: int, prompts: str | None) -> None:
     for doc in docs[:count]:
         click.echo(doc["prompt"])
         target = doc["choices"][doc["gold"]] if "choices" in doc else doc["answer"]
-        click.echo(f"\n[réponse attendue : {target}]\n" + "-" * 60)
+        click.echo(f"\n[expected answer: {target}]\n" + "-" * 60)

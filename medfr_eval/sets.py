@@ -17,16 +17,17 @@ Family = Literal["mcq_translated", "mcq_native", "openqa", "mcq_english", "publi
 Kind = Literal["mcq", "mcq_multi", "openqa", "openqa_case"]
 
 #: The study's three families: its tables, win rates, the board's overall score.
+#: Display names in English: the interface is English, data and prompts French (README).
 FAMILIES: dict[str, str] = {
-    "mcq_translated": "QCM traduits",
-    "mcq_native": "QCM natifs",
-    "openqa": "Questions ouvertes",
+    "mcq_translated": "Translated MCQ",
+    "mcq_native": "Native MCQ",
+    "openqa": "Open QA",
 }
 #: Families beyond the study (public data only, see EXTRA_SETS). Kept apart so
 #: that every "all families" average stays the study's.
 EXTRA_FAMILIES: dict[str, str] = {
-    "mcq_english": "QCM anglais (jumeaux des QCM traduits)",
-    "public_native": "Jeux natifs publics",
+    "mcq_english": "English MCQ (twins of the translated MCQ)",
+    "public_native": "Public native sets",
 }
 ALL_FAMILIES: dict[str, str] = {**FAMILIES, **EXTRA_FAMILIES}
 
@@ -289,7 +290,7 @@ PUBLIC_SETS: tuple[EvalSet, ...] = tuple(s for s in ALL_SETS if s.public_source)
 BY_NAME: dict[str, EvalSet] = {s.name: s for s in ALL_SETS}
 BY_TASK: dict[str, EvalSet] = {s.task: s for s in ALL_SETS}
 
-# Groups as lm-eval sees them (tasks/_groups): name -> member tasks.
+# Groups as lm-eval sees them (tasks/_medfr_*.yaml, tasks/*/_medfr_*.yaml): name -> member tasks.
 # ``medfr_all`` stays the study's 15 sets; the public extras have their own groups.
 GROUPS: dict[str, tuple[str, ...]] = {
     "medfr_mmlu": tuple(s.task for s in SETS if s.name.startswith("mmlu_")),

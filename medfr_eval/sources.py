@@ -48,42 +48,40 @@ class HubSource:
     origin: str = ""
 
 
-_LLM = "traduit en français par un LLM pour l'étude"
+_LLM = "translated into French by an LLM for the study"
 
 
 def _mmlu(subject: str) -> HubSource:
-    return HubSource(origin=f"MMLU (Hendrycks et al.), {subject}, jeu de test {_LLM}.")
+    return HubSource(origin=f"MMLU (Hendrycks et al.), {subject}, test set {_LLM}.")
 
 
 SOURCES: dict[str, HubSource] = {
     "medqa_4opt": HubSource(
-        origin=f"MedQA (questions de l'examen américain USMLE), 4 options, jeu de test {_LLM}."
+        origin=f"MedQA (questions of the US medical licensing exam, USMLE), 4 options, test set {_LLM}."
     ),
-    "medqa_5opt": HubSource(origin=f"MedQA, version à cinq options, jeu de test {_LLM}."),
-    "medmcqa": HubSource(
-        origin=f"MedMCQA (examens d'entrée en médecine en Inde), jeu de validation {_LLM}."
-    ),
-    "pubmedqa": HubSource(origin=f"PubMedQA (résumés PubMed et questions de recherche), {_LLM}."),
-    "mmlu_anatomy": _mmlu("anatomie"),
-    "mmlu_clinical_knowledge": _mmlu("connaissances cliniques"),
-    "mmlu_college_biology": _mmlu("biologie universitaire"),
-    "mmlu_college_medicine": _mmlu("médecine universitaire"),
-    "mmlu_professional_medicine": _mmlu("médecine professionnelle"),
-    "mmlu_medical_genetics": _mmlu("génétique médicale"),
+    "medqa_5opt": HubSource(origin=f"MedQA, the five-option version, test set {_LLM}."),
+    "medmcqa": HubSource(origin=f"MedMCQA (Indian medical entrance exams), validation set {_LLM}."),
+    "pubmedqa": HubSource(origin=f"PubMedQA (PubMed abstracts and research questions), {_LLM}."),
+    "mmlu_anatomy": _mmlu("anatomy"),
+    "mmlu_clinical_knowledge": _mmlu("clinical knowledge"),
+    "mmlu_college_biology": _mmlu("college biology"),
+    "mmlu_college_medicine": _mmlu("college medicine"),
+    "mmlu_professional_medicine": _mmlu("professional medicine"),
+    "mmlu_medical_genetics": _mmlu("medical genetics"),
     "frbmedqa": HubSource(
-        origin="FrBMedQA (Kaddari et al.) : phrases à trous de Wikipédia biomédical français sur huit groupes UMLS, posées en QCM ; échantillon de test de l'étude."
+        origin="FrBMedQA (Kaddari et al.): cloze sentences from French biomedical Wikipedia on eight UMLS groups, asked as MCQ; the study's test sample."
     ),
     "frmedmcqa": HubSource(
-        origin="FrMedMCQA : QCM à réponses multiples de S-Editions, en français d'origine."
+        origin="FrMedMCQA: multiple-answer MCQ from S-Editions, written in French."
     ),
     "kqa": HubSource(
-        origin=f"K-QA : questions de patients et réponses rédigées par des médecins, {_LLM}."
+        origin=f"K-QA: patients' questions and answers written by physicians, {_LLM}."
     ),
     "frclinicalqa": HubSource(
-        origin="FrClinicalQA : cas cliniques français suivis de questions enchaînées (jeu de l'étude)."
+        origin="FrClinicalQA: French clinical cases followed by chained questions (the study's set)."
     ),
     "frmedqa": HubSource(
-        origin="FrMedQA : questions médicales générales rédigées en français (jeu de l'étude)."
+        origin="FrMedQA: general medical questions written in French (the study's set)."
     ),
 }
 

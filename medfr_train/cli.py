@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import click
 
+from medfr_eval.cli import FullHelpGroup
 from medfr_train.build_sft_cli import build_sft_command
 from medfr_train.corpus.cli import prepare_corpus
 from medfr_train.footprint_cli import footprint
@@ -27,6 +28,7 @@ OVERRIDES = {"ignore_unknown_options": True, "allow_extra_args": True}
 
 @click.group(
     name="train",
+    cls=FullHelpGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Example: medfr-train recipe recipes/cpt_sft.yaml --learning_rate 1e-5",
 )

@@ -10,10 +10,15 @@ from medfr_eval.bertscore import BERTScoreFilter, openqa_results
 from medfr_eval.judge.config import EnvJudgeIdentity
 from medfr_eval.judge.filter import JudgeFilter, total
 from medfr_eval.judge.filter import openqa_results as openqa_judged_results
+from medfr_eval.lmeval_warnings import install as _quiet_custom_kwargs_advice
 from medfr_eval.mcq.calibration import ece
 from medfr_eval.mcq.permute import consistency, load_set, position_bias
 from medfr_eval.mcq.results import MCQParseFilter, generated_results, single_answer_results
 from medfr_eval.scoring import multi_answer_choices, multi_answer_results
+
+# lm-eval imports this file while loading our task configs, before it loads their data:
+# the one place that quiets its custom_dataset advice however the tasks were found.
+_quiet_custom_kwargs_advice()
 
 #: ``metadata.judge`` of the open-QA tasks: the configured judge's identity
 #: (model, endpoint, template SHA-256) in the results, or null without a judge.

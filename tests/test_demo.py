@@ -144,6 +144,84 @@ def test_list_prints_the_real_commands(tmp_path, capsys):
         assert piece in text, piece
 
 
+LONG_TITLE = (
+    "A step title well beyond eighty columns, which rich's Rule used to cut with an ellipsis"
+)
+LONG_LINE = "using the first tokenizer of the folder " + "and a message that goes on " * 4 + "END"
+
+
+def test_messages_and_titles_are_never_cut_off_a_terminal(tmp_path, monkeypatch, capsys):
+    """Piped output (80 columns for rich): titles and log lines come whole, in English."""
+    done = tmp_path / "demo" / "x.txt"
+    argv = [
+        sys.executable,
+        "-c",
+        f"import pathlib; print({LONG_LINE!r}); pathlib.Path({str(done)!r}).write_text('x')",
+    ]
+
+    def plan(root: Path, fast: bool = False) -> dict[str, demo.Step]:
+        return {"base": demo.Step("base", LONG_TITLE, (), [demo.Unit("x", argv, _exists(done))])}
+
+    monkeypatch.setattr(demo_plan, "build_plan", plan)
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["demo", "--out", str(tmp_path / "demo"), "--steps", "base"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert any(LONG_TITLE in line for line in lines), out
+    assert any(LONG_LINE in line for line in lines), out
+    assert "…" not in out and "x: done in" in out
+    for french in ("terminé", "déjà", "Dossier", "Durée"):
+        assert french not in out
+
+
+def test_demo_ends_with_next_steps_that_name_real_things(tmp_path, capsys):
+    from medfr_eval.cli import load_command
+    from medfr_eval.demo.next_steps import next_steps, print_next_steps
+    from medfr_eval.demo.run import make_console
+    from medfr_eval.sets import GROUPS
+
+    lay = demo.Layout(tmp_path)
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("<html></html>")
+    steps = next_steps(lay)
+    assert str(tmp_path / "site" / "index.html") in steps[0][0]
+    commands = [c for _, c in steps if c]
+    assert any(c.startswith("MEDFR_DATA=sample lm_eval --tasks medfr_all ") for c in commands)
+    assert any(
+        c.startswith("medfr data fetch -o medfr-data/ && MEDFR_DATA=medfr-data/ lm_eval")
+        for c in commands
+    )
+    for command in commands:
+        for part in command.split(" && "):
+            words = part.split()
+            if "lm_eval" in words:
+                assert words[words.index("--tasks") + 1] in GROUPS
+            elif words[0] == "medfr":  # each subcommand path exists
+                group = load_command(words[1])
+                if len(words) > 2 and not words[2].startswith("-") and hasattr(group, "commands"):
+                    assert group.get_command(None, words[2]) is not None, part
+    print_next_steps(make_console(), lay)
+    printed = capsys.readouterr().out
+    for command in commands:
+        assert command in printed.splitlines()[-20:] or any(
+            command in ln for ln in printed.splitlines()
+        )
+
+
+def test_fast_help_says_what_fast_does():
+    """--fast shortens training and answers; the sample sets stay whole (no lm-eval --limit)."""
+    from click.testing import CliRunner
+
+    from medfr_eval.demo.cli import demo as demo_command
+
+    help_text = " ".join(CliRunner().invoke(demo_command, ["--help"]).output.split())
+    assert "a few items per set" not in help_text
+    assert "the sample sets stay whole" in help_text
+    for step in demo_plan.build_plan(Path("x"), fast=True).values():
+        for unit in step.units:
+            assert "--limit" not in unit.argv
+
+
 def test_reported_model_is_read_from_medfr_train_output(tmp_path):
     log = tmp_path / "t.log"
     log.write_text("step 1\rstep 2\nmodel: outputs/x/sft\nrun card: outputs/x/sft/run_card.json\n")
@@ -183,7 +261,7 @@ def test_demo_end_to_end_fast(tmp_path, capsys):
     """Every step with the real commands (few training steps), outputs read back."""
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--fast"]) == 0, capsys.readouterr().err
-    text = " ".join(capsys.readouterr().out.split())  # rich wraps lines at the console width
+    text = " ".join(capsys.readouterr().out.split())
     lay = demo.Layout(out.resolve())
 
     # 1-2. Four trained models with run cards (the base is pre-trained, not random).
@@ -211,20 +289,20 @@ def test_demo_end_to_end_fast(tmp_path, capsys):
 
     # 5. The site, and the final table computed from the results files.
     demo.check_site(lay.site)
-    assert f"Site du classement : {lay.site / 'index.html'}" in text
+    assert f"The leaderboard site: open {lay.site / 'index.html'} in a browser" in text
     scores = json.loads((out / "scores.json").read_text())
     assert [m["model"] for m in scores["models"]] == list(demo.STRATEGY)
     for m in scores["models"]:
         res = json.loads(Path(m["results"]).read_text())["results"]
         for s in SETS:
             assert m["sets"][s.name] == res[s.task][s.result_key]
-    assert "BERT aléatoire" in text
+    assert "tiny random BERT" in text and "Next steps" in text
 
     # Rerun: every step reused, nothing retrained or re-evaluated.
     before = sorted((p.name, p.read_text()) for p in lay.state.glob("*.json"))
     assert main(["demo", "--out", str(out), "--fast"]) == 0
     assert sorted((p.name, p.read_text()) for p in lay.state.glob("*.json")) == before
-    assert capsys.readouterr().out.count("déjà fait") == sum(
+    assert capsys.readouterr().out.count("already done, reused") == sum(
         len(s.units) for s in demo.build_plan(out, fast=True).values()
     )
 

@@ -174,3 +174,58 @@ def test_every_readme_medfr_command_names_real_subcommands():
             found = command.get_command(ctx, word)
             assert found is not None, (words, word)
             command = found
+
+
+def _commands_in(text: str) -> list[list[str]]:
+    """medfr command lines of a Markdown text's bash blocks (continuations joined)."""
+    import shlex
+
+    scripts = {"medfr", "medfr-data", "medfr-train", "medfr-signif", "medfr-leaderboard"}
+    found = []
+    for block in text.split("```bash")[1:]:
+        for line in block.split("```", 1)[0].replace("\\\n", " ").splitlines():
+            for part in line.split("&&"):
+                words = shlex.split(part, comments=True)
+                if words and words[0] in scripts:
+                    found.append(words)
+    return found
+
+
+def test_options_in_the_readmes_exist():
+    """`medfr-signif ... -o signif.json` (leaderboard/README.md) named an option that does not exist."""
+    from medfr_eval import cli
+
+    scripts = {"medfr-data": "data", "medfr-train": "train", "medfr-signif": "signif"}
+    scripts["medfr-leaderboard"] = "board"
+    texts = [README, (ROOT / "leaderboard" / "README.md").read_text(encoding="utf-8")]
+    checked = 0
+    for words in (w for text in texts for w in _commands_in(text)):
+        command = cli.medfr if words[0] == "medfr" else cli.load_command(scripts[words[0]])
+        rest = words[1:]
+        while isinstance(command, click.Group) and rest and not rest[0].startswith("-"):
+            command = command.get_command(click.Context(command), rest.pop(0))
+            assert command is not None, words
+        if command.context_settings.get("ignore_unknown_options"):
+            continue  # TRL-style --key value overrides
+        known = {o for p in command.params for o in (*p.opts, *p.secondary_opts)} | {"-h", "--help"}
+        for word in rest:
+            if word.startswith("-") and word != "-":
+                assert word.split("=", 1)[0] in known, (words, word)
+                checked += 1
+    assert checked >= 10
+
+
+def test_demo_line_installs_what_the_demo_needs_and_timings_agree():
+    """The demo needs the train extra, not pytest/selenium; one timing statement everywhere."""
+    from medfr_eval.demo.cli import demo
+
+    block = README.split("```bash", 1)[1].split("```", 1)[0]
+    demo_line = next(line for line in block.splitlines() if line.endswith("medfr demo"))
+    assert 'pip install -e ".[train]"' in demo_line and "[test]" not in demo_line
+    assert "--index-url https://download.pytorch.org/whl/cpu" in README  # CPU-only torch
+    assert "MEDFR_DATA=sample" in README
+    claim = "about 4 CPU-minutes"
+    assert claim in demo.help and claim in block
+    assert "/usr/bin/time -v medfr demo" in README  # what was measured, and how
+    for stale in ("~5 min", "under 10 minutes"):
+        assert stale not in README and stale not in demo.help

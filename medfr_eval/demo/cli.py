@@ -12,27 +12,26 @@ from pathlib import Path
 
 import click
 
-from medfr_eval.demo.plan import STEP_NAMES
+from medfr_eval.demo.plan import FAST_MAX_GEN_TOKS, STEP_NAMES
 
 
 def _list_steps(out: str, steps: str | None, fast: bool) -> None:
     """Print each selected step, whether it is done, and its exact commands."""
-    from rich.console import Console
     from rich.markup import escape
 
     from medfr_eval.demo import plan as plans
-    from medfr_eval.demo.run import select_steps
+    from medfr_eval.demo.run import make_console, select_steps
     from medfr_eval.demo.state import step_done
 
-    console = Console()
+    console = make_console()
     lay = plans.Layout(Path(out).resolve())
     plan = plans.build_plan(lay.root, fast=fast)
     for name in select_steps(steps):
         step = plan[name]
-        state = "[green]fait[/]" if step_done(lay, plan, name) else "[yellow]à faire[/]"
-        console.print(f"[bold]{name}[/] ({state}) — {step.title}")
+        state = "[green]done[/]" if step_done(lay, plan, name) else "[yellow]to do[/]"
+        console.print(f"[bold]{name}[/] ({state}): {step.title}")
         for unit in step.units:
-            console.print(f"  $ {escape(plans.display(unit.argv))}", soft_wrap=True)
+            console.print(f"  $ {escape(plans.display(unit.argv))}", highlight=False)
 
 
 @click.command(
@@ -53,12 +52,17 @@ def _list_steps(out: str, steps: str | None, fast: bool) -> None:
     help=f"run only these steps, in the demo's order: {','.join(STEP_NAMES)}",
 )
 @click.option(
-    "--fast", is_flag=True, help="test setting: a few training steps per recipe, fewer tokens"
+    "--fast",
+    is_flag=True,
+    help=(
+        "test setting: a few optimizer steps per recipe, shorter open-QA answers "
+        f"({FAST_MAX_GEN_TOKS} tokens) and fewer bootstrap resamples; the sample sets stay whole"
+    ),
 )
 @click.option("--force", is_flag=True, help="redo the selected steps even if done")
 @click.option("--list", "list_only", is_flag=True, help="print the steps and commands, run nothing")
 def demo(out: str, steps: str | None, fast: bool, force: bool, list_only: bool) -> None:
-    """The whole study in miniature, offline, on CPU (under 10 minutes).
+    """The whole study in miniature, offline, on CPU (about 4 CPU-minutes).
 
     Tokenizer + tiny Mistral pre-trained on the shipped French corpus; CPT,
     DoRA SFT and CPT+SFT with the demo recipes; lm_eval on the 15 sample sets;

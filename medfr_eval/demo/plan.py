@@ -59,13 +59,13 @@ MAX_GEN_TOKS = 64
 FAST_MAX_GEN_TOKS = 16
 
 STEP_TITLES = {
-    "base": "Modèle de base : tokenizer BPE, petit Mistral aléatoire, pré-entraînement rapide",
-    "cpt": "Adaptation CPT (pré-entraînement continu sur le corpus médical)",
-    "sft": "Adaptation SFT (DoRA sur les questions-réponses médicales)",
-    "cpt_sft": "Adaptation CPT+SFT (les deux étapes enchaînées)",
-    "eval": "Évaluation lm-eval (medfr_all, jeux d'exemple) de la base et des trois modèles adaptés",
-    "signif": "Significativité : bootstrap apparié, chaque modèle adapté contre la base",
-    "board": "Site du classement (statique)",
+    "base": "Base model: BPE tokenizer, tiny random Mistral, short pre-training",
+    "cpt": "CPT adaptation (continual pre-training on the medical corpus)",
+    "sft": "SFT adaptation (DoRA on medical question answering)",
+    "cpt_sft": "CPT+SFT adaptation (the two stages chained)",
+    "eval": "lm-eval on the sample sets (medfr_all): the base and the three adapted models",
+    "signif": "Significance: paired bootstrap, each adapted model against the base",
+    "board": "Leaderboard site (static)",
 }
 
 
@@ -200,7 +200,7 @@ def write_base_entry(folder: Path, base_dir: Path) -> None:
         f"model: {json.dumps(str(base_dir))}\n"
         f"name: {BASE}\n"
         "strategy: base\n"
-        "notes: Modèle de départ de la démo (2 couches, bref pré-entraînement sur le corpus d'exemple).\n"
+        "notes: The demo's starting model (2 layers, briefly pre-trained on the sample corpus).\n"
     )
     write_text_atomic(folder / f"{BASE}.yaml", text)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from medfr_eval.demo import plan as plans
+from medfr_eval.demo.next_steps import print_next_steps
 from medfr_eval.demo.plan import STEP_NAMES, Layout, Step, Unit, display
 from medfr_eval.demo.state import step_done, unit_done, write_marker
 from medfr_eval.demo.summary import print_scores, summarize
@@ -109,8 +110,8 @@ def run_unit(console, step: Step, unit: Unit, lay: Layout, force: bool) -> tuple
     code = _watch(console, f"{step.name} / {unit.name}", argv, env, lay.root, log)
     wall = time.monotonic() - t0
     if not console.is_terminal and code == 0:
-        for line in _tail(log, 3):
-            console.print(f"  [dim]{escape(line[: console.width - 4])}[/]")
+        for line in _tail(log, 3):  # whole lines: a cut message tells the user nothing
+            console.print(f"  [dim]{escape(line)}[/]")
     if code != 0:
         for line in _tail(log):
             console.print(f"  [red]{escape(line)}[/]")
@@ -163,7 +164,7 @@ def _run_step(
     step = plan[name]
     for unit in step.units:
         if not force and unit_done(lay, plan, step, unit):
-            console.print(f"[green]✓[/] {unit.name} : déjà fait, réutilisé (--force pour refaire)")
+            console.print(f"[green]✓[/] {unit.name}: already done, reused (--force to redo)")
             continue
         marker = lay.marker(step.name, unit.name)
         marker.unlink(missing_ok=True)
@@ -175,7 +176,18 @@ def _run_step(
         except DemoError as e:
             marker.unlink(missing_ok=True)
             raise DemoError(f"step {step.name} ({unit.name}): {e}; log: {log}") from None
-        console.print(f"[green]✓[/] {unit.name} : terminé en {wall:.0f} s")
+        console.print(f"[green]✓[/] {unit.name}: done in {wall:.0f} s")
+
+
+def make_console():
+    """A rich console that never cuts a message.
+
+    Why: off a terminal (a pipe, a CI log) rich assumes 80 columns and wraps or
+    cuts lines there; with ``soft_wrap`` a command, a path or a log line stays
+    one whole line that can be copied (a terminal wraps it for display)."""
+    from rich.console import Console
+
+    return Console(soft_wrap=True)
 
 
 def run_demo(
@@ -185,35 +197,33 @@ def run_demo(
     force: bool = False,
     console=None,
 ) -> dict[str, Any]:
-    """Run (or reuse) the selected steps, then print the score table and the site path.
+    """Run (or reuse) the selected steps, then print the score table, the site and next steps.
 
     Returns the score summary (also written to ``OUT/scores.json``).
     """
-    from rich.console import Console
     from rich.rule import Rule
 
-    console = console or Console()
+    console = console or make_console()
     lay = Layout(Path(out).resolve())
     wanted = select_steps(steps)
     lay.root.mkdir(parents=True, exist_ok=True)
     plans.build_plan(lay.root, fast=fast)  # fails early on a missing recipe or command
-    mode = "rapide (test)" if fast else "complète"
-    console.print(Rule(f"medfr demo — l'étude en miniature, hors ligne — version {mode}"))
-    console.print(f"Dossier : [bold]{lay.root}[/]  (journaux : {lay.logs})", soft_wrap=True)
+    console.print(Rule("medfr demo: the study in miniature, offline"))
+    mode = "fast test run (--fast)" if fast else "full run"
+    console.print(f"{mode}; folder: [bold]{lay.root}[/] (logs: {lay.logs})")
     t_start = time.monotonic()
     for i, name in enumerate(wanted, 1):
         # Rebuilt per step: commands below a training step name the model folder
         # that step recorded.
         plan = plans.build_plan(lay.root, fast=fast)
-        console.print(Rule(f"[{i}/{len(wanted)}] {name} — {plan[name].title}", align="left"))
+        # A plain line, not a rich Rule: a Rule cuts a long title with "…".
+        console.print(f"\n[bold][{i}/{len(wanted)}] {name}[/]: {plan[name].title}")
         _check_needs(lay, plan, name, wanted, out)
         _run_step(console, lay, plan, name, fast, force)
     summary = summarize(lay)
     if summary["models"]:
         write_json_atomic(lay.root / "scores.json", summary)
         print_scores(console, summary)
-    if (lay.site / "index.html").is_file():
-        # soft_wrap: a path cut by the console width could not be copied.
-        console.print(f"Site du classement : [bold]{lay.site / 'index.html'}[/]", soft_wrap=True)
-    console.print(f"Durée : {time.monotonic() - t_start:.0f} s")
+    console.print(f"Total time: {time.monotonic() - t_start:.0f} s")
+    print_next_steps(console, lay)
     return summary

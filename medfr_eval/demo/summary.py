@@ -71,13 +71,12 @@ def summarize(lay: Layout) -> dict[str, Any]:
 
 
 NOTES = (
-    "QCM : exactitude (%, FrMedMCQA : réponse exacte) ; V/E/D : % des 15 jeux gagnés, "
-    "à égalité, perdus contre la base (medfr-signif, bootstrap apparié, Bonferroni).",
-    "* Questions ouvertes : BERTScore F1 calculé hors ligne avec un minuscule BERT aléatoire "
-    "(medfr_eval.tiny.build_tiny_bert) : ces scores ne veulent rien dire médicalement, ils "
-    "exercent seulement le vrai chemin de calcul. Les modèles de la démo ont 2 couches et "
-    "quelques minutes d'entraînement sur des échantillons : leurs scores ne comparent pas les "
-    "stratégies de l'étude, ils montrent la chaîne complète.",
+    "MCQ: accuracy (%; FrMedMCQA: exact match). W/T/L: % of the 15 sets won, tied and lost "
+    "against the base (medfr-signif: paired bootstrap, Bonferroni).",
+    "* Open QA: BERTScore F1 computed offline with a tiny random BERT "
+    "(medfr_eval.tiny.build_tiny_bert): these scores mean nothing medically, they only run the "
+    "real scoring path. The demo's models have 2 layers and minutes of training on samples: "
+    "their scores do not compare the study's strategies, they show the whole chain at work.",
 )
 
 
@@ -85,13 +84,14 @@ def print_scores(console, summary: dict[str, Any]) -> None:
     """The table of family means per model, strategies in their shared colours."""
     from rich.table import Table
 
-    table = Table(title="Scores de la démo (moyennes par famille, calculées des résultats lm-eval)")
-    table.add_column("modèle", no_wrap=True)
-    table.add_column("stratégie")
+    console.print()
+    table = Table(title="Demo scores (family means, from lm-eval's results files)")
+    table.add_column("model", no_wrap=True)
+    table.add_column("strategy", no_wrap=True)
     table.add_column(f"{FAMILIES['mcq_translated']} %", justify="right")
     table.add_column(f"{FAMILIES['mcq_native']} %", justify="right")
     table.add_column(f"{FAMILIES['openqa']} F1*", justify="right", min_width=10)
-    table.add_column("vs base V/E/D %", justify="center")
+    table.add_column("vs base W/T/L %", justify="center")
     for row in summary["models"]:
         f = row["families"]
         vs = row.get("vs_base")

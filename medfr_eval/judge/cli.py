@@ -6,11 +6,14 @@ from pathlib import Path
 
 import click
 
+from medfr_eval.cli import FullHelpGroup
 from medfr_eval.errors import DataError
 from medfr_eval.judge.agreement import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 
 
-@click.group(epilog="Example: medfr judge agreement labels.jsonl out/model-a out/model-b")
+@click.group(
+    cls=FullHelpGroup, epilog="Example: medfr judge agreement labels.jsonl out/model-a out/model-b"
+)
 def judge() -> None:
     """The LLM judge of open-QA answers (MEDFR_JUDGE_MODEL, MEDFR_JUDGE_URL)."""
 

@@ -98,19 +98,19 @@ def plot(stats: dict[str, Agreement], pairs: list[Pair], path: Path) -> None:
     left.barh(names, acc, xerr=np.array(err).T, color="#1565c0", capsize=3)
     left.set_xlim(0, 1)
     left.invert_yaxis()
-    left.set_xlabel("accord juge / humain (IC 95 %)")
+    left.set_xlabel("judge / human agreement (95% CI)")
     words = np.array([p.words for p in pairs], dtype=float)
     if len(words):
         edges = np.unique(np.quantile(words, [0, 0.25, 0.5, 0.75, 1]))
         bins = np.clip(np.searchsorted(edges, words, side="right") - 1, 0, max(len(edges) - 2, 0))
         xs = sorted(set(bins.tolist()))
-        for key, colour, label in (("judge", "#c62828", "juge"), ("human", "#2e7d32", "humain")):
+        for key, colour, label in (("judge", "#c62828", "judge"), ("human", "#2e7d32", "human")):
             values = np.array([getattr(p, key) for p in pairs], dtype=float)
             right.plot(xs, [values[bins == b].mean() for b in xs], "o-", color=colour, label=label)
         right.set_xticks(xs, [f"≤{edges[min(b + 1, len(edges) - 1)]:.0f}" for b in xs])
     right.set_ylim(0, 1)
-    right.set_xlabel("longueur de la réponse (mots, quartiles)")
-    right.set_ylabel("part de verdicts 1")
+    right.set_xlabel("answer length (words, quartiles)")
+    right.set_ylabel("share of verdicts 1")
     right.legend(frameon=False)
     fig.tight_layout()
     fig.savefig(path)

@@ -71,10 +71,15 @@ def score_settings(task_output: Any) -> dict[str, Any]:
     return out
 
 
+#: lm-eval logs a callable of the task config as its repr, "<function f at 0x7f...>":
+#: the address differs in every process and says nothing about the settings.
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
+
+
 def _show(value: Any) -> str:
     if value is None:
         return "(not set)"
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return _ADDRESS.sub(">", json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
 
 
 def settings_mismatch(a: dict[str, Any], b: dict[str, Any]) -> list[str]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from medfr_eval.errors import RecipeError
 from medfr_train.recipe.data import DataSpec, build_data_spec
-from medfr_train.recipe.parse import KeyValueError, parse_values, stage_parser
+from medfr_train.recipe.parse import KeyValueError, field_names, parse_values, stage_parser
 
 _INTERP = re.compile(r"\$\{(\w+)\.(\w+)\}")
 _SFT_ONLY = (
@@ -201,6 +201,7 @@ def build_stage(
 
     merged = dict(inp.merged)
     interpolate(merged, previous, err)
+    _checkpointing_names(merged)
     if "bf16" not in merged:
         # bf16 where the hardware has it (study setting), fp32 elsewhere.
         merged["bf16"] = bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
@@ -232,6 +233,44 @@ def build_stage(
         chat_template=medfr.chat_template if inp.name == "sft" else None,
         document_framing=medfr.document_framing,
     )
+
+
+#: transformers' deprecated names of activation checkpointing -> the names that replace them.
+_RENAMED = {
+    "gradient_checkpointing": "activation_checkpointing",
+    "gradient_checkpointing_kwargs": "activation_checkpointing_kwargs",
+}
+
+
+def _checkpointing_names(merged: dict[str, Any]) -> None:
+    """Pass activation checkpointing to transformers under its current name.
+
+    Why: transformers 5.x renamed ``gradient_checkpointing`` to
+    ``activation_checkpointing`` and warns (FutureWarning) whenever the new field
+    is unset and the old one is not None, which TRL's ``SFTConfig`` default
+    (``gradient_checkpointing=True``) makes true on every run. Recipes keep the
+    name TRL and alignment-handbook document; the value is handed over under the
+    new name when this transformers has it, and left alone on older ones.
+    """
+    from transformers import TrainingArguments
+
+    if "activation_checkpointing" not in field_names(TrainingArguments):
+        return
+    if (
+        not any(new in merged for new in _RENAMED.values())
+        and "gradient_checkpointing" not in merged
+    ):
+        from trl import SFTConfig
+
+        # TRL's own default for the old name, now stated under the new one.
+        merged["gradient_checkpointing"] = SFTConfig.__dataclass_fields__[
+            "gradient_checkpointing"
+        ].default
+    for old, new in _RENAMED.items():
+        # Both names, same value: transformers reads the new one and mirrors it into the
+        # old, and the run card keeps the key as the recipe wrote it.
+        if old in merged and new not in merged:
+            merged[new] = merged[old]
 
 
 def _jsonable(value: Any) -> Any:

@@ -52,7 +52,7 @@ def test_accepted_submission_is_copied_and_builds(tmp_path, board, capsys):
     [
         (
             {"sets": [s for s in ("frbmedqa", "kqa", "frclinicalqa", "frmedqa")]},
-            "family mcq_native (QCM natifs) incomplete: missing medfr_frmedmcqa",
+            "family mcq_native (Native MCQ) incomplete: missing medfr_frmedmcqa",
         ),
         ({"version": 2.0}, "medfr_medqa_4opt: task version 2.0, the board uses 1.0"),
         ({"variant": " Sans justification."}, "medfr_kqa: prompt hashes differ"),

@@ -14,7 +14,7 @@ def test_list_and_show(capsys):
     assert "medfr_frclinicalqa" in out and "medfr_mmlu_anatomy" in out
     assert main(["show", "frmedmcqa", "-n", "1"]) == 0
     out = capsys.readouterr().out
-    assert "Une ou plusieurs options sont justes" in out and "[réponse attendue :" in out
+    assert "Une ou plusieurs options sont justes" in out and "[expected answer:" in out
 
 
 def test_validate_shipped_samples_and_a_bad_file(tmp_path, capsys):
@@ -143,3 +143,39 @@ def test_validate_a_file_not_named_after_a_set(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"error: {path}: file name: unknown medfr set 'mine'")
     assert "given with --set" in err
+
+
+def test_list_shows_every_set_whole_in_80_columns(monkeypatch, capsys):
+    """The study's 15 and the public extras, each name whole on one line, public ones marked."""
+    from medfr_eval.sets import ALL_SETS
+
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.delenv("MEDFR_HUB_SOURCES", raising=False)
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+    for s in ALL_SETS:
+        row = next((line.split() for line in lines if s.task in line.split()), None)
+        assert row is not None, s.task  # the task name whole, never folded
+        assert s.metric in row
+        if s.public_source:
+            assert row[-2:] == ["public:", s.public_source], row
+        else:
+            assert row[-3:] == ["from", "the", "authors"], row
+    assert any("medfr data fetch" in line for line in lines)
+
+
+def test_show_speaks_english(capsys):
+    assert main(["show", "medqa_4opt"]) == 0
+    out = capsys.readouterr().out
+    assert "[expected answer: " in out and "réponse attendue" not in out
+
+
+def test_list_origins_names_every_set_in_english(capsys):
+    from medfr_eval.sets import ALL_SETS
+
+    assert main(["list", "--origins"]) == 0
+    out = capsys.readouterr().out
+    for s in ALL_SETS:
+        assert f"\n{s.task}: " in out, s.task
+    assert "traduit" not in out and "jeu de" not in out

@@ -11,7 +11,7 @@ import pytest
 
 from medfr_eval.mcq.modes import MODES, task_name
 from medfr_eval.resources import tasks_dir
-from medfr_eval.sets import ALL_SETS, GROUPS, SETS
+from medfr_eval.sets import ALL_SETS, GROUPS
 
 MCQ = [s for s in ALL_SETS if s.kind in ("mcq", "mcq_multi")]
 STUDY_MCQ = [s for s in MCQ if s.in_study]

@@ -1,0 +1,55 @@
+"""A missing-data error lists every set without data at once and says which are public (issue 15)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from medfr_eval.data import load_set
+from medfr_eval.errors import DataError
+from medfr_eval.sets import ALL_SETS
+
+PRIVATE = [s.name for s in ALL_SETS if not s.public_source]
+PUBLIC = [s.name for s in ALL_SETS if s.public_source]
+
+
+def _check(message: str, folder: Path) -> None:
+    assert f"Without data: {', '.join(PRIVATE)}: no public copy; request them" in message
+    assert f"medfr-data fetch -o {folder}" in message
+    public_part = message.split("Public, not in the folder", 1)[1]
+    for name in PUBLIC:
+        assert name in public_part, name
+
+
+def test_load_set_as_lm_eval_calls_it_names_every_missing_set(tmp_path):
+    """``custom_dataset`` gets the task metadata and dataset_kwargs as keywords."""
+    with pytest.raises(DataError) as err:
+        load_set(medfr_set="frmedmcqa", medfr_data=str(tmp_path), version=1.0, pretrained="m")
+    _check(str(err.value), tmp_path)
+
+
+def test_lm_eval_run_stops_with_the_whole_list(tiny_model_dir, tmp_path):
+    lm_eval = Path(sys.executable).with_name("lm_eval")
+    out = subprocess.run(
+        [
+            str(lm_eval),
+            "--tasks",
+            "medfr_frbmedqa",
+            "--model",
+            "hf",
+            "--model_args",
+            f"pretrained={tiny_model_dir},dtype=float32",
+            "--device",
+            "cpu",
+            "--metadata",
+            f'{{"medfr_data": "{tmp_path}"}}',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode != 0
+    _check(out.stderr, tmp_path)
