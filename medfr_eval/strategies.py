@@ -22,7 +22,9 @@ class Strategy:
 STRATEGIES: tuple[Strategy, ...] = (
     Strategy("base", "starting model", "modèle de départ", "#607d8b", ()),
     Strategy("CPT", "continual pre-training", "pré-entraînement continu", "#1565c0", ("cpt",)),
-    Strategy("SFT", "supervised fine-tuning (DoRA)", "affinage supervisé (DoRA)", "#ef6c00", ("sft",)),
+    Strategy(
+        "SFT", "supervised fine-tuning (DoRA)", "affinage supervisé (DoRA)", "#ef6c00", ("sft",)
+    ),
     Strategy("CPT+SFT", "CPT then SFT", "CPT puis SFT", "#6a1b9a", ("cpt", "sft")),
 )
 BY_KEY: dict[str, Strategy] = {s.key: s for s in STRATEGIES}

@@ -39,7 +39,12 @@ CHECK = (
 def _python(code: str, cwd: Path, python: str = sys.executable, timeout: int = 120, **env: str):
     """Run ``code`` in a new interpreter (outside the repo, clean MEDFR_* environment)."""
     return subprocess.run(
-        [python, "-c", code], cwd=cwd, env=_env(**env), capture_output=True, text=True, timeout=timeout
+        [python, "-c", code],
+        cwd=cwd,
+        env=_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
