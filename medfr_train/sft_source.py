@@ -9,13 +9,13 @@ twice by :mod:`medfr_train.build_sft` and never held in memory.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from medfr_eval.errors import SFTDataError
+from medfr_eval.jsonl import iter_jsonl
 
 REQUIRED = ("instruction", "answer", "origin")
 COLUMNS = ("instruction", "context", "answer", "type", "origin")
@@ -89,31 +89,22 @@ def _parquet_chunks(path: Path, start: int) -> Iterator[Chunk]:
 def _jsonl_chunks(path: Path, start: int) -> Iterator[Chunk]:
     cols: dict[str, list[Any]] = {c: [] for c in COLUMNS}
     lines: list[int] = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, text in enumerate(fh, start=1):
-            if not text.strip():
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise SFTDataError(f"not valid JSON ({exc.msg})", file=path, line=lineno) from None
-            if not isinstance(obj, dict):
-                raise SFTDataError("expected a JSON object", file=path, line=lineno)
-            missing = [c for c in REQUIRED if c not in obj]
-            if missing:
-                raise SFTDataError(
-                    f"missing (the source needs {', '.join(REQUIRED)})",
-                    file=path,
-                    line=lineno,
-                    field=missing[0],
-                )
-            for c in COLUMNS:
-                cols[c].append(obj.get(c))
-            lines.append(lineno)
-            if len(lines) >= READ_ROWS:
-                yield Chunk(str(path), start, lines, cols)
-                start += len(lines)
-                cols, lines = {c: [] for c in COLUMNS}, []
+    for lineno, obj, _ in iter_jsonl(path, error=SFTDataError):
+        missing = [c for c in REQUIRED if c not in obj]
+        if missing:
+            raise SFTDataError(
+                f"missing (the source needs {', '.join(REQUIRED)})",
+                file=path,
+                line=lineno,
+                field=missing[0],
+            )
+        for c in COLUMNS:
+            cols[c].append(obj.get(c))
+        lines.append(lineno)
+        if len(lines) >= READ_ROWS:
+            yield Chunk(str(path), start, lines, cols)
+            start += len(lines)
+            cols, lines = {c: [] for c in COLUMNS}, []
     if lines:
         yield Chunk(str(path), start, lines, cols)
 
