@@ -9,6 +9,7 @@ escapes is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -75,3 +76,16 @@ class BootstrapInputError(MedfrError, ValueError):
 
 class DemoError(MedfrError):
     """A demo step failed or cannot run; the message names the step and its log file."""
+
+
+def refuse_or_warn(
+    err: MedfrError, *, lenient: bool, warn: Callable[[str], None], instead: str
+) -> None:
+    """The ``--lenient`` policy for a mismatch between inputs, in one place.
+
+    Strict (the default) raises ``err``; lenient warns ``FILE: message
+    (--lenient: INSTEAD)``, saying what is done instead, and lets the caller go on.
+    """
+    if not lenient:
+        raise err
+    warn(f"{err.file}: {err.message} (--lenient: {instead})")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from medfr_eval.errors import DataError
+from medfr_eval.errors import DataError, refuse_or_warn
 from medfr_eval.jsonl import iter_jsonl
 
 from .twins import spec_for
@@ -231,9 +231,12 @@ def read_sample_log(
             f"{n_logged} samples logged but the results file counts {expected_n}: "
             "truncated or appended log"
         )
-        if not lenient:
-            raise DataError(message, file=path, field="n-samples")
-        warn(f"{path}: {message} (--lenient: using the {len(items)} readable samples)")
+        refuse_or_warn(
+            DataError(message, file=path, field="n-samples"),
+            lenient=lenient,
+            warn=warn,
+            instead=f"using the {len(items)} readable samples",
+        )
     ids = sorted(items)
     rows = [items[i] for i in ids]
     return SampleLog(

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from medfr_eval import lmeval_output as lo
-from medfr_eval.errors import SignifError
+from medfr_eval.errors import SignifError, refuse_or_warn
 from medfr_eval.lmeval_output import SampleLog
 from medfr_eval.sets import BY_TASK
 
@@ -37,9 +37,12 @@ def pair_twins(
             f"{fr.task}: the French and English logs cover different doc ids "
             f"({fr.n - common.size} only in French, {en.n - common.size} only in English)"
         )
-        if not lenient:
-            raise SignifError(message, file=where, field="doc_id")
-        warn(f"{where}: {message} (--lenient: using the common items)")
+        refuse_or_warn(
+            SignifError(message, file=where, field="doc_id"),
+            lenient=lenient,
+            warn=warn,
+            instead="using the common items",
+        )
     keep = np.ones(common.size, dtype=bool)
     if fr.item_ids is not None and en.item_ids is not None:
         for k, (i, j) in enumerate(zip(sf, se, strict=True)):
@@ -49,9 +52,12 @@ def pair_twins(
                     f"{fr.task}: doc_id {int(common[k])} is item {a!r} in French and {b!r} in "
                     "English: the twin tasks do not hold the same items in the same order"
                 )
-                if not lenient:
-                    raise SignifError(message, file=where, field="doc.id")
-                warn(f"{where}: {message} (--lenient: item dropped)")
+                refuse_or_warn(
+                    SignifError(message, file=where, field="doc.id"),
+                    lenient=lenient,
+                    warn=warn,
+                    instead="item dropped",
+                )
                 keep[k] = False
     if not keep.any():
         raise SignifError(f"{fr.task}: no item in common", file=where, field="doc_id")
@@ -99,12 +105,7 @@ def translation_gaps(
             "score_fr": float(fr.mean()),
             "score_en": float(en.mean()),
             "gap": r.estimate,
-            "ci_low": r.ci_low,
-            "ci_high": r.ci_high,
-            "level": r.level,
-            "p_value": r.p_value,
-            "p_adjusted": float(pa),
-            "decision": r.decision,
+            **r.verdict_json(pa),
         }
         for (run, task, fr, en), r, pa in zip(rows, results, adjusted, strict=True)
     ]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from medfr_eval.errors import SignifError
+from medfr_eval.errors import SignifError, refuse_or_warn
 from medfr_eval.lmeval_output import SampleLog
 
 Warn = Callable[..., None]
@@ -72,9 +72,12 @@ def pair_logs(
             f"{la.task}: the logs cover different doc ids ({len(only_a)} only in the first, "
             f"e.g. {only_a[:3]}; {len(only_b)} only in the second, e.g. {only_b[:3]})"
         )
-        if not lenient:
-            raise SignifError(message, file=where, field="doc_id")
-        warn(f"{where}: {message} (--lenient: using the common items)")
+        refuse_or_warn(
+            SignifError(message, file=where, field="doc_id"),
+            lenient=lenient,
+            warn=warn,
+            instead="using the common items",
+        )
     bad = np.zeros(common.size, dtype=bool)
     for key, diff in _hash_mismatches(la, lb, sa, sb, check_prompts):
         hint = (
@@ -86,9 +89,12 @@ def pair_logs(
             f"{la.task}: {len(diff)} of {common.size} items differ in {key}, first doc_id "
             f"{int(common[diff[0]])}{hint}"
         )
-        if not lenient:
-            raise SignifError(message, file=where, field=key)
-        warn(f"{where}: {message} (--lenient: those items dropped)")
+        refuse_or_warn(
+            SignifError(message, file=where, field=key),
+            lenient=lenient,
+            warn=warn,
+            instead="those items dropped",
+        )
         bad[diff] = True
     if bad.all():
         raise SignifError(f"{la.task}: no item in common to compare", file=where, field="doc_id")
