@@ -22,6 +22,7 @@ from medfr_eval.sets import BY_TASK
 
 from . import bootstrap as bs
 from .corrections import decide
+from .pairing import common_doc_ids
 from .runs import Run
 
 
@@ -30,19 +31,9 @@ def pair_twins(
 ) -> tuple[np.ndarray, np.ndarray]:
     """French and English values on their common doc ids, checking item identifiers."""
     where = f"{fr.path} vs {en.path}"
-    common, sf, se = np.intersect1d(fr.doc_ids, en.doc_ids, assume_unique=True,
-                                    return_indices=True)  # fmt: skip
-    if common.size != fr.n or common.size != en.n:
-        message = (
-            f"{fr.task}: the French and English logs cover different doc ids "
-            f"({fr.n - common.size} only in French, {en.n - common.size} only in English)"
-        )
-        refuse_or_warn(
-            SignifError(message, file=where, field="doc_id"),
-            lenient=lenient,
-            warn=warn,
-            instead="using the common items",
-        )
+    common, sf, se = common_doc_ids(
+        fr, en, where, lenient=lenient, warn=warn, sides=("French", "English")
+    )
     keep = np.ones(common.size, dtype=bool)
     if fr.item_ids is not None and en.item_ids is not None:
         for k, (i, j) in enumerate(zip(sf, se, strict=True)):
