@@ -8,6 +8,7 @@ with ``yaml.safe_load`` only, and a syntax error names the file and line.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -63,3 +64,13 @@ def read_yaml(path: str | Path, *, error: type[MedfrError] = DataError) -> Any:
             file=path,
             line=mark.line + 1 if mark is not None else None,
         ) from None
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks: data cards, manifests and the demo's
+    markers record the files they used this way, whatever their size."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
