@@ -43,7 +43,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -399,9 +400,40 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+@contextmanager
+def model_and_data(
+    args: argparse.Namespace, set_name: str, prefix: str
+) -> Iterator[tuple[str, str]]:
+    """``(model path, data folder)`` for a benchmark run, lm-eval's logging quieted and
+    ``--threads`` applied: ``--model`` / ``--data`` when given, else a tiny model of
+    ``--offline-size`` and ``--n`` synthetic items, built in a temporary folder
+    that is removed afterwards (the offline run needs no download)."""
+    import logging
+
+    logging.getLogger("lm_eval").setLevel(logging.ERROR)
+    if args.threads > 0:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        model_path = args.model
+        if model_path is None:
+            from medfr_eval.tiny import build_tiny_model
+
+            model_path = str(
+                build_tiny_model(Path(tmp) / "tiny_mistral", **OFFLINE_SIZES[args.offline_size])
+            )
+        if args.data:
+            data = str(Path(args.data).expanduser())
+        else:
+            data = str(Path(tmp) / "data")
+            Path(data).mkdir()
+            write_jsonl(Path(data) / f"{set_name}.jsonl", synthetic_records(set_name, args.n))
+        yield model_path, data
+
+
 def run(args: argparse.Namespace) -> Report:
     """Build model and data, warm both paths up, then time them alternately."""
-    import logging
 
     from lm_eval.models.huggingface import HFLM
     from rich.console import Console
@@ -416,25 +448,7 @@ def run(args: argparse.Namespace) -> Report:
             f"--task {args.task!r} is a {es.kind} set; this benchmark covers the "
             f"single-answer MCQ sets (one forward pass per question)"
         )
-    logging.getLogger("lm_eval").setLevel(logging.ERROR)
-    if args.threads > 0:
-        import torch
-
-        torch.set_num_threads(args.threads)
-    with tempfile.TemporaryDirectory(prefix="medfr_bench_") as tmp:
-        model_path = args.model
-        if model_path is None:
-            from medfr_eval.tiny import build_tiny_model
-
-            model_path = str(
-                build_tiny_model(Path(tmp) / "tiny_mistral", **OFFLINE_SIZES[args.offline_size])
-            )
-        if args.data:
-            data = str(Path(args.data).expanduser())
-        else:
-            data = str(Path(tmp) / "data")
-            Path(data).mkdir()
-            write_jsonl(Path(data) / f"{es.name}.jsonl", synthetic_records(es.name, args.n))
+    with model_and_data(args, es.name, prefix="medfr_bench_") as (model_path, data):
         n_questions = len(load_records(es.name, data))
 
         lm = HFLM(
