@@ -13,9 +13,6 @@ over plain hf.
 
 from __future__ import annotations
 
-import json
-import os
-import sys
 import time
 from dataclasses import dataclass
 
@@ -154,16 +151,4 @@ def print_modes(rep: dict) -> None:
 
 
 def run_modes_main(args, bench) -> int:
-    from medfr_eval.errors import MedfrError
-
-    try:
-        rep = run_modes(args, bench)
-    except (MedfrError, KeyError) as exc:
-        print(f"error: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
-        return 2
-    print_modes(rep)
-    if args.json:
-        tmp = args.json.with_name(args.json.name + ".tmp")
-        tmp.write_text(json.dumps(rep, indent=2, allow_nan=False), encoding="utf-8")
-        os.replace(tmp, args.json)
-    return 0
+    return bench.report_main(lambda: run_modes(args, bench), print_modes, dict, args.json)

@@ -43,10 +43,11 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from medfr_eval.errors import MedfrError
 
@@ -510,23 +511,34 @@ def torch_threads() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from medfr_eval.errors import MedfrError
-
     args = parse_args(argv)
     if args.modes:
         from mcq_modes import run_modes_main  # benchmarks/ is a folder of scripts
 
         return run_modes_main(args, sys.modules[__name__])
+    return report_main(lambda: run(args), print_report, Report.to_json, args.json)
+
+
+def report_main(
+    run_bench: Callable[[], Any],
+    show: Callable[[Any], None],
+    as_json: Callable[[Any], Any],
+    json_path: Path | None,
+) -> int:
+    """Run a benchmark, print its report and write it as strict JSON (atomically) when asked.
+
+    A bad input (a medfr error, or an unknown set name) is one ``error:`` line and
+    exit status 2, as in the ``medfr`` commands."""
+    from medfr_eval.fileio import write_text_atomic
+
     try:
-        rep = run(args)
+        rep = run_bench()
     except (MedfrError, KeyError) as exc:
         print(f"error: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
         return 2
-    print_report(rep)
-    if args.json:
-        tmp = args.json.with_name(args.json.name + ".tmp")
-        tmp.write_text(json.dumps(rep.to_json(), indent=2), encoding="utf-8")
-        os.replace(tmp, args.json)
+    show(rep)
+    if json_path:
+        write_text_atomic(json_path, json.dumps(as_json(rep), indent=2, allow_nan=False))
     return 0
 
 
