@@ -13,14 +13,8 @@ over plain hf.
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-import sys
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 CONSTRAINED_GOAL = 1.2
 
@@ -58,25 +52,7 @@ def run_modes(args, bench) -> dict:
         raise MedfrError(f"--modes compares single-answer sets; {args.task!r} is {es.kind}")
     if args.permutations >= es.n_options:
         raise MedfrError(f"--permutations must be below the {es.n_options} options of {es.name}")
-    logging.getLogger("lm_eval").setLevel(logging.ERROR)
-    if args.threads > 0:
-        import torch
-
-        torch.set_num_threads(args.threads)
-    with tempfile.TemporaryDirectory(prefix="medfr_modes_") as tmp:
-        model_path = args.model
-        if model_path is None:
-            from medfr_eval.tiny import build_tiny_model
-
-            model_path = str(
-                build_tiny_model(Path(tmp) / "m", **bench.OFFLINE_SIZES[args.offline_size])
-            )
-        data = args.data or str(Path(tmp) / "data")
-        if not args.data:
-            Path(data).mkdir()
-            bench.write_jsonl(
-                Path(data) / f"{es.name}.jsonl", bench.synthetic_records(es.name, args.n)
-            )
+    with bench.model_and_data(args, es.name, prefix="medfr_modes_") as (model_path, data):
         n = len(load_records(es.name, data))
         ours = MedfrHFLM(
             pretrained=model_path, device=args.device, batch_size=args.batch_size, dtype=args.dtype
@@ -175,16 +151,4 @@ def print_modes(rep: dict) -> None:
 
 
 def run_modes_main(args, bench) -> int:
-    from medfr_eval.errors import MedfrError
-
-    try:
-        rep = run_modes(args, bench)
-    except (MedfrError, KeyError) as exc:
-        print(f"error: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
-        return 2
-    print_modes(rep)
-    if args.json:
-        tmp = args.json.with_name(args.json.name + ".tmp")
-        tmp.write_text(json.dumps(rep, indent=2, allow_nan=False), encoding="utf-8")
-        os.replace(tmp, args.json)
-    return 0
+    return bench.report_main(lambda: run_modes(args, bench), print_modes, dict, args.json)

@@ -43,9 +43,11 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from medfr_eval.errors import MedfrError
 
@@ -399,9 +401,40 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+@contextmanager
+def model_and_data(
+    args: argparse.Namespace, set_name: str, prefix: str
+) -> Iterator[tuple[str, str]]:
+    """``(model path, data folder)`` for a benchmark run, lm-eval's logging quieted and
+    ``--threads`` applied: ``--model`` / ``--data`` when given, else a tiny model of
+    ``--offline-size`` and ``--n`` synthetic items, built in a temporary folder
+    that is removed afterwards (the offline run needs no download)."""
+    import logging
+
+    logging.getLogger("lm_eval").setLevel(logging.ERROR)
+    if args.threads > 0:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        model_path = args.model
+        if model_path is None:
+            from medfr_eval.tiny import build_tiny_model
+
+            model_path = str(
+                build_tiny_model(Path(tmp) / "tiny_mistral", **OFFLINE_SIZES[args.offline_size])
+            )
+        if args.data:
+            data = str(Path(args.data).expanduser())
+        else:
+            data = str(Path(tmp) / "data")
+            Path(data).mkdir()
+            write_jsonl(Path(data) / f"{set_name}.jsonl", synthetic_records(set_name, args.n))
+        yield model_path, data
+
+
 def run(args: argparse.Namespace) -> Report:
     """Build model and data, warm both paths up, then time them alternately."""
-    import logging
 
     from lm_eval.models.huggingface import HFLM
     from rich.console import Console
@@ -416,25 +449,7 @@ def run(args: argparse.Namespace) -> Report:
             f"--task {args.task!r} is a {es.kind} set; this benchmark covers the "
             f"single-answer MCQ sets (one forward pass per question)"
         )
-    logging.getLogger("lm_eval").setLevel(logging.ERROR)
-    if args.threads > 0:
-        import torch
-
-        torch.set_num_threads(args.threads)
-    with tempfile.TemporaryDirectory(prefix="medfr_bench_") as tmp:
-        model_path = args.model
-        if model_path is None:
-            from medfr_eval.tiny import build_tiny_model
-
-            model_path = str(
-                build_tiny_model(Path(tmp) / "tiny_mistral", **OFFLINE_SIZES[args.offline_size])
-            )
-        if args.data:
-            data = str(Path(args.data).expanduser())
-        else:
-            data = str(Path(tmp) / "data")
-            Path(data).mkdir()
-            write_jsonl(Path(data) / f"{es.name}.jsonl", synthetic_records(es.name, args.n))
+    with model_and_data(args, es.name, prefix="medfr_bench_") as (model_path, data):
         n_questions = len(load_records(es.name, data))
 
         lm = HFLM(
@@ -496,23 +511,34 @@ def torch_threads() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from medfr_eval.errors import MedfrError
-
     args = parse_args(argv)
     if args.modes:
         from mcq_modes import run_modes_main  # benchmarks/ is a folder of scripts
 
         return run_modes_main(args, sys.modules[__name__])
+    return report_main(lambda: run(args), print_report, Report.to_json, args.json)
+
+
+def report_main(
+    run_bench: Callable[[], Any],
+    show: Callable[[Any], None],
+    as_json: Callable[[Any], Any],
+    json_path: Path | None,
+) -> int:
+    """Run a benchmark, print its report and write it as strict JSON (atomically) when asked.
+
+    A bad input (a medfr error, or an unknown set name) is one ``error:`` line and
+    exit status 2, as in the ``medfr`` commands."""
+    from medfr_eval.fileio import write_text_atomic
+
     try:
-        rep = run(args)
+        rep = run_bench()
     except (MedfrError, KeyError) as exc:
         print(f"error: {exc.args[0] if isinstance(exc, KeyError) else exc}", file=sys.stderr)
         return 2
-    print_report(rep)
-    if args.json:
-        tmp = args.json.with_name(args.json.name + ".tmp")
-        tmp.write_text(json.dumps(rep.to_json(), indent=2), encoding="utf-8")
-        os.replace(tmp, args.json)
+    show(rep)
+    if json_path:
+        write_text_atomic(json_path, json.dumps(as_json(rep), indent=2, allow_nan=False))
     return 0
 
 

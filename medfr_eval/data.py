@@ -36,7 +36,7 @@ from typing import Any
 
 from medfr_eval import prompts
 from medfr_eval.errors import DataError
-from medfr_eval.fileio import iter_lines_utf8, loads_json_line
+from medfr_eval.jsonl import iter_jsonl
 from medfr_eval.resources import samples_dir
 from medfr_eval.sets import EvalSet, get_set
 from medfr_eval.sources import HubSource, get_source
@@ -172,12 +172,7 @@ def read_jsonl(path: str | Path) -> list[tuple[int, Any]]:
 
     Read as UTF-8 whatever the locale (a BOM is dropped); bytes that are not
     UTF-8 and absurdly nested JSON are one-line errors, not tracebacks."""
-    path = Path(path)
-    return [
-        (lineno, loads_json_line(text, file=path, line=lineno))
-        for lineno, text in iter_lines_utf8(path)
-        if text.strip()
-    ]
+    return [(n, value) for n, value, _ in iter_jsonl(path, objects=False)]
 
 
 # ---------------------------------------------------------------- sources

@@ -9,6 +9,7 @@ escapes is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 
@@ -75,3 +76,36 @@ class BootstrapInputError(MedfrError, ValueError):
 
 class DemoError(MedfrError):
     """A demo step failed or cannot run; the message names the step and its log file."""
+
+
+def refuse_or_warn(
+    err: MedfrError, *, lenient: bool, warn: Callable[[str], None], instead: str
+) -> None:
+    """The ``--lenient`` policy for a mismatch between inputs, in one place.
+
+    Strict (the default) raises ``err``; lenient warns ``FILE: message
+    (--lenient: INSTEAD)``, saying what is done instead, and lets the caller go on.
+    """
+    if not lenient:
+        raise err
+    warn(f"{err.file}: {err.message} (--lenient: {instead})")
+
+
+def refuse_unknown_keys(
+    mapping: dict,
+    allowed: Iterable[str],
+    *,
+    error: type[MedfrError] = DataError,
+    file: str | Path | None = None,
+    prefix: str | None = None,
+) -> None:
+    """Raise ``error`` naming the first key of ``mapping`` not in ``allowed``, if any.
+
+    A misspelt key in a user's YAML must stop the run, not be silently ignored;
+    every file medfr reads says so in the same words (``prefix.key: unknown key;
+    allowed: ...``)."""
+    allowed = set(allowed)
+    unknown = sorted(str(k) for k in mapping if k not in allowed)
+    if unknown:
+        field = f"{prefix}.{unknown[0]}" if prefix else unknown[0]
+        raise error(f"unknown key; allowed: {', '.join(sorted(allowed))}", file=file, field=field)

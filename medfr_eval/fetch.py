@@ -16,7 +16,6 @@ file that a previous fetch did not write.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import os
 import shutil
@@ -26,6 +25,7 @@ from typing import Any
 
 from medfr_eval.data import validate_record
 from medfr_eval.errors import DataError
+from medfr_eval.fileio import sha256_file
 from medfr_eval.public_sources import SOURCES, PublicSource
 from medfr_eval.sets import PUBLIC_SETS, EvalSet, get_set
 
@@ -53,14 +53,6 @@ def resolve_sets(names: list[str] | tuple[str, ...] | None) -> list[EvalSet]:
         if es not in out:
             out.append(es)
     return out
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def download(source: PublicSource, filename: str, from_dir: Path | None = None) -> Path:
@@ -156,7 +148,7 @@ def _convert_source(
             "file": w.path.name,
             "items": len(w.ids),
             "expected_items": es.study_size or None,
-            "sha256": sha256_of(w.path),
+            "sha256": sha256_file(w.path),
         }
     entry = {
         "repo": source.repo,
@@ -164,7 +156,7 @@ def _convert_source(
         "license": source.license,
         "title": source.title,
         "files": {
-            name: {"sha256": sha256_of(path), "bytes": path.stat().st_size}
+            name: {"sha256": sha256_file(path), "bytes": path.stat().st_size}
             for name, path in files.items()
         },
     }

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.errors import DataError
+from medfr_eval.errors import DataError, refuse_unknown_keys
 from medfr_eval.fileio import read_yaml
 
 ANSWER_FORMATS = ("letter", "index0", "index1", "text")
@@ -102,13 +102,7 @@ def _read_sources_file(path: str | Path) -> dict[str, HubSource]:
             )
         if not isinstance(entry, dict):
             raise DataError("expected a mapping", file=path, field=str(set_name))
-        unknown = set(entry) - known
-        if unknown:
-            raise DataError(
-                f"unknown key(s) {sorted(unknown)}; allowed: {sorted(known)}",
-                file=path,
-                field=f"{set_name}.{sorted(unknown)[0]}",
-            )
+        refuse_unknown_keys(entry, known, file=path, prefix=str(set_name))
         fmt = entry.get("answer_format", "letter")
         if fmt not in ANSWER_FORMATS:
             raise DataError(

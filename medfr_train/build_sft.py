@@ -35,6 +35,7 @@ import numpy as np
 
 from medfr_eval.contamination.ngrams import words
 from medfr_eval.errors import SFTDataError
+from medfr_eval.fileio import sha256_file
 from medfr_train.sft_source import Chunk, read_chunks, source_files
 
 ORIGINS = ("native", "translated", "synthetic")
@@ -223,14 +224,6 @@ def card_path(output: str | Path) -> Path:
     """The data card beside the SFT file: ``sft.jsonl`` -> ``sft.card.json``."""
     output = Path(output)
     return output.with_name(output.name.removesuffix(".jsonl") + ".card.json")
-
-
-def sha256_file(path: Path, block: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while data := fh.read(block):
-            h.update(data)
-    return h.hexdigest()
 
 
 def _write_rows(chunks: Iterator[Chunk], keep: np.ndarray, split: str, tmp: Path) -> Counter:

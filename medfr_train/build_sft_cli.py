@@ -11,7 +11,19 @@ from pathlib import Path
 
 import click
 
+from medfr_eval.cli_options import eval_sets_options, output_file_option
 from medfr_train.build_sft import STUDY_SIZES, build_sft, card_path
+
+
+def _size_option(origin: str, help: str):
+    """``--<origin> N``: rows drawn of one origin, the study's count by default."""
+    return click.option(
+        f"--{origin}",
+        type=click.IntRange(min=0),
+        default=STUDY_SIZES[origin],
+        show_default=True,
+        help=help,
+    )
 
 
 @click.command(
@@ -19,65 +31,17 @@ from medfr_train.build_sft import STUDY_SIZES, build_sft, card_path
     epilog="Example: medfr-train build-sft MedInjection-FR/ALL -o data/sft_study.jsonl --data DIR",
 )
 @click.argument("source")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="SFT JSONL to write (its data card goes beside it).",
-)
-@click.option(
-    "--native",
-    type=click.IntRange(min=0),
-    default=STUDY_SIZES["native"],
-    show_default=True,
-    help="Native French rows.",
-)
-@click.option(
-    "--translated",
-    type=click.IntRange(min=0),
-    default=STUDY_SIZES["translated"],
-    show_default=True,
-    help="Rows translated from English.",
-)
-@click.option(
-    "--synthetic",
-    type=click.IntRange(min=0),
-    default=STUDY_SIZES["synthetic"],
-    show_default=True,
-    help="LLM-generated rows.",
-)
+@output_file_option("SFT JSONL to write (its data card goes beside it).")
+@_size_option("native", "Native French rows.")
+@_size_option("translated", "Rows translated from English.")
+@_size_option("synthetic", "LLM-generated rows.")
 @click.option("--seed", type=int, default=42, show_default=True, help="Seed of the draw.")
 @click.option("--split", default="train", show_default=True, help="Split of the source.")
-@click.option(
-    "--against",
-    multiple=True,
-    metavar="TASKS",
-    help="Evaluation sets to decontaminate against (default: medfr_all).",
-)
-@click.option(
-    "--data",
-    default=None,
-    metavar="sample|hub|DIR",
-    help="Evaluation data (default: MEDFR_DATA, else hub).",
-)
-@click.option(
-    "-n",
-    "n",
-    type=int,
-    default=13,
-    show_default=True,
-    help="n-gram size of the contamination check (>= 5).",
-)
+@eval_sets_options("decontaminate against", listed_in="card")
 @click.option(
     "--no-decontaminate",
     is_flag=True,
     help="Keep rows that overlap evaluation items (recorded in the card).",
-)
-@click.option(
-    "--skip-missing",
-    is_flag=True,
-    help="Decontaminate against the sets that can be loaded; the others are listed in the card.",
 )
 def build_sft_command(
     source: str,

@@ -12,14 +12,13 @@ fixed without guessing. Nothing is written.
 
 from __future__ import annotations
 
-import json
 import string
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from medfr_eval.errors import SFTDataError
-from medfr_eval.fileio import iter_lines_utf8
+from medfr_eval.jsonl import iter_jsonl
 
 TYPES = ("mcq", "mcq_multi", "open")
 SOURCES = ("native", "translated", "synthetic")
@@ -90,20 +89,9 @@ def validate_file(path: str | Path) -> list[dict[str, Any]]:
         raise SFTDataError("not found", file=path, field="file")
     rows: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
-    # UTF-8 whatever the locale, BOM dropped; bad bytes name the file and line
-    for lineno, text in iter_lines_utf8(path, error=SFTDataError):
-        if not text.strip():
-            continue
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise SFTDataError(
-                f"not valid JSON ({e.msg})", file=path, line=lineno, field="json"
-            ) from None
-        except RecursionError:
-            raise SFTDataError(
-                "not valid JSON (nested too deeply)", file=path, line=lineno, field="json"
-            ) from None
+    # the one JSONL loop: UTF-8 whatever the locale, BOM dropped; bad bytes or JSON
+    # name the file and line
+    for lineno, obj, _ in iter_jsonl(path, error=SFTDataError, objects=False):
         row = validate_row(obj, path, lineno)
         if row["id"] in seen:
             raise SFTDataError(

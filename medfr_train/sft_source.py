@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from medfr_eval.errors import SFTDataError
-from medfr_eval.fileio import iter_lines_utf8, loads_json_line
+from medfr_eval.jsonl import iter_jsonl
 
 REQUIRED = ("instruction", "answer", "origin")
 COLUMNS = ("instruction", "context", "answer", "type", "origin")
@@ -89,13 +89,7 @@ def _parquet_chunks(path: Path, start: int) -> Iterator[Chunk]:
 def _jsonl_chunks(path: Path, start: int) -> Iterator[Chunk]:
     cols: dict[str, list[Any]] = {c: [] for c in COLUMNS}
     lines: list[int] = []
-    # UTF-8 whatever the locale, BOM dropped; bad bytes and absurd nesting name file and line
-    for lineno, text in iter_lines_utf8(path, error=SFTDataError):
-        if not text.strip():
-            continue
-        obj = loads_json_line(text, file=path, line=lineno, error=SFTDataError)
-        if not isinstance(obj, dict):
-            raise SFTDataError("expected a JSON object", file=path, line=lineno)
+    for lineno, obj, _ in iter_jsonl(path, error=SFTDataError):
         missing = [c for c in REQUIRED if c not in obj]
         if missing:
             raise SFTDataError(

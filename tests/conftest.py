@@ -67,38 +67,18 @@ def tiny_medfr_run(tmp_path_factory, tiny_model_dir, tiny_bert_dir, sample_task_
     (samples included, untouched), and the folder written by lm-eval's own
     ``EvaluationTracker``, as ``lm_eval --output_path OUT --log_samples`` writes it.
     """
-    import copy
-
-    import lm_eval
     from lm_eval.loggers import EvaluationTracker
+    from lmeval_run import save_run, tiny_bertscore, tiny_evaluate
 
-    saved = {k: os.environ.get(k) for k in ("MEDFR_BERTSCORE_MODEL", "MEDFR_BERTSCORE_LAYER")}
-    os.environ["MEDFR_BERTSCORE_MODEL"] = str(tiny_bert_dir)
-    os.environ["MEDFR_BERTSCORE_LAYER"] = "2"
     out = tmp_path_factory.mktemp("lm_eval_out")
     tracker = EvaluationTracker(output_path=str(out))
-    try:
-        results = lm_eval.simple_evaluate(
-            model="hf",
-            model_args=f"pretrained={tiny_model_dir},dtype=float32",
-            tasks=["medfr_all"],
-            task_manager=sample_task_manager,
-            log_samples=True,
-            device="cpu",
-            batch_size=16,
-            gen_kwargs="max_gen_toks=16",
+    with tiny_bertscore(tiny_bert_dir):
+        results = tiny_evaluate(
+            tiny_model_dir,
+            ["medfr_all"],
+            sample_task_manager,
+            max_gen_toks=16,
             evaluation_tracker=tracker,
         )
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    # the tracker rewrites what it saves (arguments, targets): hand it copies
-    to_save = copy.deepcopy(results)
-    samples = to_save.pop("samples")
-    tracker.save_results_aggregated(results=to_save, samples=samples)
-    for task in to_save["configs"]:
-        tracker.save_results_samples(task_name=task, samples=samples[task])
+    save_run(results, out, tracker)
     return results, out

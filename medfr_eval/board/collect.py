@@ -16,7 +16,7 @@ from typing import Any
 from tqdm import tqdm
 
 from medfr_eval import strategies
-from medfr_eval.errors import DataError
+from medfr_eval.errors import DataError, refuse_unknown_keys
 from medfr_eval.fileio import read_yaml
 from medfr_eval.lmeval_output import RunOutput, find_model_folders, read_json_object
 from medfr_eval.lmeval_output import read_run as read_model_folder
@@ -91,10 +91,7 @@ def read_entry(path: Path) -> Entry:
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise DataError("expected a mapping", file=path)
-    for key in sorted(set(data) - ENTRY_KEYS):
-        raise DataError(
-            f"unknown key; allowed: {', '.join(sorted(ENTRY_KEYS))}", file=path, field=key
-        )
+    refuse_unknown_keys(data, ENTRY_KEYS, file=path)
     model = _need(data, "model", str, path)
     for key in ("name", "base_model", "strategy", "notes"):
         if data.get(key) is not None and not isinstance(data[key], str):

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import click
 
+from medfr_eval.cli_options import eval_sets_options, output_file_option
 from medfr_eval.contamination.check import EvalIndex, check_n, report, scan_files
 from medfr_eval.contamination.evalitems import load_items, resolve_sets
-from medfr_eval.contamination.ngrams import DEFAULT_N
 from medfr_eval.contamination.readers import expand
 from medfr_eval.errors import DataError
 from medfr_eval.fileio import write_text_atomic
@@ -50,19 +50,7 @@ def print_report(rep: dict) -> None:
     "--data sample -o contaminated.json",
 )
 @click.argument("train", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--against",
-    multiple=True,
-    metavar="TASKS",
-    help="Sets, tasks or groups to check, comma-separated or repeated (default: medfr_all).",
-)
-@click.option("-n", "n", type=int, default=DEFAULT_N, show_default=True, help="n-gram size (>= 5).")
-@click.option(
-    "--data",
-    default=None,
-    metavar="sample|hub|DIR",
-    help="Evaluation data: shipped samples, the Hub, or a folder of <set>.jsonl (default: MEDFR_DATA, else hub).",
-)
+@eval_sets_options("check", listed_in="report")
 @click.option(
     "--field",
     "fields",
@@ -70,17 +58,9 @@ def print_report(rep: dict) -> None:
     help="JSONL/parquet field(s) holding the text (default: all text fields).",
 )
 @click.option(
-    "--skip-missing",
-    is_flag=True,
-    help="Leave out sets whose data cannot be found (listed in the report) instead of failing.",
-)
-@click.option(
     "--hub-sources", default=None, type=click.Path(dir_okay=False), help="YAML of Hub sources."
 )
-@click.option(
-    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-    help="Report with the contaminated ids (JSON), for medfr_exclude.",
-)  # fmt: skip
+@output_file_option("Report with the contaminated ids (JSON), for medfr_exclude.")
 def contamination(
     train: tuple[Path, ...],
     against: tuple[str, ...],

@@ -14,13 +14,13 @@ of a parquet file), so that a contaminated document can be named.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from medfr_eval.errors import DataError
+from medfr_eval.jsonl import iter_jsonl
 
 SUFFIXES = (".txt", ".jsonl", ".parquet")
 BATCH_BYTES = 4 << 20
@@ -113,20 +113,14 @@ def _jsonl(path: Path, fields: Sequence[str] | None, batch_bytes: int) -> Iterat
     where: list[int] = []
     texts: list[str] = []
     size = 0
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"not valid JSON: {exc.msg}", file=path, line=lineno) from None
-            where.append(lineno)
-            texts.append(object_text(obj, fields, file=path, line=lineno))
-            size += len(line)
-            if size >= batch_bytes:
-                yield Batch(str(path), where, texts, size, "line")
-                where, texts, size = [], [], 0
+    # objects=False: object_text says which type it got instead
+    for lineno, obj, nbytes in iter_jsonl(path, objects=False):
+        where.append(lineno)
+        texts.append(object_text(obj, fields, file=path, line=lineno))
+        size += nbytes
+        if size >= batch_bytes:
+            yield Batch(str(path), where, texts, size, "line")
+            where, texts, size = [], [], 0
     if texts:
         yield Batch(str(path), where, texts, size, "line")
 

@@ -17,17 +17,9 @@ from typing import Any
 
 from medfr_eval.demo.plan import Layout, Step, Unit
 from medfr_eval.errors import DemoError
-from medfr_eval.fileio import write_json_atomic
+from medfr_eval.fileio import sha256_file, write_json_atomic
 
 MARKER_VERSION = 1
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _upstream(plan: dict[str, Step], step: Step) -> list[str]:
@@ -65,7 +57,7 @@ def fingerprint(lay: Layout, plan: dict[str, Step], step: Step, unit: Unit) -> s
         "medfr": __version__,
         "argv": unit.argv,
         "env": unit.env,
-        "inputs": {str(p): _sha256_file(p) for p in unit.inputs if p.is_file()},
+        "inputs": {str(p): sha256_file(p) for p in unit.inputs if p.is_file()},
         "upstream": _upstream_digest(lay, plan, step),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

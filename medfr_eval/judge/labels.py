@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from medfr_eval.errors import DataError
+from medfr_eval.jsonl import iter_jsonl
 from medfr_eval.judge.config import judge_identity, response_dict
 
 _SAMPLES = re.compile(r"^samples_(?P<task>.+)_(?P<stamp>[0-9T:\-\._]+)\.jsonl$")
@@ -47,21 +48,9 @@ class Judged:
 def read_labels(path: str | Path) -> list[Label]:
     """All labels, checked; a bad line raises naming file, line and field."""
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise DataError("file not found", file=path) from None
     labels, seen = [], {}
-    for number, text in enumerate(lines, start=1):
-        if not text.strip():
-            continue
+    for number, row, _ in iter_jsonl(path):
         where = {"file": path, "line": number}
-        try:
-            row = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"not valid JSON ({exc.msg})", **where) from None
-        if not isinstance(row, dict):
-            raise DataError("expected a JSON object", **where)
         for field in ("doc_id", "model"):
             value = row.get(field)
             if not isinstance(value, (str, int)) or isinstance(value, bool) or str(value) == "":
@@ -107,13 +96,7 @@ def read_run(spec: str) -> tuple[str, dict[tuple[str, str], Judged]]:
             newest[m["task"]] = path  # sorted: the last is the newest
     judged: dict[tuple[str, str], Judged] = {}
     for task, path in newest.items():
-        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not text.strip():
-                continue
-            try:
-                entry = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"not valid JSON ({exc.msg})", file=path, line=number) from None
+        for _, entry, _ in iter_jsonl(path):
             identity = judge_identity(entry)
             if identity is None:
                 continue

@@ -11,14 +11,14 @@ metric values under their own keys and three sha256 hashes: ``doc_hash``,
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from medfr_eval.errors import DataError
+from medfr_eval.errors import DataError, refuse_or_warn
+from medfr_eval.jsonl import iter_jsonl
 
 from .twins import spec_for
 
@@ -83,28 +83,12 @@ class _Problems:
 
 
 def _records_by_filter(path: Path, problem: _Problems) -> dict[str, list[tuple[int, dict]]]:
-    """Every JSON line of a sample log, grouped by the filter it was scored under."""
-    try:
-        text = path.read_bytes().decode("utf-8", errors="replace")
-    except OSError as e:
-        raise DataError(f"cannot read sample log: {e.strerror}", file=path) from None
-    lines = text.split("\n")
+    """Every JSON line of a sample log, grouped by the filter it was scored under.
+
+    Bytes that are not UTF-8 are replaced, not refused: a log is lm-eval's own
+    output and a stray byte in one generation must not void the whole run."""
     by_filter: dict[str, list[tuple[int, dict]]] = {}
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as e:
-            last = lineno == len(lines) and not text.endswith("\n")
-            problem(
-                "truncated JSONL: last line is incomplete" if last else f"not valid JSON ({e.msg})",
-                lineno,
-            )
-            continue
-        if not isinstance(rec, dict):
-            problem("expected a JSON object", lineno)
-            continue
+    for lineno, rec, _ in iter_jsonl(path, problem=problem, errors="replace"):
         by_filter.setdefault(str(rec.get("filter", "none")), []).append((lineno, rec))
     if not by_filter:
         raise DataError("empty sample log: no samples", file=path)
@@ -247,9 +231,12 @@ def read_sample_log(
             f"{n_logged} samples logged but the results file counts {expected_n}: "
             "truncated or appended log"
         )
-        if not lenient:
-            raise DataError(message, file=path, field="n-samples")
-        warn(f"{path}: {message} (--lenient: using the {len(items)} readable samples)")
+        refuse_or_warn(
+            DataError(message, file=path, field="n-samples"),
+            lenient=lenient,
+            warn=warn,
+            instead=f"using the {len(items)} readable samples",
+        )
     ids = sorted(items)
     rows = [items[i] for i in ids]
     return SampleLog(

@@ -109,6 +109,17 @@ class BootstrapResult:
     engine: str
     decision: Decision
 
+    def verdict_json(self, p_adjusted: float) -> dict:
+        """Interval, level, p-values and decision, keyed as every medfr-signif report writes them."""
+        return {
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "level": self.level,
+            "p_value": self.p_value,
+            "p_adjusted": float(p_adjusted),
+            "decision": self.decision,
+        }
+
 
 def decide(ci_low: float, ci_high: float) -> Decision:
     """Win when the whole interval is above zero, loss when below, else tie."""

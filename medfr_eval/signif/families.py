@@ -65,12 +65,7 @@ def family_comparisons(
                 "tasks": [rows[i][1] for i in groups[(pair, fam)]],
                 "n": r.n,
                 "diff": r.estimate,
-                "ci_low": r.ci_low,
-                "ci_high": r.ci_high,
-                "level": r.level,
-                "p_value": r.p_value,
-                "p_adjusted": float(pa),
-                "decision": r.decision,
+                **r.verdict_json(pa),
                 "test": "bootstrap",
             }
         )

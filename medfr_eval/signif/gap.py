@@ -16,12 +16,13 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from medfr_eval import lmeval_output as lo
-from medfr_eval.errors import SignifError
+from medfr_eval.errors import SignifError, refuse_or_warn
 from medfr_eval.lmeval_output import SampleLog
 from medfr_eval.sets import BY_TASK
 
 from . import bootstrap as bs
 from .corrections import decide
+from .pairing import common_doc_ids
 from .runs import Run
 
 
@@ -30,16 +31,9 @@ def pair_twins(
 ) -> tuple[np.ndarray, np.ndarray]:
     """French and English values on their common doc ids, checking item identifiers."""
     where = f"{fr.path} vs {en.path}"
-    common, sf, se = np.intersect1d(fr.doc_ids, en.doc_ids, assume_unique=True,
-                                    return_indices=True)  # fmt: skip
-    if common.size != fr.n or common.size != en.n:
-        message = (
-            f"{fr.task}: the French and English logs cover different doc ids "
-            f"({fr.n - common.size} only in French, {en.n - common.size} only in English)"
-        )
-        if not lenient:
-            raise SignifError(message, file=where, field="doc_id")
-        warn(f"{where}: {message} (--lenient: using the common items)")
+    common, sf, se = common_doc_ids(
+        fr, en, where, lenient=lenient, warn=warn, sides=("French", "English")
+    )
     keep = np.ones(common.size, dtype=bool)
     if fr.item_ids is not None and en.item_ids is not None:
         for k, (i, j) in enumerate(zip(sf, se, strict=True)):
@@ -49,9 +43,12 @@ def pair_twins(
                     f"{fr.task}: doc_id {int(common[k])} is item {a!r} in French and {b!r} in "
                     "English: the twin tasks do not hold the same items in the same order"
                 )
-                if not lenient:
-                    raise SignifError(message, file=where, field="doc.id")
-                warn(f"{where}: {message} (--lenient: item dropped)")
+                refuse_or_warn(
+                    SignifError(message, file=where, field="doc.id"),
+                    lenient=lenient,
+                    warn=warn,
+                    instead="item dropped",
+                )
                 keep[k] = False
     if not keep.any():
         raise SignifError(f"{fr.task}: no item in common", file=where, field="doc_id")
@@ -99,12 +96,7 @@ def translation_gaps(
             "score_fr": float(fr.mean()),
             "score_en": float(en.mean()),
             "gap": r.estimate,
-            "ci_low": r.ci_low,
-            "ci_high": r.ci_high,
-            "level": r.level,
-            "p_value": r.p_value,
-            "p_adjusted": float(pa),
-            "decision": r.decision,
+            **r.verdict_json(pa),
         }
         for (run, task, fr, en), r, pa in zip(rows, results, adjusted, strict=True)
     ]

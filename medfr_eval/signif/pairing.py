@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from medfr_eval.errors import SignifError
+from medfr_eval.errors import SignifError, refuse_or_warn
 from medfr_eval.lmeval_output import SampleLog
 
 Warn = Callable[..., None]
@@ -46,6 +46,36 @@ def _hash_mismatches(
     return out
 
 
+def common_doc_ids(
+    la: SampleLog,
+    lb: SampleLog,
+    where: str,
+    *,
+    lenient: bool,
+    warn: Warn,
+    sides: tuple[str, str] = ("the first", "the second"),
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The doc ids both logs hold and their positions in each (``np.intersect1d``).
+
+    Logs that do not cover the same doc ids are refused, or with ``lenient``
+    paired on the ids they share; ``sides`` names the logs in the message."""
+    common, sa, sb = np.intersect1d(la.doc_ids, lb.doc_ids, assume_unique=True, return_indices=True)
+    if common.size != la.n or common.size != lb.n:
+        only_a = np.setdiff1d(la.doc_ids, common).tolist()
+        only_b = np.setdiff1d(lb.doc_ids, common).tolist()
+        message = (
+            f"{la.task}: the logs cover different doc ids ({len(only_a)} only in {sides[0]}, "
+            f"e.g. {only_a[:3]}; {len(only_b)} only in {sides[1]}, e.g. {only_b[:3]})"
+        )
+        refuse_or_warn(
+            SignifError(message, file=where, field="doc_id"),
+            lenient=lenient,
+            warn=warn,
+            instead="using the common items",
+        )
+    return common, sa, sb
+
+
 def pair_logs(
     la: SampleLog,
     lb: SampleLog,
@@ -64,17 +94,7 @@ def pair_logs(
     """
     warn = warn or _ignore
     where = f"{la.path} vs {lb.path}"
-    common, sa, sb = np.intersect1d(la.doc_ids, lb.doc_ids, assume_unique=True, return_indices=True)
-    if common.size != la.n or common.size != lb.n:
-        only_a = np.setdiff1d(la.doc_ids, common).tolist()
-        only_b = np.setdiff1d(lb.doc_ids, common).tolist()
-        message = (
-            f"{la.task}: the logs cover different doc ids ({len(only_a)} only in the first, "
-            f"e.g. {only_a[:3]}; {len(only_b)} only in the second, e.g. {only_b[:3]})"
-        )
-        if not lenient:
-            raise SignifError(message, file=where, field="doc_id")
-        warn(f"{where}: {message} (--lenient: using the common items)")
+    common, sa, sb = common_doc_ids(la, lb, where, lenient=lenient, warn=warn)
     bad = np.zeros(common.size, dtype=bool)
     for key, diff in _hash_mismatches(la, lb, sa, sb, check_prompts):
         hint = (
@@ -86,9 +106,12 @@ def pair_logs(
             f"{la.task}: {len(diff)} of {common.size} items differ in {key}, first doc_id "
             f"{int(common[diff[0]])}{hint}"
         )
-        if not lenient:
-            raise SignifError(message, file=where, field=key)
-        warn(f"{where}: {message} (--lenient: those items dropped)")
+        refuse_or_warn(
+            SignifError(message, file=where, field=key),
+            lenient=lenient,
+            warn=warn,
+            instead="those items dropped",
+        )
         bad[diff] = True
     if bad.all():
         raise SignifError(f"{la.task}: no item in common to compare", file=where, field="doc_id")

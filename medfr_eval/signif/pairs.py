@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from medfr_eval import strategies
-from medfr_eval.errors import SignifError
+from medfr_eval.errors import SignifError, refuse_unknown_keys
 from medfr_eval.fileio import read_yaml
 
 from .runs import Run, find_run
@@ -60,13 +60,7 @@ def _pairs_path(path_or_preset: str | Path) -> Path:
 def _pair(item: object, path: Path, where: str) -> Pair:
     if not isinstance(item, dict):
         raise SignifError("expected a mapping with model_a and model_b", file=path, field=where)
-    bad = set(item) - _PAIR_KEYS
-    if bad:
-        raise SignifError(
-            f"unknown key; allowed: {', '.join(sorted(_PAIR_KEYS))}",
-            file=path,
-            field=f"{where}.{sorted(bad)[0]}",
-        )
+    refuse_unknown_keys(item, _PAIR_KEYS, error=SignifError, file=path, prefix=where)
     for key in ("model_a", "model_b"):
         if not isinstance(item.get(key), str) or not item[key].strip():
             raise SignifError("expected a model name", file=path, field=f"{where}.{key}")
@@ -91,13 +85,7 @@ def load_pairs(path_or_preset: str | Path) -> list[Pair]:
     data = read_yaml(path, error=SignifError)
     if not isinstance(data, dict):
         raise SignifError("expected a mapping with a 'pairs' list", file=path)
-    unknown = set(data) - _PAIRS_FILE_KEYS
-    if unknown:
-        raise SignifError(
-            f"unknown key; allowed: {', '.join(sorted(_PAIRS_FILE_KEYS))}",
-            file=path,
-            field=sorted(unknown)[0],
-        )
+    refuse_unknown_keys(data, _PAIRS_FILE_KEYS, error=SignifError, file=path)
     items = data.get("pairs")
     if not isinstance(items, list) or not items:
         raise SignifError("expected a non-empty list", file=path, field="pairs")

@@ -85,11 +85,12 @@ def to_markdown(report: Report) -> str:
                 f"{w['win']:.2f} / {w['tie']:.2f} / {w['loss']:.2f} ({w['n_sets']})" if w else "–"
             )
         out.append(f"| {_md(pair.title())} | " + " | ".join(cells) + " |")
-    out += ["", "## Détail des comparaisons", ""]
-    out.append(
-        "| comparaison | jeu | métrique | n | A | B | A - B | intervalle | niveau | test | p | p corrigée | décision | bootstrap |"
+    out += _table_head(
+        "Détail des comparaisons",
+        ["comparaison", "jeu", "métrique", "n", "A", "B", "A - B", "intervalle", "niveau", "test"]
+        + ["p", "p corrigée", "décision", "bootstrap"],
+        "lllrrrrlrlrrll",
     )
-    out.append("|---|---|---|---:|---:|---:|---:|---|---:|---|---:|---:|---|---|")
     for c in report.comparisons:
         r = c.result
         out.append(
@@ -101,38 +102,57 @@ def to_markdown(report: Report) -> str:
     return "\n".join(out) + "\n"
 
 
+def _table_head(title: str, columns: list[str], align: str) -> list[str]:
+    """A section title and the head of its Markdown table; ``align``: l or r per column."""
+    rule = "".join("---:|" if a == "r" else "---|" for a in align)
+    return ["", f"## {title}", "", "| " + " | ".join(columns) + " |", "|" + rule]
+
+
+#: The last columns of every test table, filled by :func:`_verdict_cells`
+#: from the keys of :meth:`BootstrapResult.verdict_json`.
+_VERDICT_COLUMNS = ["intervalle", "niveau", "p", "p corrigée", "décision"]
+_VERDICT_ALIGN = "lrrrl"
+
+
+def _verdict_cells(v: dict, decisions: dict[str, str]) -> str:
+    return (
+        f"[{v['ci_low']:+.4f}, {v['ci_high']:+.4f}] | {v['level']:.5f} | {v['p_value']:.4f} | "
+        f"{v['p_adjusted']:.4f} | {decisions[v['decision']]}"
+    )
+
+
 def _families_md(report: Report) -> list[str]:
     if not report.family_comparisons:
         return []
-    out = ["", "## Comparaisons par famille (moyenne des jeux, bootstrap dans chaque jeu)", ""]
-    out.append(
-        "| comparaison | famille | jeux | A - B | intervalle | niveau | p | p corrigée | décision |"
+    out = _table_head(
+        "Comparaisons par famille (moyenne des jeux, bootstrap dans chaque jeu)",
+        ["comparaison", "famille", "jeux", "A - B", *_VERDICT_COLUMNS],
+        "llrr" + _VERDICT_ALIGN,
     )
-    out.append("|---|---|---:|---:|---|---:|---:|---:|---|")
     for f in report.family_comparisons:
         title = _md(f"{f['model_a']} vs {f['model_b']}")
         out.append(
             f"| {title} | {FAMILY_LABELS[f['family']]} | {len(f['tasks'])} | {f['diff']:+.4f} | "
-            f"[{f['ci_low']:+.4f}, {f['ci_high']:+.4f}] | {f['level']:.5f} | {f['p_value']:.4f} | "
-            f"{f['p_adjusted']:.4f} | {DECISION_FR[f['decision']]} |"
+            f"{_verdict_cells(f, DECISION_FR)} |"
         )
     return out
+
+
+_GAP_FR = {"win": "français meilleur", "loss": "anglais meilleur", "tie": "égalité"}
 
 
 def _gap_md(report: Report) -> list[str]:
     if not report.translation_gap:
         return []
-    out = ["", "## Écart de traduction (français - anglais, mêmes items)", ""]
-    out.append(
-        "| modèle | jeu | n | français | anglais | écart | intervalle | niveau | p | p corrigée | décision |"
+    out = _table_head(
+        "Écart de traduction (français - anglais, mêmes items)",
+        ["modèle", "jeu", "n", "français", "anglais", "écart", *_VERDICT_COLUMNS],
+        "llrrrr" + _VERDICT_ALIGN,
     )
-    out.append("|---|---|---:|---:|---:|---:|---|---:|---:|---:|---|")
     for g in report.translation_gap:
-        verdict = {"win": "français meilleur", "loss": "anglais meilleur", "tie": "égalité"}
         out.append(
             f"| {_md(g['model'])} | {BY_TASK[g['task']].title} | {g['n']} | {_fmt(g['score_fr'])} | "
-            f"{_fmt(g['score_en'])} | {g['gap']:+.4f} | [{g['ci_low']:+.4f}, {g['ci_high']:+.4f}] | "
-            f"{g['level']:.5f} | {g['p_value']:.4f} | {g['p_adjusted']:.4f} | {verdict[g['decision']]} |"
+            f"{_fmt(g['score_en'])} | {g['gap']:+.4f} | {_verdict_cells(g, _GAP_FR)} |"
         )
     return out
 

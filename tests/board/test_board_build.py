@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from board_fixtures import BASE, CPT, HOSTILE, SFT, build
+from fresh_imports import loaded_by
 
 from medfr_eval.board.table import bootstrap_ci, slugify
 from medfr_eval.cli import board_main as main
@@ -160,13 +159,8 @@ def test_bootstrap_interval():
 
 
 def test_builder_does_not_import_torch_or_lm_eval():
-    code = (
-        "import sys, medfr_eval.board.cli, medfr_eval.board.build; "
-        "bad = [m for m in ('torch', 'lm_eval', 'transformers') if m in sys.modules]; "
-        "print(bad); sys.exit(1 if bad else 0)"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
+    modules = ["medfr_eval.board.cli", "medfr_eval.board.build"]
+    assert loaded_by(modules, ["torch", "lm_eval", "transformers"]) == []
 
 
 def test_reads_what_medfr_signif_writes(runs, capsys):

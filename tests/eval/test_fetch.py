@@ -14,6 +14,7 @@ from medfr_eval.cli import run
 from medfr_eval.data import load_records, load_records_from, load_set
 from medfr_eval.errors import DataError
 from medfr_eval.fetch_cli import fetch as fetch_command
+from medfr_eval.fileio import sha256_file
 from medfr_eval.public_sources import SOURCES, synthetic
 from medfr_eval.sets import PUBLIC_SETS
 
@@ -44,14 +45,14 @@ def test_fetch_all_public_sets_with_manifest(repos, tmp_path, capsys):
     assert manifest["sources"]["bioinstructqa"]["revision"] == SOURCES["bioinstructqa"].revision
     zip_path = repos / SOURCES["bioinstructqa"].repo / "data.zip"
     assert manifest["sources"]["bioinstructqa"]["files"]["data.zip"]["sha256"] == (
-        fetch_mod.sha256_of(zip_path)
+        sha256_file(zip_path)
     )
     assert manifest["sets"]["medqa_4opt"] == {
         "source": "bioinstructqa",
         "file": "medqa_4opt.jsonl",
         "items": 3,
         "expected_items": 1273,
-        "sha256": fetch_mod.sha256_of(out / "medqa_4opt.jsonl"),
+        "sha256": sha256_file(out / "medqa_4opt.jsonl"),
     }
     assert manifest["sets"]["mediqal_oeq"]["expected_items"] is None
     err = capsys.readouterr().err

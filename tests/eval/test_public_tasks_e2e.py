@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from lmeval_run import tiny_bertscore, tiny_evaluate
 
 from medfr_eval import bertscore
 from medfr_eval.fetch import fetch
@@ -32,32 +33,11 @@ def fetched(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def public_run(fetched, tiny_model_dir, tiny_bert_dir):
-    import os
-
-    import lm_eval
-
     import medfr_eval
 
-    saved = {k: os.environ.get(k) for k in ("MEDFR_BERTSCORE_MODEL", "MEDFR_BERTSCORE_LAYER")}
-    os.environ.update(MEDFR_BERTSCORE_MODEL=str(tiny_bert_dir), MEDFR_BERTSCORE_LAYER="2")
-    try:
+    with tiny_bertscore(tiny_bert_dir):
         tm = medfr_eval.task_manager(include_defaults=False, metadata={"medfr_data": str(fetched)})
-        return lm_eval.simple_evaluate(
-            model="hf",
-            model_args=f"pretrained={tiny_model_dir},dtype=float32",
-            tasks=TASKS,
-            task_manager=tm,
-            log_samples=True,
-            device="cpu",
-            batch_size=16,
-            gen_kwargs="max_gen_toks=8",
-        )
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        return tiny_evaluate(tiny_model_dir, TASKS, tm, max_gen_toks=8)
 
 
 def test_every_public_task_is_scored(public_run):

@@ -47,7 +47,7 @@ def test_bad_row_names_line_and_field(tmp_path, row, change, field):
 def test_broken_json_empty_and_duplicates(tmp_path):
     p = tmp_path / "x.jsonl"
     p.write_text(json.dumps(SFT_ROWS[0]) + "\n{pas du json\n", encoding="utf-8")
-    with pytest.raises(SFTDataError, match=r"x.jsonl:2: json"):
+    with pytest.raises(SFTDataError, match=r"x.jsonl:2: not valid JSON"):
         validate_file(p)
     p.write_text("\n\n", encoding="utf-8")
     with pytest.raises(SFTDataError, match="empty"):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
+from fresh_imports import loaded_by
 from train_helpers import write_recipe
 
 from medfr_eval.cli import main as medfr_main
@@ -100,9 +98,4 @@ def test_help_keys_lists_trl_and_medfr_keys(capsys):
 
 
 def test_importing_the_cli_does_not_load_the_training_stack():
-    code = (
-        "import sys, medfr_train.cli; "
-        "print(sorted(m for m in ('trl', 'peft', 'accelerate', 'torch') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert loaded_by(["medfr_train.cli"], ["trl", "peft", "accelerate", "torch"]) == []

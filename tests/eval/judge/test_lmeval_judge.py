@@ -7,6 +7,7 @@ import json
 
 import pytest
 from fake_server import FakeJudgeServer
+from lmeval_run import save_run, tiny_evaluate
 
 from medfr_eval.cli import main
 from medfr_eval.judge.config import judge_identity
@@ -20,32 +21,7 @@ def reply(prompt: str) -> str:
 
 
 def evaluate(model_dir, task_manager):
-    import lm_eval
-
-    return lm_eval.simple_evaluate(
-        model="hf",
-        model_args=f"pretrained={model_dir},dtype=float32",
-        tasks=["medfr_kqa"],
-        task_manager=task_manager,
-        log_samples=True,
-        device="cpu",
-        batch_size=16,
-        gen_kwargs="max_gen_toks=8",
-    )
-
-
-def save(results, out):
-    """Write a run as ``lm_eval --output_path OUT --log_samples`` does."""
-    import copy
-
-    from lm_eval.loggers import EvaluationTracker
-
-    tracker = EvaluationTracker(output_path=str(out))
-    to_save = copy.deepcopy(results)
-    samples = to_save.pop("samples")
-    tracker.save_results_aggregated(results=to_save, samples=samples)
-    for task in to_save["configs"]:
-        tracker.save_results_samples(task_name=task, samples=samples[task])
+    return tiny_evaluate(model_dir, ["medfr_kqa"], task_manager, max_gen_toks=8)
 
 
 def test_judge_metric_in_results_and_sample_log(
@@ -91,7 +67,7 @@ def test_judge_metric_in_results_and_sample_log(
 
     # the saved run feeds `medfr judge agreement`: human labels equal to the
     # parsed verdicts except the first, which is flipped
-    save(judged, tmp_path / "run")
+    save_run(judged, tmp_path / "run")
     rows, flipped = [], False
     for s in samples:
         verdict = s["filtered_resps"][0]["judge"]

@@ -212,12 +212,7 @@ def test_sample_log_is_sorted_by_doc_id_and_hashes_kept(tmp_path):
 
 
 def test_reader_signif_and_board_import_neither_torch_nor_lm_eval():
-    import subprocess
+    from fresh_imports import loaded_by
 
-    code = (
-        "import sys, medfr_eval.lmeval_output, medfr_eval.signif.cli, medfr_eval.board.cli, "
-        "medfr_eval.board.build; "
-        "print(sorted(m for m in ('torch', 'lm_eval') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    modules = ["medfr_eval.lmeval_output", "medfr_eval.signif.cli", "medfr_eval.board.cli"]
+    assert loaded_by([*modules, "medfr_eval.board.build"], ["torch", "lm_eval"]) == []

@@ -10,6 +10,7 @@ real sample log.
 from __future__ import annotations
 
 import pytest
+from lmeval_run import tiny_evaluate
 
 from medfr_eval.data import build_docs, letter_sets, load_records
 from medfr_eval.scoring import ANSWER_END
@@ -18,17 +19,7 @@ from medfr_eval.sets import get_set
 
 @pytest.fixture(scope="module")
 def tuned_run(multi_tuned_dir, sample_task_manager):
-    import lm_eval
-
-    return lm_eval.simple_evaluate(
-        model="hf",
-        model_args=f"pretrained={multi_tuned_dir},dtype=float32",
-        tasks=["medfr_frmedmcqa"],
-        task_manager=sample_task_manager,
-        log_samples=True,
-        device="cpu",
-        batch_size=8,
-    )
+    return tiny_evaluate(multi_tuned_dir, ["medfr_frmedmcqa"], sample_task_manager, batch_size=8)
 
 
 def _set_loglikelihoods(model_dir, end: str) -> list[dict[str, float]]:
