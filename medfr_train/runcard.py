@@ -26,7 +26,6 @@ come from the study's own Table 8 rates per GPU-hour instead
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import math
 import platform
@@ -35,7 +34,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.fileio import write_json_atomic
+from medfr_eval.fileio import sha256_file, write_json_atomic
 
 RUN_CARD = "run_card.json"
 
@@ -48,14 +47,6 @@ def versions() -> dict[str, str | None]:
         except metadata.PackageNotFoundError:
             out[pkg] = None
     return out
-
-
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def data_record(stage) -> list[dict[str, Any]]:
