@@ -18,13 +18,13 @@ import yaml
 from medfr_eval.errors import DataError, MedfrError
 from medfr_eval.resources import leaderboard_dir
 
+from .calibration import calibration_points, render_reliability
 from .checks import SubmissionRefused, check, make_reference, read_reference, write_json_atomic
 from .collect import Run, read_entries, read_signif
 from .collect import read_runs as _read_runs
 from .inputs import check_results_files
 from .origin import builder_note, run_origin, site_origin
 from .plots import label, render_plots
-from .calibration import calibration_points, render_reliability
 from .publish import cut_paths, inside, require_finite, strip_bidi
 from .render import render_site
 from .table import Model, build_rows, slugify

@@ -38,7 +38,9 @@ def _no_warning(message: str) -> None:
     """Strict pairing: a mismatch raises before any warning could be needed."""
 
 
-def translation_gap(run: Run, signif: dict | None = None, aliases: set[str] = frozenset()) -> list[dict]:
+def translation_gap(
+    run: Run, signif: dict | None = None, aliases: set[str] = frozenset()
+) -> list[dict]:
     """Per translated set logged in French and English by ``run``: scores, gap, interval."""
     out = []
     for task in translated_tasks():

@@ -60,10 +60,11 @@ _PATH_IN_TEXT = re.compile(
 
 def cut_paths(text: str) -> str:
     """Prose (a warning message) with every file path cut to its last part."""
+
     def last(m: re.Match) -> str:
         path = m.group(0)
         tail = path.rstrip(":.")
-        return re.split(r"[/\\]", tail.rstrip("/\\"))[-1] + path[len(tail):]
+        return re.split(r"[/\\]", tail.rstrip("/\\"))[-1] + path[len(tail) :]
 
     return _PATH_IN_TEXT.sub(last, strip_bidi(text))
 

@@ -78,14 +78,15 @@ def write_run(
     twins: bool = False,
     en_shift: float = 0.15,
     calibration: bool = False,
-    loaded_source: str | None = None,
+    loaded_source: str | dict[str, str] | None = None,
 ) -> Path:
     """Write one model's lm-eval output folder; returns OUT/<sanitized>.
 
     ``twins`` adds the English twins of the translated sets (``medfr_en_<set>``: same
     doc ids and item ids, an English prompt, quality + ``en_shift``); ``calibration``
     logs each MCQ item's letter probabilities (``ece``) and the ``ece``, ``brier`` and
-    ``near_miss`` metrics; ``loaded_source`` is recorded as ``metadata.medfr_loaded``."""
+    ``near_miss`` metrics; ``loaded_source`` (one, or per set name) is recorded as
+    ``metadata.medfr_loaded.source``, as medfr's loader does."""
     rng = np.random.default_rng(seed)
     chosen = [s for s in SETS if sets is None or s.name in sets]
     if twins:
@@ -128,9 +129,12 @@ def write_run(
             "output_type": "generate_until",
             "metadata": {"version": version},
         }
-        if loaded_source is not None:
+        source = loaded_source.get(spec.name) if isinstance(loaded_source, dict) else loaded_source
+        if source is not None:
             configs[spec.task]["metadata"]["medfr_loaded"] = {
-                "source": loaded_source, "items": N_ITEMS, "expected_items": spec.study_size
+                "source": source,
+                "items": N_ITEMS,
+                "expected_items": spec.study_size,
             }
         versions[spec.task] = version
         n_samples[spec.task] = {"original": N_ITEMS, "effective": N_ITEMS}

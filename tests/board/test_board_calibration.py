@@ -28,7 +28,9 @@ def test_metrics_per_set_from_the_results(tmp_path):
     for r in rows:
         got = results["medfr_" + r["set"]]
         assert (r["ece"], r["brier"], r["near_miss"]) == (
-            got["ece,none"], got["brier,none"], got["near_miss,none"]
+            got["ece,none"],
+            got["brier,none"],
+            got["near_miss,none"],
         )
         assert r["n"] == 12
     points = calibration_points(run)
@@ -43,7 +45,9 @@ def test_model_page_has_diagram_and_table_only_with_data(tmp_path):
     write_run(tmp_path / "out", BASE, 0.6, seed=5, calibration=True)
     write_run(tmp_path / "out", CPT, 0.6, seed=6)  # an older run: no letter probabilities
     site = tmp_path / "site"
-    assert main(["build", str(tmp_path / "out"), "--board", str(tmp_path / "x"), "-o", str(site)]) == 0
+    assert (
+        main(["build", str(tmp_path / "out"), "--board", str(tmp_path / "x"), "-o", str(site)]) == 0
+    )
     data = json.loads((site / "data/leaderboard.json").read_text())
     rows = {r["model_name"]: r for r in data["models"]}
     with_data, without = rows[BASE], rows[CPT]
@@ -56,7 +60,10 @@ def test_model_page_has_diagram_and_table_only_with_data(tmp_path):
     assert 'id="calibration"' not in (site / "models" / f"{without['slug']}.html").read_text()
     # same inputs, same bytes
     again = tmp_path / "again"
-    assert main(["build", str(tmp_path / "out"), "--board", str(tmp_path / "x"), "-o", str(again)]) == 0
+    assert (
+        main(["build", str(tmp_path / "out"), "--board", str(tmp_path / "x"), "-o", str(again)])
+        == 0
+    )
     assert (again / "plots" / svg.name).read_bytes() == svg.read_bytes()
 
 
@@ -68,7 +75,9 @@ def test_a_bad_calibration_record_names_the_line(tmp_path):
     rec["ece"]["confidence"] = 1.7
     lines[3] = json.dumps(rec)
     log.write_text("\n".join(lines) + "\n")
-    with pytest.raises(DataError, match=r"samples_medfr_mmlu_anatomy_.*jsonl:4: ece\.confidence: .*\[0, 1\]"):
+    with pytest.raises(
+        DataError, match=r"samples_medfr_mmlu_anatomy_.*jsonl:4: ece\.confidence: .*\[0, 1\]"
+    ):
         read_runs([tmp_path / "out"])
 
 

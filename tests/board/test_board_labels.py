@@ -6,9 +6,9 @@ from board_fixtures import BASE, write_run
 
 from medfr_eval.board import labels
 from medfr_eval.board.collect import read_runs
+from medfr_eval.board.gap import translation_gap
 from medfr_eval.board.plots import chance_level
 from medfr_eval.board.render import environment, fmt_value
-from medfr_eval.board.gap import translation_gap
 from medfr_eval.board.table import Model, build_rows
 from medfr_eval.lmeval_output import TaskOutput
 from medfr_eval.sets import ALL_FAMILIES, ALL_SETS, SETS

@@ -12,9 +12,9 @@ from medfr_eval.board.collect import read_runs
 from medfr_eval.board.gap import translation_gap
 from medfr_eval.cli import board_main as main
 from medfr_eval.errors import SignifError
+from medfr_eval.sets import SETS
 from medfr_eval.signif import bootstrap as bs
 from medfr_eval.signif.gap import pair_twins
-from medfr_eval.sets import SETS
 
 TRANSLATED = [s.name for s in SETS if s.family == "mcq_translated"]
 
@@ -70,7 +70,12 @@ def test_signif_gap_wins_over_the_boards_own(tmp_path, capsys):
     assert code == 0, capsys.readouterr().err
     (row,) = json.loads((site / "data/leaderboard.json").read_text())["models"]
     g = next(g for g in row["translation_gap"] if g["set"] == "pubmedqa")
-    assert (g["gap"], g["ci_low"], g["ci_high"], g["ci_source"]) == (-0.123, -0.2, -0.05, "medfr-signif")
+    assert (g["gap"], g["ci_low"], g["ci_high"], g["ci_source"]) == (
+        -0.123,
+        -0.2,
+        -0.05,
+        "medfr-signif",
+    )
     html = next((site / "models").glob("*.html")).read_text()
     assert "[-20.00, -5.00]" in html and "medfr-signif --translation-gap" in html
 
