@@ -159,7 +159,11 @@ def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
                 "ci_high": ci[1] if ci else None,
                 "ci_source": source if ci else None,
             }
-        families = family_means(m.run.scores, complete_only=True)
+        # The study's three families only: a run with English twins (or other public
+        # extras) has more families, which must not change the overall score.
+        families = {
+            f: v for f, v in family_means(m.run.scores, complete_only=True).items() if f in FAMILIES
+        }
         overall = (
             (sum(families.values()) / len(families)) if len(families) == len(FAMILIES) else None
         )

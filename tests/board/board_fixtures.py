@@ -88,6 +88,7 @@ def write_run(
     ``near_miss`` metrics; ``loaded_source`` (one, or per set name) is recorded as
     ``metadata.medfr_loaded.source``, as medfr's loader does."""
     rng = np.random.default_rng(seed)
+    cal_rng = np.random.default_rng(seed + 1000)  # apart: scores stay those without probabilities
     chosen = [s for s in SETS if sets is None or s.name in sets]
     if twins:
         chosen += [t for t in ENGLISH_TWINS if t.twin_of in {s.name for s in chosen}]
@@ -97,7 +98,7 @@ def write_run(
     for spec in chosen:
         values = per_sample(spec, quality + (en_shift if spec.lang == "en" else 0.0), rng)
         calib = (
-            [item_calibration(letter_probs(spec, v, rng), "B") for v in values]
+            [item_calibration(letter_probs(spec, v, cal_rng), "B") for v in values]
             if calibration and spec.kind.startswith("mcq")
             else None
         )

@@ -88,3 +88,15 @@ def test_the_board_never_imports_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_hostile_name_in_the_diagram_stays_text(tmp_path):
+    from board_fixtures import HOSTILE
+
+    write_run(tmp_path / "out", HOSTILE, 0.6, seed=5, calibration=True)
+    site = tmp_path / "site"
+    args = ["build", str(tmp_path / "out"), "--board", str(tmp_path / "x"), "-o", str(site)]
+    assert main(args) == 0
+    (svg,) = (site / "plots").glob("reliability-*.svg")
+    text = svg.read_text()
+    assert "<script" not in text and "&lt;script&gt;" in text

@@ -56,6 +56,9 @@ def test_model_page_shows_the_gap(tmp_path):
     (row,) = json.loads((site / "data/leaderboard.json").read_text())["models"]
     assert len(row["translation_gap"]) == 10
     assert all(isinstance(g["ci_low"], float) for g in row["translation_gap"])
+    # the twins' own family does not count: the overall score is the study's three families'
+    assert set(row["families"]) == {"mcq_translated", "mcq_native", "openqa"}
+    assert row["overall"] is not None and row["rank"] == 1
 
 
 def test_signif_gap_wins_over_the_boards_own(tmp_path, capsys):
