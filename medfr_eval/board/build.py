@@ -18,13 +18,14 @@ import yaml
 from medfr_eval.errors import DataError, MedfrError
 from medfr_eval.resources import leaderboard_dir
 
+from .calibration import calibration_points, render_reliability
 from .checks import SubmissionRefused, check, make_reference, read_reference, write_json_atomic
 from .collect import Run, read_entries, read_signif
 from .collect import read_runs as _read_runs
 from .inputs import check_results_files
 from .origin import builder_note, run_origin, site_origin
-from .plots import render_plots
-from .publish import inside, require_finite
+from .plots import label, render_plots
+from .publish import cut_paths, inside, require_finite, strip_bidi
 from .render import render_site
 from .table import Model, build_rows, slugify
 
@@ -80,10 +81,36 @@ def confine_run_cards(runs: list[Run], root: Path) -> None:
 
 
 def read_signif_checked(path: Path) -> dict:
-    """``signif.json`` with finite numbers only (NaN would show as "nan - inf")."""
+    """``signif.json`` with finite numbers only (NaN would show as "nan - inf"), and its
+    ``warnings`` / ``lenient`` flags in the shape the pages read."""
     data = read_signif(path)
     require_finite(data, path)
+    if not isinstance(data.get("lenient", False), bool):
+        raise DataError("expected true or false", file=path, field="lenient")
+    warnings = data.get("warnings", [])
+    if not isinstance(warnings, list):
+        raise DataError("expected a list", file=path, field="warnings")
+    for i, w in enumerate(warnings):
+        for key in ("kind", "message"):
+            if not isinstance(w, dict) or not isinstance(w.get(key), str):
+                raise DataError("expected a string", file=path, field=f"warnings[{i}].{key}")
     return data
+
+
+def signif_flags(data: dict | None) -> dict | None:
+    """What the pages say about the signif file's own doubts: ``medfr-signif`` writes
+    a warning where its numbers are shaky (thin tails, few clusters, items dropped by
+    ``--lenient``); a reader of its intervals and decisions must see them. Messages
+    may name the signif run's log files: paths are cut to their last part."""
+    if data is None or not (data.get("lenient") or data.get("warnings")):
+        return None
+    return {
+        "lenient": bool(data.get("lenient")),
+        "warnings": [
+            {"kind": strip_bidi(w["kind"]), "message": cut_paths(w["message"])}
+            for w in data.get("warnings", [])
+        ],
+    }
 
 
 def _replace_dir(tmp: Path, out: Path) -> None:
@@ -111,8 +138,12 @@ def build_site(
     signif: Path | None = None,
     board: Path | None = None,
     reference: Path | None = None,
+    allow_setting_mismatch: bool = False,
 ) -> list[dict]:
-    """Check every run, compute the rows, write the whole site; returns the rows."""
+    """Check every run, compute the rows, write the whole site; returns the rows.
+
+    ``allow_setting_mismatch`` admits runs scored under other settings than the
+    reference's (generation kwargs, few-shot, scorer): :func:`.checks.check`."""
     board = Path(board) if board is not None else default_board()
     if not roots:
         if not board.is_dir():
@@ -128,7 +159,7 @@ def build_site(
     refusals = []
     for run in runs:
         try:
-            check(run, ref)
+            check(run, ref, allow_setting_mismatch=allow_setting_mismatch)
         except SubmissionRefused as exc:
             refusals.append(str(exc))
     if refusals:
@@ -148,8 +179,13 @@ def build_site(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         plots = render_plots(rows, tmp / "plots")
+        named = {slugify(m.name): (label(m.name), calibration_points(m.run)) for m in models}
+        for slug, file in render_reliability(named, tmp / "plots").items():
+            next(r for r in rows if r["slug"] == slug)["reliability_plot"] = file
         versions = sorted({r.lm_eval_version for r in runs if r.lm_eval_version})
-        render_site(rows, ref, plots, tmp, {"lm_eval_versions": versions, "origin": origin})
+        info = {"lm_eval_versions": versions, "origin": origin,
+                "signif": signif_flags(signif_data)}  # fmt: skip
+        render_site(rows, ref, plots, tmp, info)
         (tmp / MARKER).write_text("medfr-leaderboard output; safe to delete\n", encoding="utf-8")
         os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; a static host must read it
         _replace_dir(tmp, out)
@@ -170,7 +206,11 @@ def pin_reference(results_dir: Path, out: Path) -> dict:
 
 
 def add_submission(
-    results_dir: Path, board: Path | None = None, reference: Path | None = None
+    results_dir: Path,
+    board: Path | None = None,
+    reference: Path | None = None,
+    *,
+    allow_setting_mismatch: bool = False,
 ) -> Path:
     """Check one run and copy its results, sample logs and run card into the board."""
     board = Path(board) if board is not None else default_board()
@@ -189,7 +229,7 @@ def add_submission(
             "`medfr-leaderboard reference RESULTS_DIR -o " + str(ref_path) + "`",
             file=ref_path,
         )
-    check(run, read_reference(ref_path))
+    check(run, read_reference(ref_path), allow_setting_mismatch=allow_setting_mismatch)
     slug = slugify(run.model_name)
     dest = board / slug
     board.mkdir(parents=True, exist_ok=True)

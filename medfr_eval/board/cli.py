@@ -2,8 +2,9 @@
 
 Subcommands::
 
-  build RUNS... [--signif signif.json] [--board DIR] [--reference FILE] -o site/
-  add RESULTS_DIR [--board leaderboard/entries] [--reference FILE]
+  build RUNS... [--signif signif.json] [--board DIR] [--reference FILE]
+        [--allow-setting-mismatch] -o site/
+  add RESULTS_DIR [--board leaderboard/entries] [--reference FILE] [--allow-setting-mismatch]
   reference RESULTS_DIR [-o leaderboard/reference.json]
 
 Bad input or a refused submission is a MedfrError: :func:`medfr_eval.cli.run`
@@ -40,13 +41,18 @@ def board() -> None:
 @click.option("--reference", type=_PATH,
               help="board reference (default: reference.json beside the entries folder; "
               "if absent, the first run is the reference)")  # fmt: skip
-def build(runs: tuple[Path, ...], output: Path, signif, board_dir, reference) -> None:
+@click.option("--allow-setting-mismatch", is_flag=True,
+              help="admit runs scored under other settings than the reference's "
+              "(generation kwargs, few-shot, scorer); the default refuses them")  # fmt: skip
+def build(runs: tuple[Path, ...], output: Path, signif, board_dir, reference,
+          allow_setting_mismatch: bool) -> None:  # fmt: skip
     """Build the static site (works from file:// and any static host).
 
     RUNS are lm-eval output folders (default: the board's entries)."""
     from .build import build_site
 
-    rows = build_site(list(runs), output, signif=signif, board=board_dir, reference=reference)
+    rows = build_site(list(runs), output, signif=signif, board=board_dir, reference=reference,
+                      allow_setting_mismatch=allow_setting_mismatch)  # fmt: skip
     click.echo(f"{len(rows)} models -> {output / 'index.html'}")
 
 
@@ -58,11 +64,15 @@ def build(runs: tuple[Path, ...], output: Path, signif, board_dir, reference) ->
     "--board", "board_dir", type=_PATH, help="entries folder (default: leaderboard/entries)"
 )
 @click.option("--reference", type=_PATH, help="board reference (default: beside --board)")
-def add(results_dir: Path, board_dir, reference) -> None:
+@click.option("--allow-setting-mismatch", is_flag=True,
+              help="admit runs scored under other settings than the reference's "
+              "(generation kwargs, few-shot, scorer); the default refuses them")  # fmt: skip
+def add(results_dir: Path, board_dir, reference, allow_setting_mismatch: bool) -> None:
     """Check a submission and copy it into the board's entries."""
     from .build import add_submission
 
-    dest = add_submission(results_dir, board=board_dir, reference=reference)
+    dest = add_submission(results_dir, board=board_dir, reference=reference,
+                          allow_setting_mismatch=allow_setting_mismatch)  # fmt: skip
     click.echo(f"accepted: {dest}")
 
 

@@ -13,13 +13,21 @@ the task config (whose ``metadata`` carries ``medfr_data`` when the run was give
 
 Sizes are evidence, not proof (someone's own file could have the study's size),
 so the site states the counts it saw, not more.
+
+Where each set's items came from is recorded by medfr's loader in the task config
+(``metadata.medfr_loaded.source``): a public copy as ``<repo>@<revision>``
+(:mod:`medfr_eval.public_sources`, e.g. BioMistral's French translation of the 10
+translated sets), ``shipped samples``, ``hub:<id or folder>`` or a local file. Only
+the public copies are named on the site; the rest is said in words (a local file
+path never leaves the builder's disk). Older runs record nothing: nothing is said.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
+from medfr_eval.public_sources import SOURCES
 from medfr_eval.resources import samples_dir
 from medfr_eval.sets import BY_TASK
 
@@ -45,6 +53,9 @@ class Origin:
     kind: str  # "study", "sample" or "other"
     sizes: dict[str, int]  # task -> items evaluated
     asked: str | None  # the medfr_data the run asked for, if logged
+    #: task -> where its items came from: a public source's key, "samples", "hub" or
+    #: "files" (see the module docstring); tasks that record nothing are absent.
+    sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def summary(self) -> str:
@@ -76,6 +87,21 @@ def _asked(run: Run) -> str | None:
     return None
 
 
+def _source(run: Run, task: str) -> str | None:
+    """Where one task's items came from, as a public key or a word (module docstring)."""
+    meta = run.tasks[task].config.get("metadata")
+    loaded = meta.get("medfr_loaded") if isinstance(meta, dict) else None
+    source = loaded.get("source") if isinstance(loaded, dict) else None
+    if not isinstance(source, str) or not source:
+        return None
+    for key, src in SOURCES.items():
+        if source == f"{src.repo}@{src.revision}":
+            return key
+    if source == "shipped samples":
+        return "samples"
+    return "hub" if source.startswith("hub:") else "files"
+
+
 def run_origin(run: Run) -> Origin:
     """Classify one run (rules in the module docstring)."""
     sizes = {t: n for t in run.tasks if (n := _items(run, t)) is not None}
@@ -91,7 +117,22 @@ def run_origin(run: Run) -> Origin:
         kind = "study"
     else:
         kind = "other"
-    return Origin(kind, dict(sorted(sizes.items())), asked)
+    sources = {t: k for t in sorted(run.tasks) if (k := _source(run, t)) is not None}
+    return Origin(kind, dict(sorted(sizes.items())), asked, sources)
+
+
+def public_sources(origins: list[Origin]) -> list[dict]:
+    """The public copies some run read, each with its sets and how many runs read it."""
+    out = []
+    for key, src in SOURCES.items():
+        sets = sorted({BY_TASK[t].name for o in origins for t, k in o.sources.items() if k == key},
+                      key=[s.name for s in BY_TASK.values()].index)  # fmt: skip
+        if sets:
+            runs = sum(key in o.sources.values() for o in origins)
+            out.append({"key": key, "repo": src.repo, "revision": src.revision,
+                        "license": src.license, "title": src.title, "sets": sets,
+                        "runs": runs})  # fmt: skip
+    return out
 
 
 def site_origin(origins: list[Origin]) -> dict:
@@ -107,6 +148,7 @@ def site_origin(origins: list[Origin]) -> dict:
         "kind": kind,
         "runs": {k: sum(o.kind == k for o in origins) for k in ("study", "sample", "other")},
         "summary": _span({n for o in origins for n in o.sizes.values()}),
+        "public": public_sources(origins),
     }
 
 

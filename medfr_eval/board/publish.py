@@ -15,6 +15,7 @@ control characters) and the reader's naming rule
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from medfr_eval.lmeval_output.naming import STAGE_FOLDERS, display_name, is_loca
 from medfr_eval.textsafe import clean_name, strip_bidi
 
 __all__ = [
-    "STAGE_FOLDERS", "clean_name", "is_local_path", "public_model_id", "require_finite", "scrub",
+    "STAGE_FOLDERS", "clean_name", "cut_paths", "is_local_path", "public_model_id", "require_finite", "scrub",
     "strip_bidi",
 ]  # fmt: skip
 
@@ -46,6 +47,26 @@ def scrub(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [scrub(v) for v in value]
     return value
+
+
+# A file path inside prose: absolute (/x, ~/x, C:\\x), relative (./x, ../x), or any
+# slashed token naming a JSON/JSONL/YAML file (a log a tool read). "org/Model" (a hub
+# id) and "alpha/m" are left alone.
+_PATH_IN_TEXT = re.compile(
+    r"(?<![\w.])(?:(?:~|[A-Za-z]:|\.{1,2})?[/\\][^\s'\",;()]+"
+    r"|[^\s'\",;()/\\]+(?:[/\\][^\s'\",;()/\\]+)+\.(?:jsonl?|ya?ml))"
+)
+
+
+def cut_paths(text: str) -> str:
+    """Prose (a warning message) with every file path cut to its last part."""
+
+    def last(m: re.Match) -> str:
+        path = m.group(0)
+        tail = path.rstrip(":.")
+        return re.split(r"[/\\]", tail.rstrip("/\\"))[-1] + path[len(tail) :]
+
+    return _PATH_IN_TEXT.sub(last, strip_bidi(text))
 
 
 def require_finite(data: Any, path: Path, where: str = "") -> None:

@@ -17,9 +17,11 @@ from medfr_eval.lmeval_output import family_means
 from medfr_eval.sets import BY_TASK, FAMILIES, SETS
 from medfr_eval.signif.bootstrap import bootstrap_distribution
 
+from .calibration import calibration_sets
 from .collect import Entry, Run
+from .gap import translation_gap
 from .labels import CARD_FIELDS, set_title
-from .origin import run_origin
+from .origin import public_sources, run_origin
 from .publish import clean_name, public_model_id, scrub
 from .ranking import average_intervals, shared_ranks
 
@@ -135,22 +137,6 @@ def _vs_base(signif: dict | None, me: set[str], base: set[str]) -> dict:
     return {"sets": per_set, "rates": dict(sorted(rates.items()))}
 
 
-def translation_gap(run: Run) -> list[dict]:
-    """French score against its English twin's, per translated set, when the run has twins.
-
-    The shared reader puts English twins (``medfr_en_<set>``) in ``run.twins`` when
-    asked to read them (h-signif2's ``read_run(twins=True)``); without them, empty, and
-    the model page shows no translation-gap section."""
-    out = []
-    for task, twin in sorted(getattr(run, "twins", {}).items()):
-        fr = run.tasks.get("medfr_" + task.removeprefix("medfr_en_"))
-        if fr is None or fr.score is None or twin.score is None:
-            continue
-        name = BY_TASK[fr.task].name
-        out.append({"set": name, "fr": fr.score, "en": twin.score, "gap": twin.score - fr.score})
-    return out
-
-
 def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
     """One dict per model, best overall score first; all scores on a 0-1 scale."""
     by_alias: dict[str, Model] = {}
@@ -173,7 +159,11 @@ def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
                 "ci_high": ci[1] if ci else None,
                 "ci_source": source if ci else None,
             }
-        families = family_means(m.run.scores, complete_only=True)
+        # The study's three families only: a run with English twins (or other public
+        # extras) has more families, which must not change the overall score.
+        families = {
+            f: v for f, v in family_means(m.run.scores, complete_only=True).items() if f in FAMILIES
+        }
         overall = (
             (sum(families.values()) / len(families)) if len(families) == len(FAMILIES) else None
         )
@@ -181,6 +171,7 @@ def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
         card = m.run.run_card or {}
         recipe = card.get("recipe")
         cis = average_intervals(m.run)
+        origin = run_origin(m.run)
         rows.append(
             {
                 "slug": slugify(m.name),
@@ -200,8 +191,11 @@ def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
                 "overall_ci": list(cis["overall"])
                 if overall is not None and "overall" in cis
                 else None,
-                "data": run_origin(m.run).kind,
-                "translation_gap": translation_gap(m.run),
+                "data": origin.kind,
+                "data_public": public_sources([origin]),
+                "translation_gap": translation_gap(m.run, signif, m.aliases),
+                "calibration": calibration_sets(m.run),
+                "reliability_plot": None,  # set by the build once the SVG is drawn
                 "run_card": scrub({k: card[k] for k in CARD_FIELDS if k in card}) if card else None,
                 "recipe": scrub(recipe) if isinstance(recipe, str | dict | list) else None,
                 "stages": scrub(card["stages"]) if isinstance(card.get("stages"), list) else None,

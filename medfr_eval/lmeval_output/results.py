@@ -44,6 +44,8 @@ class TaskOutput:
     n_effective: int | None = None
     n_original: int | None = None
     config: dict = field(default_factory=dict)  # the task config lm-eval logged
+    #: Every finite number of the task's results row ("ece,none", "brier,none", ...).
+    metrics: dict[str, float] = field(default_factory=dict)
     results_file: Path | None = None
     samples_file: Path | None = None
     log: SampleLog | None = None
@@ -280,6 +282,11 @@ def _task_row(task: str, date: str, path: Path, data: dict) -> TaskOutput:
         n_effective=_count(counts, "effective", path, f"n-samples.{task}"),
         n_original=_count(counts, "original", path, f"n-samples.{task}"),
         config=config or {},
+        metrics={
+            str(k): float(v)
+            for k, v in metrics.items()
+            if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+        },
         results_file=path,
     )
 

@@ -50,6 +50,9 @@ class SampleLog:
     prompt_example: str | None = None  # the prompt of the lowest doc_id, as sent
     n_logged: int = 0  # records under the chosen filter, readable or not
     item_ids: list[str | None] | None = None  # doc["id"], the item's identifier in its source
+    #: ``(confidence, correct)`` of each item that logged an ``ece`` record (MCQ letter
+    #: probabilities, medfr_eval.mcq.calibration); None when no item did (older runs).
+    calibration: list[tuple[float, float]] | None = None
 
     @property
     def n(self) -> int:
@@ -156,6 +159,29 @@ def _item_cluster(rec: dict, key: str, task: str, lineno: int, problem: _Problem
     return str(label)
 
 
+def _item_calibration(rec: dict, lineno: int, problem: _Problems) -> tuple[float, float] | None:
+    """The item's calibration point from its ``ece`` record, if it logged one.
+
+    Only confidence and correctness are kept: they are all a reliability diagram
+    needs, and a log of thousands of items stays small in memory."""
+    record = rec.get("ece")
+    if record is None:
+        return None
+    if not isinstance(record, dict):
+        problem("expected an object (the item's letter probabilities)", lineno, "ece")
+        return None
+    point = []
+    for key in ("confidence", "correct"):
+        value = record.get(key)
+        if isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+            problem(f"expected a number in [0, 1], got {value!r}", lineno, f"ece.{key}")
+            return None
+        point.append(float(value))
+    return point[0], point[1]
+
+
 def _doc_id_field(rec: dict) -> str | None:
     """The item's identifier in its source (``doc.id``), to pair a set with its English twin."""
     doc = rec.get("doc")
@@ -222,7 +248,8 @@ def read_sample_log(
                 continue
         seen[doc_id] = lineno
         hashes = tuple(rec.get(k) if isinstance(rec.get(k), str) else None for k in _HASH_KEYS)
-        items[doc_id] = (value, hashes, label, logged_prompt(rec), _doc_id_field(rec))
+        calib = _item_calibration(rec, lineno, problem)
+        items[doc_id] = (value, hashes, label, logged_prompt(rec), _doc_id_field(rec), calib)
     if not items:
         raise DataError(f"no usable samples under filter {chosen!r}", file=path)
     n_logged = len(by_filter[chosen])
@@ -253,4 +280,5 @@ def read_sample_log(
         prompt_example=rows[0][3],
         n_logged=n_logged,
         item_ids=[r[4] for r in rows],
+        calibration=[r[5] for r in rows if r[5] is not None] or None,
     )

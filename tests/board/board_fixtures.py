@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from medfr_eval.sets import GROUPS, SETS
+from medfr_eval.mcq.calibration import ece, item_calibration
+from medfr_eval.sets import ENGLISH_TWINS, GROUPS, SETS
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">&amp;'
 BASE = "medfr-test/Mistral-base"
@@ -47,6 +48,19 @@ def per_sample(spec, quality: float, rng: np.random.Generator) -> list[float]:
     return [round(float(v), 6) for v in np.clip(rng.normal(quality, 0.05, N_ITEMS), 0, 1)]
 
 
+def letter_probs(spec, correct: float, rng: np.random.Generator) -> dict[str, float]:
+    """Letter probabilities whose top letter is the gold "B" exactly when ``correct``."""
+    letters = list(spec.letters)
+    p = rng.dirichlet(np.ones(len(letters)))
+    order = np.argsort(-p)
+    gold = letters.index("B")
+    top = int(order[0])
+    if correct and top != gold or not correct and top == gold:
+        swap = int(order[1]) if top == gold else top
+        p[gold], p[swap] = p[swap], p[gold]
+    return {k: float(v) for k, v in zip(letters, p, strict=True)}
+
+
 def write_run(
     root: Path,
     model: str,
@@ -61,15 +75,33 @@ def write_run(
     date: str = DATE,
     pretrained: str | None = None,
     score_shift: float = 0.0,
+    twins: bool = False,
+    en_shift: float = 0.15,
+    calibration: bool = False,
+    loaded_source: str | dict[str, str] | None = None,
 ) -> Path:
-    """Write one model's lm-eval output folder; returns OUT/<sanitized>."""
+    """Write one model's lm-eval output folder; returns OUT/<sanitized>.
+
+    ``twins`` adds the English twins of the translated sets (``medfr_en_<set>``: same
+    doc ids and item ids, an English prompt, quality + ``en_shift``); ``calibration``
+    logs each MCQ item's letter probabilities (``ece``) and the ``ece``, ``brier`` and
+    ``near_miss`` metrics; ``loaded_source`` (one, or per set name) is recorded as
+    ``metadata.medfr_loaded.source``, as medfr's loader does."""
     rng = np.random.default_rng(seed)
+    cal_rng = np.random.default_rng(seed + 1000)  # apart: scores stay those without probabilities
     chosen = [s for s in SETS if sets is None or s.name in sets]
+    if twins:
+        chosen += [t for t in ENGLISH_TWINS if t.twin_of in {s.name for s in chosen}]
     folder = Path(root) / sanitize(model)
     folder.mkdir(parents=True, exist_ok=True)
     results, configs, versions, n_samples, hib, nshot, task_hashes = {}, {}, {}, {}, {}, {}, {}
     for spec in chosen:
-        values = per_sample(spec, quality, rng)
+        values = per_sample(spec, quality + (en_shift if spec.lang == "en" else 0.0), rng)
+        calib = (
+            [item_calibration(letter_probs(spec, v, cal_rng), "B") for v in values]
+            if calibration and spec.kind.startswith("mcq")
+            else None
+        )
         mean = sum(values) / len(values)
         metrics = {spec.metric: mean + score_shift}
         if spec.metric == "acc":
@@ -86,19 +118,32 @@ def write_run(
         for m in metrics_all:
             res[f"{m},{spec.filter}"] = metrics.get(m, round(mean * 0.9, 6))
             res[f"{m}_stderr,{spec.filter}"] = "N/A"
+        if calib:
+            res["ece,none"] = ece([c["ece"] for c in calib])
+            res["brier,none"] = sum(c["brier"] for c in calib) / len(calib)
+            res["near_miss,none"] = sum(c["near_miss"] for c in calib) / len(calib)
+            for m in ("ece", "brier", "near_miss"):
+                res[f"{m}_stderr,none"] = "N/A"
         results[spec.task] = res
         configs[spec.task] = {
             "task": spec.task,
             "output_type": "generate_until",
             "metadata": {"version": version},
         }
+        source = loaded_source.get(spec.name) if isinstance(loaded_source, dict) else loaded_source
+        if source is not None:
+            configs[spec.task]["metadata"]["medfr_loaded"] = {
+                "source": source,
+                "items": N_ITEMS,
+                "expected_items": spec.study_size,
+            }
         versions[spec.task] = version
         n_samples[spec.task] = {"original": N_ITEMS, "effective": N_ITEMS}
         hib[spec.task] = {m: True for m in metrics_all}
         nshot[spec.task] = 0
         lines, hashes = [], []
         for i, v in enumerate(values):
-            p = prompt(spec, i, variant)
+            p = prompt(spec, i, variant + (" (in English)" if spec.lang == "en" else ""))
             target = "B" if spec.kind.startswith("mcq") else "Le foie, organe fictif ici."
             doc = {"id": f"t{i}", "question": f"Question {i}"}
             if spec.kind == "openqa_case":
@@ -118,6 +163,8 @@ def write_run(
             }
             for m in metrics_all:
                 sample[m] = v if m == spec.metric else round(v * 0.9, 6)
+            if calib:
+                sample.update(calib[i])
             hashes.append(sample["doc_hash"] + sample["prompt_hash"] + sample["target_hash"])
             lines.append(json.dumps(sample, ensure_ascii=False))
         task_hashes[spec.task] = sha("".join(hashes))

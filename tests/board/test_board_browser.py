@@ -131,7 +131,8 @@ def showcase(tmp_path: Path) -> Path:
 
     out = tmp_path / "showcase"
     long_name = "medfr-test/MedMistral-CPT-SFT-Instruct-v0.2-7B"
-    write_run(out, BASE, 0.35, seed=1)
+    extra = {"twins": True, "calibration": True}  # translation gap and calibration sections
+    write_run(out, BASE, 0.35, seed=1, **extra)
     cards = tmp_path / "cards"
     for model, strategy, q, seed in ((CPT, "CPT", 0.55, 2), (long_name, "CPT+SFT", 0.6, 4)):
         folder = cards / strategy
@@ -139,8 +140,8 @@ def showcase(tmp_path: Path) -> Path:
         card = run_card(model, BASE, strategy, 40.0)
         card["hardware"] = {"gpu": "H100", "num_gpus": 8, "bf16": True}
         (folder / "run_card.json").write_text(json.dumps(card))
-        write_run(out, model, q, seed=seed, pretrained=str(folder))
-    write_run(out, SFT, 0.5, seed=3)
+        write_run(out, model, q, seed=seed, pretrained=str(folder), **extra)
+    write_run(out, SFT, 0.5, seed=3, **extra)
     entries = tmp_path / "showcase_entries"
     entries.mkdir()
     (entries / "base.yaml").write_text(f"model: {BASE}\nstrategy: base\n")
@@ -187,6 +188,14 @@ def test_layout_at_desktop_and_phone_widths(tmp_path, browser):
         doc_width = browser.execute_script("return document.documentElement.scrollWidth")
         assert doc_width <= inner + 1  # no sideways scrolling of the whole page
         assert browser.save_screenshot(str(ARTIFACTS / f"board-model-{width}.png"))
+        img = browser.find_element("css selector", "figure.reliability img")
+        loaded = "return arguments[0].complete && arguments[0].naturalWidth"
+        assert browser.execute_script(loaded, img) > 0
+        assert img.rect["x"] + img.rect["width"] <= inner + 1
+        browser.execute_script("document.getElementById('translation-gap').scrollIntoView()")
+        assert browser.save_screenshot(str(ARTIFACTS / f"board-model-gap-{width}.png"))
+        browser.execute_script("document.getElementById('calibration').scrollIntoView()")
+        assert browser.save_screenshot(str(ARTIFACTS / f"board-model-calibration-{width}.png"))
         browser.execute_script("document.getElementById('run-card').scrollIntoView()")
         assert browser.save_screenshot(str(ARTIFACTS / f"board-model-card-{width}.png"))
     browser.set_window_size(1400, 900)

@@ -6,9 +6,10 @@ from board_fixtures import BASE, write_run
 
 from medfr_eval.board import labels
 from medfr_eval.board.collect import read_runs
+from medfr_eval.board.gap import translation_gap
 from medfr_eval.board.plots import chance_level
 from medfr_eval.board.render import environment, fmt_value
-from medfr_eval.board.table import Model, build_rows, translation_gap
+from medfr_eval.board.table import Model, build_rows
 from medfr_eval.lmeval_output import TaskOutput
 from medfr_eval.sets import ALL_FAMILIES, ALL_SETS, SETS
 
@@ -49,7 +50,9 @@ def test_translation_gap_section_only_with_twins(tmp_path):
 
     assert translation_gap(run) == [] and 'id="translation-gap"' not in page(run)
     fr = run.tasks["medfr_medqa_4opt"].score
-    run.twins = {"medfr_en_medqa_4opt": TaskOutput("medfr_en_medqa_4opt", "d", score=fr + 0.1)}
+    # results only (no sample log): the scores and the gap, no interval
+    run.tasks["medfr_en_medqa_4opt"] = TaskOutput("medfr_en_medqa_4opt", "d", score=fr + 0.1)
     (gap,) = translation_gap(run)
-    assert gap["set"] == "medqa_4opt" and abs(gap["gap"] - 0.1) < 1e-9
-    assert 'id="translation-gap"' in page(run) and "+10.00" in page(run)
+    assert gap["set"] == "medqa_4opt" and abs(gap["gap"] + 0.1) < 1e-9  # French - English
+    assert gap["ci_low"] is None and gap["ci_source"] is None
+    assert 'id="translation-gap"' in page(run) and "-10.00" in page(run)

@@ -37,6 +37,14 @@ def test_real_lm_eval_output_builds(tmp_path, tiny_medfr_run, capsys):
     for f in site.rglob("*"):  # the tiny model's folder is named by its path: never shown
         if f.is_file() and f.suffix != ".png":
             assert "pytest-of-" not in f.read_text(encoding="utf-8"), f
+    # issue 11: every MCQ item logged its letter probabilities; the page shows them
+    mcq = [s for s in SETS if s.kind.startswith("mcq")]
+    assert [c["set"] for c in row["calibration"]] == [s.name for s in mcq]
+    for c in row["calibration"]:
+        task = results["results"][f"medfr_{c['set']}"]
+        assert c["ece"] == pytest.approx(task["ece,none"]) and c["n"] > 0
+    assert (site / "plots" / row["reliability_plot"]).is_file()
+    assert 'id="calibration"' in (site / "models" / f"{row['slug']}.html").read_text()
     for s in SETS:
         sc = row["scores"][s.name]
         assert sc["score"] == pytest.approx(results["results"][s.task][s.result_key])
