@@ -94,6 +94,46 @@ def check_outputs(recipe: Recipe, overrides: list[str] | None, force: bool, skip
         )
 
 
+def _finished_record(stage, card: dict | None, force: bool, before: bool) -> dict | None:
+    """The stage record of a run card that already holds this stage with these exact
+    settings, when it may be reused (not ``force``d, or a stage before ``--only-stage``).
+
+    Reusing it means a chained run killed in its SFT stage does not redo its CPT."""
+    if not (card and card.get("stage_hash") == stage.hash and (not force or before)):
+        return None
+    return next((r for r in card["stages"] if r.get("stage_hash") == stage.hash), None)
+
+
+def _train_stage(stage, recipe, resume: bool, say) -> dict:
+    """Train one stage (CPT or SFT) and return its run-card record."""
+    resume_from = resume_point(stage.output_dir, resume, say)
+    if getattr(stage.args, "trust_remote_code", False):
+        say(remote_code_warning(stage.name, str(stage.model.model_name_or_path)))
+    t0 = time.perf_counter()
+    if stage.name == "cpt":
+        from medfr_train.cpt import train_cpt
+
+        info = train_cpt(stage, recipe.path, resume_from)
+    else:
+        from medfr_train.sft import train_sft
+
+        info = train_sft(stage, recipe.path, resume_from)
+    info["resumed_from"] = resume_from
+    return stage_record(stage, info, time.perf_counter() - t0, recipe.run_card)
+
+
+def _check_only_stage(recipe, only_stage: str | None) -> list[str]:
+    """The recipe's stage names; an ``--only-stage`` it lacks is a ``RecipeError``."""
+    names = [s.name for s in recipe.stages]
+    if only_stage is not None and only_stage not in names:
+        raise RecipeError(
+            f"the recipe has no {only_stage} stage (stages: {', '.join(names)})",
+            file=recipe.path,
+            field="--only-stage",
+        )
+    return names
+
+
 def run_recipe(
     path: str | Path,
     overrides: list[str] | None = None,
@@ -111,13 +151,7 @@ def run_recipe(
     """
     recipe = load_recipe(path, overrides)
     result = RunResult(recipe=recipe)
-    names = [s.name for s in recipe.stages]
-    if only_stage is not None and only_stage not in names:
-        raise RecipeError(
-            f"the recipe has no {only_stage} stage (stages: {', '.join(names)})",
-            file=recipe.path,
-            field="--only-stage",
-        )
+    names = _check_only_stage(recipe, only_stage)
     records: list[dict] = []
     # stages this job does not write: reused, done, or another job's (--only-stage)
     idle = {
@@ -150,31 +184,14 @@ def run_recipe(
                 file=recipe.path,
                 field="--only-stage",
             )
-        if card and card.get("stage_hash") == stage.hash and (not force or before):
-            # Already trained with these exact settings: reuse, so that a
-            # chained run killed in its SFT stage does not redo its CPT.
-            rec = next((r for r in card["stages"] if r.get("stage_hash") == stage.hash), None)
-            if rec is not None:
-                records.append(rec)
-                result.skipped.append(stage.name)
-                result.output_dirs.append(out)
-                result.run_cards.append(out / "run_card.json")
-                continue
-        resume_from = resume_point(out, resume, say)
-        if getattr(stage.args, "trust_remote_code", False):
-            say(remote_code_warning(stage.name, str(stage.model.model_name_or_path)))
-        t0 = time.perf_counter()
-        if stage.name == "cpt":
-            from medfr_train.cpt import train_cpt
-
-            info = train_cpt(stage, recipe.path, resume_from)
-        else:
-            from medfr_train.sft import train_sft
-
-            info = train_sft(stage, recipe.path, resume_from)
-        info["resumed_from"] = resume_from
-        wall = time.perf_counter() - t0
-        rec = stage_record(stage, info, wall, recipe.run_card)
+        rec = _finished_record(stage, card, force, before)
+        if rec is not None:
+            records.append(rec)
+            result.skipped.append(stage.name)
+            result.output_dirs.append(out)
+            result.run_cards.append(out / "run_card.json")
+            continue
+        rec = _train_stage(stage, recipe, resume, say)
         records.append(rec)
         strategy = recipe.strategy if stage is recipe.stages[-1] else stage.name.upper()
         if _is_main():

@@ -45,7 +45,7 @@ def reliability_diagram(
     tmp = path.with_name(path.name + ".tmp")
     with plt.rc_context(style):
         fig, ax = plt.subplots(figsize=(4.5, 4.5))
-        ax.plot([0, 1], [0, 1], color="#9e9e9e", linestyle="--", linewidth=1, label="parfait")
+        ax.plot([0, 1], [0, 1], color="#9e9e9e", linestyle="--", linewidth=1, label="perfect calibration")
         for model, records in models.items():
             bins = [b for b in reliability_bins(records, n_bins) if b["count"]]
             name = model.replace("$", r"\$")
@@ -58,8 +58,8 @@ def reliability_diagram(
             )
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
-        ax.set_xlabel("confiance (probabilité de la lettre choisie)")
-        ax.set_ylabel("exactitude")
+        ax.set_xlabel("confidence (probability of the chosen letter)")
+        ax.set_ylabel("accuracy")
         if title:
             ax.set_title(title)
         ax.legend(loc="upper left", fontsize=7, frameon=False)
