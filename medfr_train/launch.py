@@ -382,7 +382,9 @@ set -euo pipefail
 mkdir -p {shlex.quote(opts.log_dir)}
 
 # The main process runs on the first node of the allocation.
-MAIN_PROCESS_IP=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)
+# sed reads the whole list: `head` would exit early and, under pipefail, the
+# SIGPIPE of a long host list would fail the job (exit 141)
+MAIN_PROCESS_IP=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | sed -n 1p)
 export MAIN_PROCESS_IP
 {exports}echo "main process: $MAIN_PROCESS_IP:{plan.main_process_port}, nodes: $SLURM_JOB_NUM_NODES"
 

@@ -280,6 +280,33 @@ def test_slurm_script_runs_one_accelerate_per_node(tmp_path):
     assert (tmp_path / "logs").is_dir()
 
 
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is needed to run the SLURM script")
+def test_a_long_host_list_does_not_kill_the_job_with_sigpipe(tmp_path):
+    """``set -o pipefail`` + ``scontrol ... | head -n 1`` failed the job with exit 141
+    whenever scontrol was still writing when head exited (long lists, loaded nodes)."""
+    from medfr_train.launch import SlurmOptions
+
+    plan = plan_launch(_recipe(tmp_path), "ddp", nodes=2, gpus_per_node=1)
+    path = tmp_path / "job.sbatch"
+    path.write_text(render_slurm(plan, SlurmOptions(log_dir=str(tmp_path / "logs"))), "utf-8")
+    _install_fakes(tmp_path / "bin")
+    # far more than a pipe buffer: the writer is certain to outlive an early reader
+    (tmp_path / "bin" / "scontrol").write_text(
+        '#!/bin/bash\nfor ((i = 1; i <= 200000; i++)); do echo "gpu-node-$i"; done\n', "utf-8"
+    )
+    (tmp_path / "out").mkdir()
+    env = {
+        **os.environ,
+        "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}",
+        "FAKE_OUT": str(tmp_path / "out"),
+        "SLURM_JOB_NODELIST": "gpu-node-[1-200000]",
+        "SLURM_JOB_NUM_NODES": "2",
+    }
+    run = subprocess.run(["bash", str(path)], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 0, (run.returncode, run.stderr)
+    assert "main process: gpu-node-1:" in run.stdout
+
+
 def test_gres_flag(tmp_path):
     from medfr_train.launch import SlurmOptions
 
