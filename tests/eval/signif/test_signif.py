@@ -7,6 +7,7 @@ test_signif_lmeval.py checks the same path on logs written by lm-eval itself.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -67,7 +68,8 @@ def test_cli_all_pairs_writes_every_output_in_the_documented_schema(grid, tmp_pa
     out = tmp_path / "res"
     assert main([str(grid), "--all-pairs", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "Victoires" in printed and "m = 12" in printed and "grappes" in printed
+    assert "Wins / ties / losses" in printed and "m = 12" in printed
+    assert "FrClinicalQA: cluster bootstrap" in printed
     assert sorted(p.name for p in out.iterdir()) == sorted(signif.OUTPUT_FILES)
     data = json.loads((out / "signif.json").read_text(encoding="utf-8"))
     assert set(data) == SCHEMA_TOP and data["medfr_signif_version"] == 1
@@ -109,7 +111,9 @@ def test_cli_all_pairs_writes_every_output_in_the_documented_schema(grid, tmp_pa
     csv_lines = (out / "signif.csv").read_text(encoding="utf-8").splitlines()
     assert len(csv_lines) == 13 and csv_lines[0].startswith("pair_id,model_a,model_b,task")
     md = (out / "signif.md").read_text(encoding="utf-8")
-    assert "| org/faible vs org/fort |" in md and "grappes" in md and "défaite" in md
+    assert "| org/faible vs org/fort |" in md and "cluster bootstrap" in md and "| loss |" in md
+    # English interface (issue 15): no French word in what medfr writes around the data.
+    assert not re.search("[àâçéèêëîïôûùü]", md + printed, re.IGNORECASE)
     assert (out / "signif_wtl.png").read_bytes()[:4] == b"\x89PNG"
     assert b"<svg" in (out / "signif_wtl.svg").read_bytes()[:500]
     assert not list(out.glob(".*.tmp"))
@@ -181,7 +185,7 @@ def test_cluster_bootstrap_is_the_default_for_frclinicalqa_and_can_be_turned_off
     report = signif.compare(runs, [signif.Pair("org/fort", "org/moyen")])
     (c,) = report.comparisons
     assert c.result.kind == "cluster" and c.n == 60 and c.n_clusters == 20
-    assert any("grappes" in n and "case_id" in n for n in report.notes)
+    assert any("cluster bootstrap" in n and "case_id" in n for n in report.notes)
     plain = signif.load_runs([grid], tasks=["medfr_frclinicalqa"], cluster=False)
     (p,) = signif.compare(plain, [signif.Pair("org/fort", "org/moyen")]).comparisons
     assert p.result.kind == "paired" and p.result.estimate == pytest.approx(c.result.estimate)
