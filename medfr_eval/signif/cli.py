@@ -21,8 +21,8 @@ from medfr_eval.sets import BY_TASK, GROUPS
 from . import pairs as pairs_mod
 from .compare import Report, compare
 from .corrections import CORRECTIONS, TESTS
-from .pairs import baseline_pairs, load_pairs, preset_names
 from .labels import DECISION_LABELS, FAMILY_LABELS, set_title
+from .pairs import baseline_pairs, load_pairs, preset_names
 from .report import write_outputs
 from .runs import load_runs
 
@@ -91,7 +91,9 @@ def _details_table(report: Report):
 
     det = Table(title="Comparisons")
     for col in ("comparison", "set", "n", "A", "B", "A - B", "interval", "adjusted p", "decision"):
-        det.add_column(col, justify="right" if col in ("n", "A", "B", "A - B", "adjusted p") else "left")
+        det.add_column(
+            col, justify="right" if col in ("n", "A", "B", "A - B", "adjusted p") else "left"
+        )
     style = {"win": "green", "loss": "red", "tie": "dim"}
     for c in report.comparisons:
         r = c.result

@@ -194,7 +194,9 @@ def plot_wtl(report: Report, family: str = "all"):
     left = np.zeros(len(rows))
     for key in ("win", "tie", "loss"):
         vals = np.array([w[key] for _, w in rows])
-        ax.barh(y, vals, left=left, color=_COLORS[key], label=DECISION_LABELS[key], edgecolor="white")
+        ax.barh(
+            y, vals, left=left, color=_COLORS[key], label=DECISION_LABELS[key], edgecolor="white"
+        )
         for yi, li, v in zip(y, left, vals, strict=True):
             if v >= 0.08:
                 ax.text(li + v / 2, yi, f"{v:.0%}", ha="center", va="center", fontsize=8)
