@@ -70,9 +70,9 @@ def _wtl_table(report: Report):
 
     fams = report.families()
     table = Table(title="Wins / ties / losses (share of sets, from model_a's side)")
-    table.add_column("comparison")
+    table.add_column("comparison", overflow="fold")
     for f in fams:
-        table.add_column(FAMILY_LABELS[f], justify="center")
+        table.add_column(FAMILY_LABELS[f], justify="center", overflow="fold")
     for pair in report.pairs:
         cells = []
         for f in fams:
@@ -90,10 +90,10 @@ def _details_table(report: Report):
     from rich.table import Table
 
     det = Table(title="Comparisons")
-    for col in ("comparison", "set", "n", "A", "B", "A - B", "interval", "adjusted p", "decision"):
-        det.add_column(
-            col, justify="right" if col in ("n", "A", "B", "A - B", "adjusted p") else "left"
-        )
+    for col in ("comparison", "set", "n", "A", "B", "A - B", "interval", "p adj.", "decision"):
+        right = col in ("n", "A", "B", "A - B", "p adj.")
+        det.add_column(col, justify="right" if right else "left", overflow="fold",
+                       no_wrap=right or col == "decision")  # fmt: skip
     style = {"win": "green", "loss": "red", "tie": "dim"}
     for c in report.comparisons:
         r = c.result
@@ -116,8 +116,11 @@ def _gap_table(report: Report):
     from rich.table import Table
 
     table = Table(title="Translation gap (French - English, same items)")
-    for col in ("model", "set", "n", "fr", "en", "gap", "interval", "adjusted p"):
-        table.add_column(col, justify="left" if col in ("model", "set", "interval") else "right")
+    for col in ("model", "set", "n", "fr", "en", "gap", "interval", "p adj."):
+        left = col in ("model", "set", "interval")
+        table.add_column(
+            col, justify="left" if left else "right", overflow="fold", no_wrap=not left
+        )
     for g in report.translation_gap:
         table.add_row(escape(g["model"]), set_title(g["task"]), str(g["n"]),
                       f"{g['score_fr']:.3f}", f"{g['score_en']:.3f}", f"{g['gap']:+.3f}",
@@ -127,6 +130,9 @@ def _gap_table(report: Report):
 
 def print_report(report: Report, console, details: bool = False) -> None:
     """The summary table (win/tie/loss per family), and every comparison if asked.
+
+    Cells fold rather than end in "…": a narrow terminal or a pipe wraps a model
+    name or an interval over lines, never cuts it (issue 15).
 
     Names and paths come from input files: they are escaped (a path holding
     ``[/x]`` must not be read as rich markup) and notes are printed as plain text."""

@@ -411,3 +411,21 @@ def test_cli_option_errors_exit_2(two, tmp_path, capsys):
     assert main([str(out), "--tasks", "medfr_openqa", "--out", str(tmp_path / "r")]) == 0
     data = json.loads((tmp_path / "r" / "signif.json").read_text())
     assert [c["task"] for c in data["comparisons"]] == ["medfr_kqa"]
+
+
+def test_terminal_tables_are_english_and_cut_nothing(grid):
+    """Issue 15: English words around the data; a narrow terminal folds cells, never cuts them."""
+    from rich.console import Console
+
+    from medfr_eval.signif.cli import print_report
+
+    runs = signif.load_runs([grid])
+    report = signif.compare(runs, signif.all_pairs(runs), resamples=200)
+    wide, narrow = Console(width=200, record=True), Console(width=60, record=True)
+    print_report(report, wide)
+    print_report(report, narrow)
+    text = wide.export_text()
+    assert "Wins / ties / losses" in text
+    assert "org/faible vs org/fort" in text and "FrClinicalQA (clusters)" in text
+    assert "All study sets" in text and not re.search("[àâçéèêëîïôûùü]", text, re.IGNORECASE)
+    assert "…" not in narrow.export_text()
