@@ -204,7 +204,7 @@ def plot_wtl(report: Report, family: str = "all"):
     ax.set_yticks(y, [t for t, _ in rows], fontsize=8)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel(f"share of sets ({FAMILY_LABELS[family]})")
+    ax.set_xlabel(f"Share of sets: {FAMILY_LABELS[family]}")
     m = report.method
     ax.set_title(
         f"Wins / ties / losses (m = {m['m']}, correction: {m['correction']})",
