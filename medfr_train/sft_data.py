@@ -109,7 +109,7 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return {
         "type": dict(Counter(r["type"] for r in rows)),
         "source": dict(Counter(r["source"] for r in rows)),
-        "context": dict(Counter("avec" if r.get("context") else "sans" for r in rows)),
+        "context": dict(Counter("with" if r.get("context") else "without" for r in rows)),
     }
 
 

@@ -7,7 +7,7 @@ shipped ``study`` preset), :mod:`.pairing` (two logs item by item),
 :mod:`.compare` (the grid of tests), :mod:`.paired_tests` (McNemar,
 permutation), :mod:`.corrections` (Bonferroni, Holm, BH), :mod:`.families`
 (family-level tests), :mod:`.gap` (French vs English twins), :mod:`.shaky`
-(warnings), :mod:`.report` (JSON / CSV / Markdown / plot) and :mod:`.cli`
+(warnings), :mod:`.labels` (the English words of the outputs), :mod:`.report` (JSON / CSV / Markdown / plot) and :mod:`.cli`
 (``medfr signif``). No torch, no lm-eval import: the board reads this JSON.
 """
 
@@ -17,7 +17,6 @@ from medfr_eval.errors import SignifError
 from medfr_eval.lmeval_output import CLUSTER_KEYS, SampleLog, read_sample_log
 
 from .compare import (
-    FAMILY_LABELS,
     FAMILY_ORDER,
     SCHEMA_VERSION,
     Comparison,
@@ -25,15 +24,16 @@ from .compare import (
     compare,
     win_rates,
 )
+from .labels import DECISION_LABELS, FAMILY_LABELS, set_title
 from .pairing import pair_logs
 from .pairs import Pair, all_pairs, baseline_pairs, load_pairs, preset_names, presets_dir
 from .report import OUTPUT_FILES, plot_wtl, to_csv, to_markdown, write_outputs
 from .runs import Run, find_run, load_run, load_runs
 
 __all__ = [
-    "CLUSTER_KEYS", "FAMILY_LABELS", "FAMILY_ORDER", "OUTPUT_FILES", "SCHEMA_VERSION",
+    "CLUSTER_KEYS", "DECISION_LABELS", "FAMILY_LABELS", "FAMILY_ORDER", "OUTPUT_FILES", "SCHEMA_VERSION",
     "Comparison", "Pair", "Report", "Run", "SampleLog", "SignifError",
     "all_pairs", "baseline_pairs", "compare", "find_run", "load_pairs", "load_run",
     "load_runs", "pair_logs", "plot_wtl", "preset_names", "presets_dir", "read_sample_log",
-    "to_csv", "to_markdown", "win_rates", "write_outputs",
+    "set_title", "to_csv", "to_markdown", "win_rates", "write_outputs",
 ]  # fmt: skip

@@ -21,8 +21,9 @@ from medfr_eval.sets import BY_TASK, GROUPS
 from . import pairs as pairs_mod
 from .compare import Report, compare
 from .corrections import CORRECTIONS, TESTS
+from .labels import DECISION_LABELS, FAMILY_LABELS, set_title
 from .pairs import baseline_pairs, load_pairs, preset_names
-from .report import DECISION_FR, write_outputs
+from .report import write_outputs
 from .runs import load_runs
 
 
@@ -67,13 +68,11 @@ def _track(console) -> Any:
 def _wtl_table(report: Report):
     from rich.table import Table
 
-    from .compare import FAMILY_LABELS
-
     fams = report.families()
-    table = Table(title="Victoires / égalités / défaites (part des jeux, côté model_a)")
-    table.add_column("comparaison")
+    table = Table(title="Wins / ties / losses (share of sets, from model_a's side)")
+    table.add_column("comparison", overflow="fold")
     for f in fams:
-        table.add_column(FAMILY_LABELS[f], justify="center")
+        table.add_column(FAMILY_LABELS[f], justify="center", overflow="fold")
     for pair in report.pairs:
         cells = []
         for f in fams:
@@ -90,23 +89,25 @@ def _wtl_table(report: Report):
 def _details_table(report: Report):
     from rich.table import Table
 
-    det = Table(title="Comparaisons")
-    for col in ("comparaison", "jeu", "n", "A", "B", "A - B", "intervalle", "p", "décision"):
-        det.add_column(col, justify="right" if col in ("n", "A", "B", "A - B", "p") else "left")
+    det = Table(title="Comparisons")
+    for col in ("comparison", "set", "n", "A", "B", "A - B", "interval", "p adj.", "decision"):
+        right = col in ("n", "A", "B", "A - B", "p adj.")
+        det.add_column(col, justify="right" if right else "left", overflow="fold",
+                       no_wrap=right or col == "decision")  # fmt: skip
     style = {"win": "green", "loss": "red", "tie": "dim"}
     for c in report.comparisons:
         r = c.result
-        mark = " (grappes)" if r.kind == "cluster" else ""
+        mark = " (clusters)" if r.kind == "cluster" else ""
         det.add_row(
             escape(c.pair.title()),
-            BY_TASK[c.task].title + mark,
+            set_title(c.task) + mark,
             str(c.n),
             f"{c.score_a:.3f}",
             f"{c.score_b:.3f}",
             f"{r.estimate:+.3f}",
             f"[{r.ci_low:+.3f}, {r.ci_high:+.3f}]",
             f"{c.p_adjusted:.4f}",
-            f"[{style[r.decision]}]{DECISION_FR[r.decision]}[/]",
+            f"[{style[r.decision]}]{DECISION_LABELS[r.decision]}[/]",
         )
     return det
 
@@ -114,11 +115,14 @@ def _details_table(report: Report):
 def _gap_table(report: Report):
     from rich.table import Table
 
-    table = Table(title="Écart de traduction (français - anglais, mêmes items)")
-    for col in ("modèle", "jeu", "n", "fr", "en", "écart", "intervalle", "p corrigée"):
-        table.add_column(col, justify="left" if col in ("modèle", "jeu", "intervalle") else "right")
+    table = Table(title="Translation gap (French - English, same items)")
+    for col in ("model", "set", "n", "fr", "en", "gap", "interval", "p adj."):
+        left = col in ("model", "set", "interval")
+        table.add_column(
+            col, justify="left" if left else "right", overflow="fold", no_wrap=not left
+        )
     for g in report.translation_gap:
-        table.add_row(escape(g["model"]), BY_TASK[g["task"]].title, str(g["n"]),
+        table.add_row(escape(g["model"]), set_title(g["task"]), str(g["n"]),
                       f"{g['score_fr']:.3f}", f"{g['score_en']:.3f}", f"{g['gap']:+.3f}",
                       f"[{g['ci_low']:+.3f}, {g['ci_high']:+.3f}]", f"{g['p_adjusted']:.4f}")  # fmt: skip
     return table
@@ -126,6 +130,9 @@ def _gap_table(report: Report):
 
 def print_report(report: Report, console, details: bool = False) -> None:
     """The summary table (win/tie/loss per family), and every comparison if asked.
+
+    Cells fold rather than end in "…": a narrow terminal or a pipe wraps a model
+    name or an interval over lines, never cuts it (issue 15).
 
     Names and paths come from input files: they are escaped (a path holding
     ``[/x]`` must not be read as rich markup) and notes are printed as plain text."""
@@ -269,6 +276,6 @@ def signif(runs, pairs, all_pairs: bool, baseline, names, tasks, resamples, alph
                      reading_warnings=reading)  # fmt: skip
     written = write_outputs(report, out)
     print_report(report, console, details=details)
-    console.print("Écrit : " + ", ".join(str(p) for p in written), highlight=False, markup=False,
+    console.print("Wrote: " + ", ".join(str(p) for p in written), highlight=False, markup=False,
                   soft_wrap=True)  # fmt: skip
     return 0

@@ -30,7 +30,6 @@ from .runs import Run, Track, find_run, no_track
 SCHEMA_VERSION = 1
 #: "all" is the study's sets (its "all sets" row); the public extras count in their families only.
 FAMILY_ORDER: tuple[str, ...] = ("all", *FAMILIES)
-FAMILY_LABELS: dict[str, str] = {"all": "Tous les jeux", **FAMILIES}
 _ORDER = [s.task for s in ALL_SETS]
 
 Warn = Callable[[str], None]
@@ -335,7 +334,7 @@ def _run_jobs(
     dists: list[bs.BootstrapDistribution] = []
     rows: list[tuple[Pair, str, np.ndarray, np.ndarray, str]] = []
     pvals: list[float] = []
-    for pair, ra, rb, task in track(jobs, "Comparaisons appariées", len(jobs)):
+    for pair, ra, rb, task in track(jobs, "Paired comparisons", len(jobs)):
         va, vb, clusters, ids = pair_logs(
             ra.tasks[task], rb.tasks[task], lenient=lenient, check_prompts=check_prompts, warn=warn
         )

@@ -23,10 +23,11 @@ from pathlib import Path
 import numpy as np
 
 from medfr_eval.errors import SignifError
-from medfr_eval.sets import ALL_SETS, BY_TASK
+from medfr_eval.sets import ALL_SETS
 from medfr_eval.textsafe import csv_cell, markdown_text
 
-from .compare import FAMILY_LABELS, Report
+from .compare import Report
+from .labels import DECISION_LABELS, FAMILY_LABELS, GAP_LABELS, set_title
 
 OUTPUT_FILES: tuple[str, ...] = (
     "signif.json",
@@ -35,7 +36,6 @@ OUTPUT_FILES: tuple[str, ...] = (
     "signif_wtl.png",
     "signif_wtl.svg",
 )
-DECISION_FR = {"win": "victoire", "tie": "égalité", "loss": "défaite"}
 
 
 def _fmt(x: float, digits: int = 4) -> str:
@@ -61,21 +61,21 @@ def to_csv(report: Report) -> str:
 def _warnings_md(report: Report) -> list[str]:
     out = []
     if report.lenient:
-        out.append("- **--lenient** : les journaux incomplets ou discordants ont été lus quand même ; "
-                   "des items ont pu être écartés (voir les avertissements).")  # fmt: skip
+        out.append("- **--lenient**: incomplete or mismatched logs were read anyway; "
+                   "some items may have been dropped (see the warnings).")  # fmt: skip
     for w in report.warnings:
-        out.append(f"- **Avertissement ({w['kind']})** : {_md(w['message'])}")
+        out.append(f"- **Warning ({w['kind']})**: {_md(w['message'])}")
     return out
 
 
 def to_markdown(report: Report) -> str:
     """The study's tables: win/tie/loss rates per family, every comparison, model scores."""
-    out = ["# Significativité des écarts (medfr-signif)", ""]
+    out = ["# Significance of the differences (medfr-signif)", ""]
     out += [f"- {_md(n)}" for n in report.notes]
     out += _warnings_md(report)
     fams = report.families()
-    out += ["", "## Victoires / égalités / défaites par famille de jeux", ""]
-    out.append("| comparaison | " + " | ".join(FAMILY_LABELS[f] + " (V/E/D)" for f in fams) + " |")
+    out += ["", "## Wins / ties / losses per family of sets", ""]
+    out.append("| comparison | " + " | ".join(FAMILY_LABELS[f] + " (W/T/L)" for f in fams) + " |")
     out.append("|---|" + "---|" * len(fams))
     for pair in report.pairs:
         cells = []
@@ -86,17 +86,17 @@ def to_markdown(report: Report) -> str:
             )
         out.append(f"| {_md(pair.title())} | " + " | ".join(cells) + " |")
     out += _table_head(
-        "Détail des comparaisons",
-        ["comparaison", "jeu", "métrique", "n", "A", "B", "A - B", "intervalle", "niveau", "test"]
-        + ["p", "p corrigée", "décision", "bootstrap"],
+        "Every comparison",
+        ["comparison", "set", "metric", "n", "A", "B", "A - B", "interval", "level", "test"]
+        + ["p", "adjusted p", "decision", "bootstrap"],
         "lllrrrrlrlrrll",
     )
     for c in report.comparisons:
         r = c.result
         out.append(
-            f"| {_md(c.pair.title())} | {BY_TASK[c.task].title} | {c.metric} | {c.n} | {_fmt(c.score_a)} | "
+            f"| {_md(c.pair.title())} | {set_title(c.task)} | {c.metric} | {c.n} | {_fmt(c.score_a)} | "
             f"{_fmt(c.score_b)} | {r.estimate:+.4f} | [{r.ci_low:+.4f}, {r.ci_high:+.4f}] | {r.level:.5f} | "
-            f"{c.test} | {r.p_value:.4f} | {c.p_adjusted:.4f} | {DECISION_FR[r.decision]} | {c.to_json()['bootstrap']} |"
+            f"{c.test} | {r.p_value:.4f} | {c.p_adjusted:.4f} | {DECISION_LABELS[r.decision]} | {c.to_json()['bootstrap']} |"
         )
     out += _families_md(report) + _gap_md(report) + _scores_md(report)
     return "\n".join(out) + "\n"
@@ -110,7 +110,7 @@ def _table_head(title: str, columns: list[str], align: str) -> list[str]:
 
 #: The last columns of every test table, filled by :func:`_verdict_cells`
 #: from the keys of :meth:`BootstrapResult.verdict_json`.
-_VERDICT_COLUMNS = ["intervalle", "niveau", "p", "p corrigée", "décision"]
+_VERDICT_COLUMNS = ["interval", "level", "p", "adjusted p", "decision"]
 _VERDICT_ALIGN = "lrrrl"
 
 
@@ -125,42 +125,39 @@ def _families_md(report: Report) -> list[str]:
     if not report.family_comparisons:
         return []
     out = _table_head(
-        "Comparaisons par famille (moyenne des jeux, bootstrap dans chaque jeu)",
-        ["comparaison", "famille", "jeux", "A - B", *_VERDICT_COLUMNS],
+        "Comparisons per family (mean over its sets, bootstrap within each set)",
+        ["comparison", "family", "sets", "A - B", *_VERDICT_COLUMNS],
         "llrr" + _VERDICT_ALIGN,
     )
     for f in report.family_comparisons:
         title = _md(f"{f['model_a']} vs {f['model_b']}")
         out.append(
             f"| {title} | {FAMILY_LABELS[f['family']]} | {len(f['tasks'])} | {f['diff']:+.4f} | "
-            f"{_verdict_cells(f, DECISION_FR)} |"
+            f"{_verdict_cells(f, DECISION_LABELS)} |"
         )
     return out
-
-
-_GAP_FR = {"win": "français meilleur", "loss": "anglais meilleur", "tie": "égalité"}
 
 
 def _gap_md(report: Report) -> list[str]:
     if not report.translation_gap:
         return []
     out = _table_head(
-        "Écart de traduction (français - anglais, mêmes items)",
-        ["modèle", "jeu", "n", "français", "anglais", "écart", *_VERDICT_COLUMNS],
+        "Translation gap (French - English, same items)",
+        ["model", "set", "n", "French", "English", "gap", *_VERDICT_COLUMNS],
         "llrrrr" + _VERDICT_ALIGN,
     )
     for g in report.translation_gap:
         out.append(
-            f"| {_md(g['model'])} | {BY_TASK[g['task']].title} | {g['n']} | {_fmt(g['score_fr'])} | "
-            f"{_fmt(g['score_en'])} | {g['gap']:+.4f} | {_verdict_cells(g, _GAP_FR)} |"
+            f"| {_md(g['model'])} | {set_title(g['task'])} | {g['n']} | {_fmt(g['score_fr'])} | "
+            f"{_fmt(g['score_en'])} | {g['gap']:+.4f} | {_verdict_cells(g, GAP_LABELS)} |"
         )
     return out
 
 
 def _scores_md(report: Report) -> list[str]:
     tasks = [s.task for s in ALL_SETS if any(x["task"] == s.task for x in report.scores)]
-    out = ["", "## Scores des modèles (intervalle bootstrap percentile à 95 %)", ""]
-    out.append("| modèle | " + " | ".join(BY_TASK[t].title for t in tasks) + " |")
+    out = ["", "## Model scores (95% percentile bootstrap interval)", ""]
+    out.append("| model | " + " | ".join(set_title(t) for t in tasks) + " |")
     out.append("|---|" + "---|" * len(tasks))
     for model in report.models:
         cells = []
@@ -197,7 +194,9 @@ def plot_wtl(report: Report, family: str = "all"):
     left = np.zeros(len(rows))
     for key in ("win", "tie", "loss"):
         vals = np.array([w[key] for _, w in rows])
-        ax.barh(y, vals, left=left, color=_COLORS[key], label=DECISION_FR[key], edgecolor="white")
+        ax.barh(
+            y, vals, left=left, color=_COLORS[key], label=DECISION_LABELS[key], edgecolor="white"
+        )
         for yi, li, v in zip(y, left, vals, strict=True):
             if v >= 0.08:
                 ax.text(li + v / 2, yi, f"{v:.0%}", ha="center", va="center", fontsize=8)
@@ -205,10 +204,10 @@ def plot_wtl(report: Report, family: str = "all"):
     ax.set_yticks(y, [t for t, _ in rows], fontsize=8)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel(f"part des jeux ({FAMILY_LABELS[family].lower()})")
+    ax.set_xlabel(f"Share of sets: {FAMILY_LABELS[family]}")
     m = report.method
     ax.set_title(
-        f"Victoires / égalités / défaites (m = {m['m']}, correction : {m['correction']})",
+        f"Wins / ties / losses (m = {m['m']}, correction: {m['correction']})",
         fontsize=10,
     )
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=8)

@@ -123,7 +123,7 @@ def load_runs(
                 folders.append((Path(p), f))
     runs = [
         load_run(folder, tasks=tasks, cluster=cluster, lenient=lenient, warn=warn, twins=twins)
-        for _, folder in track(folders, "Lecture des journaux", len(folders))
+        for _, folder in track(folders, "Reading sample logs", len(folders))
     ]
     _rename(runs, dict(names or {}), folders)
     seen: dict[str, Run] = {}

@@ -9,7 +9,7 @@ from train_helpers import SFT_ROWS, write_sft
 
 from medfr_eval.cli import train_main as main
 from medfr_eval.errors import SFTDataError
-from medfr_train.sft_data import validate_file
+from medfr_train.sft_data import summary, validate_file
 
 
 def test_sample_rows_are_valid(tmp_path):
@@ -60,4 +60,8 @@ def test_broken_json_empty_and_duplicates(tmp_path):
 
 def test_cli_ok(tmp_path, capsys):
     assert main(["validate-sft", str(write_sft(tmp_path / "ok.jsonl"))]) == 0
-    assert "12 items valid" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "12 items valid" in printed
+    # Counts are labelled in English (issue 15): with/without context.
+    assert summary(SFT_ROWS)["context"] == {"with": 2, "without": 2}
+    assert "with=6, without=6" in printed  # write_sft writes SFT_ROWS three times

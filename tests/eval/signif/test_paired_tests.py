@@ -101,7 +101,7 @@ def test_cli_mcnemar_uses_the_exact_test_on_0_1_sets_and_says_where_it_cannot(ru
     assert by["medfr_kqa"]["test"] == "permutation"  # BERTScore is not 0/1
     assert any(w["kind"] == "test" and "medfr_kqa" in w["message"] for w in data["warnings"])
     md = (tmp_path / "r" / "signif.md").read_text(encoding="utf-8")
-    assert "mcnemar" in md and "p corrigée" in md
+    assert "mcnemar" in md and "adjusted p" in md
 
 
 def test_cli_permutation_and_bh(runs, tmp_path):

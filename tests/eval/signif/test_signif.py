@@ -7,6 +7,7 @@ test_signif_lmeval.py checks the same path on logs written by lm-eval itself.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -67,7 +68,8 @@ def test_cli_all_pairs_writes_every_output_in_the_documented_schema(grid, tmp_pa
     out = tmp_path / "res"
     assert main([str(grid), "--all-pairs", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "Victoires" in printed and "m = 12" in printed and "grappes" in printed
+    assert "Wins / ties / losses" in printed and "m = 12" in printed
+    assert "FrClinicalQA: cluster bootstrap" in printed
     assert sorted(p.name for p in out.iterdir()) == sorted(signif.OUTPUT_FILES)
     data = json.loads((out / "signif.json").read_text(encoding="utf-8"))
     assert set(data) == SCHEMA_TOP and data["medfr_signif_version"] == 1
@@ -109,7 +111,9 @@ def test_cli_all_pairs_writes_every_output_in_the_documented_schema(grid, tmp_pa
     csv_lines = (out / "signif.csv").read_text(encoding="utf-8").splitlines()
     assert len(csv_lines) == 13 and csv_lines[0].startswith("pair_id,model_a,model_b,task")
     md = (out / "signif.md").read_text(encoding="utf-8")
-    assert "| org/faible vs org/fort |" in md and "grappes" in md and "défaite" in md
+    assert "| org/faible vs org/fort |" in md and "cluster bootstrap" in md and "| loss |" in md
+    # English interface (issue 15): no French word in what medfr writes around the data.
+    assert not re.search("[àâçéèêëîïôûùü]", md + printed, re.IGNORECASE)
     assert (out / "signif_wtl.png").read_bytes()[:4] == b"\x89PNG"
     assert b"<svg" in (out / "signif_wtl.svg").read_bytes()[:500]
     assert not list(out.glob(".*.tmp"))
@@ -181,7 +185,7 @@ def test_cluster_bootstrap_is_the_default_for_frclinicalqa_and_can_be_turned_off
     report = signif.compare(runs, [signif.Pair("org/fort", "org/moyen")])
     (c,) = report.comparisons
     assert c.result.kind == "cluster" and c.n == 60 and c.n_clusters == 20
-    assert any("grappes" in n and "case_id" in n for n in report.notes)
+    assert any("cluster bootstrap" in n and "case_id" in n for n in report.notes)
     plain = signif.load_runs([grid], tasks=["medfr_frclinicalqa"], cluster=False)
     (p,) = signif.compare(plain, [signif.Pair("org/fort", "org/moyen")]).comparisons
     assert p.result.kind == "paired" and p.result.estimate == pytest.approx(c.result.estimate)
@@ -407,3 +411,21 @@ def test_cli_option_errors_exit_2(two, tmp_path, capsys):
     assert main([str(out), "--tasks", "medfr_openqa", "--out", str(tmp_path / "r")]) == 0
     data = json.loads((tmp_path / "r" / "signif.json").read_text())
     assert [c["task"] for c in data["comparisons"]] == ["medfr_kqa"]
+
+
+def test_terminal_tables_are_english_and_cut_nothing(grid):
+    """Issue 15: English words around the data; a narrow terminal folds cells, never cuts them."""
+    from rich.console import Console
+
+    from medfr_eval.signif.cli import print_report
+
+    runs = signif.load_runs([grid])
+    report = signif.compare(runs, signif.all_pairs(runs), resamples=200)
+    wide, narrow = Console(width=200, record=True), Console(width=60, record=True)
+    print_report(report, wide)
+    print_report(report, narrow)
+    text = wide.export_text()
+    assert "Wins / ties / losses" in text
+    assert "org/faible vs org/fort" in text and "FrClinicalQA (clusters)" in text
+    assert "All study sets" in text and not re.search("[àâçéèêëîïôûùü]", text, re.IGNORECASE)
+    assert "…" not in narrow.export_text()
