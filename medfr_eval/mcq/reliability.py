@@ -45,7 +45,14 @@ def reliability_diagram(
     tmp = path.with_name(path.name + ".tmp")
     with plt.rc_context(style):
         fig, ax = plt.subplots(figsize=(4.5, 4.5))
-        ax.plot([0, 1], [0, 1], color="#9e9e9e", linestyle="--", linewidth=1, label="perfect calibration")
+        ax.plot(
+            [0, 1],
+            [0, 1],
+            color="#9e9e9e",
+            linestyle="--",
+            linewidth=1,
+            label="perfect calibration",
+        )
         for model, records in models.items():
             bins = [b for b in reliability_bins(records, n_bins) if b["count"]]
             name = model.replace("$", r"\$")
