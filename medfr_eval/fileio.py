@@ -167,6 +167,19 @@ def read_text_utf8(path: str | Path, *, error: type[MedfrError] = DataError) -> 
         raise _decode_error(path, data, exc, error, None) from None
 
 
+def open_binary(path: Path, *, error: type[MedfrError] = DataError):
+    """``path`` opened for reading bytes; a folder, a missing or an unreadable file is
+    one ``error`` naming it (the streaming readers' common start)."""
+    if path.is_dir():
+        raise error("is a folder, expected a file", file=path)
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise error("file not found", file=path) from None
+    except OSError as exc:
+        raise error(f"cannot read: {exc.strerror or exc}", file=path) from None
+
+
 def iter_lines_utf8(
     path: str | Path, *, error: type[MedfrError] = DataError
 ) -> Iterator[tuple[int, str]]:
@@ -174,15 +187,7 @@ def iter_lines_utf8(
 
     A BOM at the start (Windows editors) is dropped; bad bytes name file and line."""
     path = Path(path)
-    if path.is_dir():
-        raise error("is a folder, expected a file", file=path)
-    try:
-        fh = path.open("rb")
-    except FileNotFoundError:
-        raise error("file not found", file=path) from None
-    except OSError as exc:
-        raise error(f"cannot read: {exc.strerror or exc}", file=path) from None
-    with fh:
+    with open_binary(path, error=error) as fh:
         for lineno, raw in enumerate(fh, start=1):
             try:
                 text = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")

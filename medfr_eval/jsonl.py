@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from medfr_eval.errors import DataError, MedfrError
-from medfr_eval.fileio import _decode_error
+from medfr_eval.fileio import _decode_error, open_binary
 
 Problem = Callable[[str, int], None]
 
@@ -50,14 +50,7 @@ def iter_jsonl(
     and the line is left out. A missing or unreadable file is one error too.
     """
     path = Path(path)
-    if path.is_dir():
-        raise error("is a folder, expected a file", file=path)
-    try:
-        fh = path.open("rb")
-    except FileNotFoundError:
-        raise error("file not found", file=path) from None
-    except OSError as exc:
-        raise error(f"cannot read ({exc.strerror})", file=path) from None
+    fh = open_binary(path, error=error)
 
     def bad(message: str, lineno: int) -> None:
         if problem is None:

@@ -56,11 +56,20 @@ HELP_KEYS = click.option(
 )
 
 
-@train.command(
-    context_settings=OVERRIDES,
-    epilog="Example: medfr-train recipe recipes/demo/cpt_sft.yaml --stage.sft.num_train_epochs 3",
-)
-@click.argument("file", type=click.Path(dir_okay=False))
+def recipe_command(example: str):
+    """A ``train`` subcommand on a recipe file: TRL-style overrides after it, ``--help-keys``,
+    the click context (for the overrides) passed first."""
+
+    def decorate(func):
+        func = click.pass_context(func)
+        func = HELP_KEYS(func)
+        func = click.argument("file", type=click.Path(dir_okay=False))(func)
+        return train.command(context_settings=OVERRIDES, epilog=f"Example: {example}")(func)
+
+    return decorate
+
+
+@recipe_command("medfr-train recipe recipes/demo/cpt_sft.yaml --stage.sft.num_train_epochs 3")
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint.")
 @click.option(
     "--force",
@@ -74,8 +83,6 @@ HELP_KEYS = click.option(
     help="Train this stage only (one job per stage, as medfr-train launch renders them); "
     "earlier stages must be finished.",
 )
-@HELP_KEYS
-@click.pass_context
 def recipe(
     ctx: click.Context, file: str, resume: bool, force: bool, only_stage: str | None
 ) -> None:
@@ -90,11 +97,7 @@ def recipe(
     click.echo(f"model: {result.model_dir}\nrun card: {result.run_cards[-1]}")
 
 
-@train.command(
-    context_settings=OVERRIDES,
-    epilog="Example: medfr-train check recipes/cpt_sft.yaml --skip-data",
-)
-@click.argument("file", type=click.Path(dir_okay=False))
+@recipe_command("medfr-train check recipes/cpt_sft.yaml --skip-data")
 @click.option("--skip-data", is_flag=True, help="Do not look at data files.")
 @click.option(
     "--processes",
@@ -103,8 +106,6 @@ def recipe(
     help="Processes (GPUs) a stage will run on, for its global batch "
     "(default: the study's, cpt=32 sft=1).",
 )
-@HELP_KEYS
-@click.pass_context
 def check(ctx: click.Context, file: str, skip_data: bool, processes: tuple[str, ...]) -> None:
     """Validate a recipe without training; extra --key value pairs override its keys."""
     from medfr_eval.errors import RecipeError

@@ -82,30 +82,21 @@ def launch(recipe: str, recipe_args: tuple[str, ...], **opts) -> None:
     from medfr_train.launch import SlurmOptions, write_atomic
     from medfr_train.launch_stages import commands_text, plan_jobs, slurm_texts
 
+    # the click options are named after plan_jobs' and SlurmOptions' arguments
+    plan_keys = ("nodes", "gpus_per_node", "sft_config", "sft_gpus", "main_process_ip")
     jobs = plan_jobs(
         recipe,
         opts["config_file"],
-        nodes=opts["nodes"],
-        gpus_per_node=opts["gpus_per_node"],
-        sft_config=opts["sft_config"],
-        sft_gpus=opts["sft_gpus"],
-        main_process_ip=opts["main_process_ip"],
-        main_process_port=opts["main_process_port"],
+        **{k: opts[k] for k in (*plan_keys, "main_process_port", "after")},
         recipe_args=list(recipe_args),
-        after=opts["after"],
     )
     commands = commands_text(jobs)
     scripts: list[tuple[Path, str]] = []
     slurm_file = opts["slurm"]
     if slurm_file is not None:
+        sbatch_keys = ("job_name", "partition", "account", "time", "cpus_per_task", "mem")
         slurm = SlurmOptions(
-            job_name=opts["job_name"],
-            partition=opts["partition"],
-            account=opts["account"],
-            time=opts["time"],
-            cpus_per_task=opts["cpus_per_task"],
-            mem=opts["mem"],
-            log_dir=opts["log_dir"],
+            **{k: opts[k] for k in (*sbatch_keys, "log_dir")},
             gpu_flag="gres" if opts["gres"] else "gpus-per-node",
             extra=list(opts["sbatch"]),
         )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,3 +74,11 @@ def tiny_bertscore(bert_dir: str | Path) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def lm_eval_cli(model_dir: str | Path, task: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    """The real ``lm_eval`` console script on ``task`` with the tiny model on CPU."""
+    lm_eval = Path(sys.executable).with_name("lm_eval")
+    argv = [str(lm_eval), "--tasks", task, "--model", "hf"]
+    argv += ["--model_args", f"pretrained={model_dir},dtype=float32", "--device", "cpu", *extra]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=600)

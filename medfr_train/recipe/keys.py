@@ -68,8 +68,9 @@ SFT_DEFAULTS: dict[str, Any] = {
 DEFAULTS = {"cpt": CPT_DEFAULTS, "sft": SFT_DEFAULTS}
 
 
-def _help(text: str) -> dict[str, str]:
-    return {"help": text}
+def _help(text: str, choices: list[str] | None = None) -> dict:
+    """A field's metadata for HfArgumentParser: its help, and its allowed values if any."""
+    return {"help": text} if choices is None else {"help": text, "choices": choices}
 
 
 @dataclass
@@ -112,11 +113,11 @@ class MedfrStageArguments:
     )
     document_framing: str = field(
         default="bos+eos",
-        metadata={
-            "help": "CPT: how each document enters the stream: 'bos+eos' (<s>doc</s>, the "
+        metadata=_help(
+            "CPT: how each document enters the stream: 'bos+eos' (<s>doc</s>, the "
             "authors' code) or 'eos' (doc</s>)",
-            "choices": ["bos+eos", "eos"],
-        },
+            ["bos+eos", "eos"],
+        ),
     )
     from_recipe: str | None = field(
         default=None,
@@ -144,7 +145,7 @@ class RecipeArguments:
 
     strategy: str = field(
         default=None,
-        metadata={"help": "what to train", "choices": list(strategies.TRAINED)},
+        metadata=_help("what to train", list(strategies.TRAINED)),
     )
     model_name: str | None = field(default=None, metadata=_help("adapted model's name (run card)"))
     base_model: str | None = field(default=None, metadata=_help("starting model's name (run card)"))
@@ -169,11 +170,11 @@ class RunCardArguments:
     )
     footprint_profile: str = field(
         default="tdp",
-        metadata={
-            "help": "how kgCO2e and cost are computed: 'study' (Table 8 rates per GPU-hour) or "
+        metadata=_help(
+            "how kgCO2e and cost are computed: 'study' (Table 8 rates per GPU-hour) or "
             "'tdp' (GPU-hours x gpu_tdp_watts x carbon intensity, price per GPU-hour)",
-            "choices": ["study", "tdp"],
-        },
+            ["study", "tdp"],
+        ),
     )
 
 

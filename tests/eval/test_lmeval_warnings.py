@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
-from pathlib import Path
+
+from lmeval_run import lm_eval_cli
 
 from medfr_eval.lmeval_warnings import LOGGER, CustomKwargsAdviceFilter
 
@@ -27,26 +26,13 @@ def test_filter_drops_the_advice_for_medfr_tasks_only():
 
 def test_a_tiny_lm_eval_run_prints_no_custom_kwargs_advice(tiny_model_dir, tmp_path):
     """The real console script, one task, the shipped sample: not a word of the advice."""
-    lm_eval = Path(sys.executable).with_name("lm_eval")
-    out = subprocess.run(
-        [
-            str(lm_eval),
-            "--tasks",
-            "medfr_mmlu_medical_genetics",
-            "--model",
-            "hf",
-            "--model_args",
-            f"pretrained={tiny_model_dir},dtype=float32",
-            "--device",
-            "cpu",
-            "--metadata",
-            '{"medfr_data": "sample"}',
-            "--output_path",
-            str(tmp_path / "run"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
+    out = lm_eval_cli(
+        tiny_model_dir,
+        "medfr_mmlu_medical_genetics",
+        "--metadata",
+        '{"medfr_data": "sample"}',
+        "--output_path",
+        str(tmp_path / "run"),
     )
     assert out.returncode == 0, out.stderr[-3000:]
     printed = out.stdout + out.stderr

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from lmeval_run import lm_eval_cli
 
 from medfr_eval.data import load_set
 from medfr_eval.errors import DataError
@@ -32,24 +31,8 @@ def test_load_set_as_lm_eval_calls_it_names_every_missing_set(tmp_path):
 
 
 def test_lm_eval_run_stops_with_the_whole_list(tiny_model_dir, tmp_path):
-    lm_eval = Path(sys.executable).with_name("lm_eval")
-    out = subprocess.run(
-        [
-            str(lm_eval),
-            "--tasks",
-            "medfr_frbmedqa",
-            "--model",
-            "hf",
-            "--model_args",
-            f"pretrained={tiny_model_dir},dtype=float32",
-            "--device",
-            "cpu",
-            "--metadata",
-            f'{{"medfr_data": "{tmp_path}"}}',
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
+    out = lm_eval_cli(
+        tiny_model_dir, "medfr_frbmedqa", "--metadata", f'{{"medfr_data": "{tmp_path}"}}'
     )
     assert out.returncode != 0
     _check(out.stderr, tmp_path)

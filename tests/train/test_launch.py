@@ -216,6 +216,22 @@ FAKE_SCONTROL = '#!/bin/bash\nprintf "gpu-node-07\\ngpu-node-08\\ngpu-node-09\\n
 FAKE_ACCELERATE = '#!/bin/bash\nprintf "%s\\n" "$@" > "$FAKE_OUT/node_$SLURM_NODEID.args"\n'
 
 
+def _run_slurm(script: Path, tmp_path: Path, nodelist: str, nodes: int):
+    """Run a rendered SLURM script with the fakes of ``tmp_path/bin`` first on PATH, as
+    SLURM would on an allocation of ``nodes`` nodes; accelerate's arguments land in ``out/``."""
+    (tmp_path / "out").mkdir()
+    env = {
+        **os.environ,
+        "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}",
+        "FAKE_OUT": str(tmp_path / "out"),
+        "SLURM_JOB_NODELIST": nodelist,
+        "SLURM_JOB_NUM_NODES": str(nodes),
+    }
+    return subprocess.run(
+        ["bash", str(script)], env=env, capture_output=True, text=True, cwd=tmp_path
+    )
+
+
 def _install_fakes(bindir: Path) -> None:
     bindir.mkdir()
     for name, body in (
@@ -259,15 +275,7 @@ def test_slurm_script_runs_one_accelerate_per_node(tmp_path):
     assert subprocess.run(["bash", "-n", str(path)], capture_output=True).returncode == 0
     _install_fakes(tmp_path / "bin")
     out = tmp_path / "out"
-    out.mkdir()
-    env = {
-        **os.environ,
-        "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}",
-        "FAKE_OUT": str(out),
-        "SLURM_JOB_NODELIST": "gpu-node-[07-09]",
-        "SLURM_JOB_NUM_NODES": "3",
-    }
-    run = subprocess.run(["bash", str(path)], env=env, capture_output=True, text=True, cwd=tmp_path)
+    run = _run_slurm(path, tmp_path, "gpu-node-[07-09]", 3)
     assert run.returncode == 0, run.stderr
     assert "main process: gpu-node-07:29500" in run.stdout
     for rank in range(3):
@@ -294,15 +302,7 @@ def test_a_long_host_list_does_not_kill_the_job_with_sigpipe(tmp_path):
     (tmp_path / "bin" / "scontrol").write_text(
         '#!/bin/bash\nfor ((i = 1; i <= 200000; i++)); do echo "gpu-node-$i"; done\n', "utf-8"
     )
-    (tmp_path / "out").mkdir()
-    env = {
-        **os.environ,
-        "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}",
-        "FAKE_OUT": str(tmp_path / "out"),
-        "SLURM_JOB_NODELIST": "gpu-node-[1-200000]",
-        "SLURM_JOB_NUM_NODES": "2",
-    }
-    run = subprocess.run(["bash", str(path)], env=env, capture_output=True, text=True, cwd=tmp_path)
+    run = _run_slurm(path, tmp_path, "gpu-node-[1-200000]", 2)
     assert run.returncode == 0, (run.returncode, run.stderr)
     assert "main process: gpu-node-1:" in run.stdout
 
