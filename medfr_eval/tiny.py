@@ -11,6 +11,7 @@ forward pass per question.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -154,18 +155,29 @@ def build_tiny_bert(out_dir: str | Path, texts: Iterable[str] | None = None, see
     real bert-score code path without a download.
     """
     import torch
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     corpus = list(texts if texts is not None else shipped_texts()) or ["texte médical"]
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=False)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tok.train_from_iterator(
-        corpus,
-        trainers.WordPieceTrainer(vocab_size=800, special_tokens=specials, show_progress=False),
+    # A vocabulary built by counting, not by WordPiece's trainer: the trainer breaks
+    # frequency ties in hash order, so two builds gave other tokens and ids and the
+    # demo's BERTScore moved in the third decimal. Every character (alone and as a
+    # "##" continuation) keeps any word encodable; the most frequent whole words fill
+    # the rest, ties broken by the word itself.
+    normalizer = normalizers.BertNormalizer(lowercase=False)
+    pre = pre_tokenizers.BertPreTokenizer()
+    counts = Counter(
+        w for text in corpus for w, _ in pre.pre_tokenize_str(normalizer.normalize_str(text))
     )
+    chars = sorted({c for w in counts for c in w})
+    vocab = specials + chars + ["##" + c for c in chars]
+    known = set(vocab)
+    words = sorted((w for w in counts if w not in known), key=lambda w: (-counts[w], w))
+    vocab += words[: max(0, 800 - len(vocab))]
+    tok = Tokenizer(models.WordPiece({t: i for i, t in enumerate(vocab)}, unk_token="[UNK]"))
+    tok.normalizer = normalizer
+    tok.pre_tokenizer = pre
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
@@ -180,6 +192,10 @@ def build_tiny_bert(out_dir: str | Path, texts: Iterable[str] | None = None, see
         sep_token="[SEP]",
         mask_token="[MASK]",
         model_max_length=512,
+        # cased, accents kept, as the vocabulary was counted (the default would
+        # lower-case and strip accents at run time: "présente" became p ##r ##e ...)
+        do_lower_case=False,
+        strip_accents=False,
     )
     torch.manual_seed(seed)
     model = BertModel(
