@@ -292,6 +292,8 @@ def test_demo_end_to_end_fast(tmp_path, capsys):
     assert f"The leaderboard site: open {lay.site / 'index.html'} in a browser" in text
     scores = json.loads((out / "scores.json").read_text())
     assert [m["model"] for m in scores["models"]] == list(demo.STRATEGY)
+    # every adapted model has its win/tie/loss against the base, the chained one too
+    assert [m["model"] for m in scores["models"] if "vs_base" in m] == list(demo.ADAPTED.values())
     for m in scores["models"]:
         res = json.loads(Path(m["results"]).read_text())["results"]
         for s in SETS:

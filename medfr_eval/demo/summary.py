@@ -13,8 +13,9 @@ from typing import Any
 
 from medfr_eval import strategies
 from medfr_eval.demo.plan import BASE, STRATEGY, Layout
-from medfr_eval.demo.results import headline_scores, results_file
+from medfr_eval.demo.results import headline_scores, read_json, results_file
 from medfr_eval.errors import DemoError
+from medfr_eval.lmeval_output import display_name
 from medfr_eval.sets import FAMILIES, SETS
 
 
@@ -35,7 +36,8 @@ def family_scores(eval_dir: Path) -> dict[str, Any]:
 
 
 def _win_rates(signif_path: Path) -> dict[str, dict]:
-    """Model folder name -> its win rate over all sets, from ``signif.json`` (if there)."""
+    """Model name (as ``medfr signif`` names it) -> its win rate over all sets, from
+    ``signif.json`` (if there)."""
     wins: dict[str, dict] = {}
     if signif_path.is_file():
         try:
@@ -44,7 +46,7 @@ def _win_rates(signif_path: Path) -> dict[str, dict]:
             return wins
         for w in data.get("win_rates", []):
             if w.get("family") == "all":
-                wins[Path(str(w.get("model_a", ""))).name] = w
+                wins[str(w.get("model_a", ""))] = w
     return wins
 
 
@@ -62,9 +64,13 @@ def summarize(lay: Layout) -> dict[str, Any]:
             continue
         row = {"model": name, "strategy": strategy, "results": str(path)}
         row.update(family_scores(edir))
-        short = lay.model_dir(name).name
-        if short in wins and name != BASE:
-            w = wins[short]
+        # signif names a model by the one naming rule (its run card first): the chained
+        # model is "tiny-cpt-sft", not its stage folder "sft"
+        folder = lay.model_dir(name)
+        card = folder / "run_card.json"
+        shown = display_name(str(folder), read_json(card, "run card") if card.is_file() else None)
+        if shown in wins and name != BASE:
+            w = wins[shown]
             row["vs_base"] = {k: w.get(k) for k in ("win", "tie", "loss", "n_sets")}
         models.append(row)
     return {"out": str(lay.root), "models": models}
