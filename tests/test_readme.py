@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import click
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -44,19 +45,21 @@ def test_console_scripts_named_in_the_readme_answer_help():
 VARIANT_FOLDERS = ("gen", "constrained", "perm")  # decoding modes and option orders of a set
 
 
+class _TaskLoader(yaml.SafeLoader):
+    """``yaml.safe_load``'s loader plus lm-eval's ``!function`` tag, kept as its text:
+    nothing is imported or run (lm-eval's own loader would import tasks/utils.py)."""
+
+
+_TaskLoader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
+
+
 def _load_task_yaml(path: Path) -> dict:
     """One task/group YAML with its ``include:`` chain merged, as lm-eval does.
 
     An include is resolved relative to the including file, recursively; the
     including file's keys win (a shallow update, lm-eval's rule).
     """
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
-    doc = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)  # noqa: S506 (safe subclass)
+    doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_TaskLoader)  # noqa: S506
     if "include" in doc:
         base = _load_task_yaml((path.parent / doc["include"]).resolve())
         doc = {**base, **{k: v for k, v in doc.items() if k != "include"}}
