@@ -13,7 +13,7 @@ from typing import Any
 
 from medfr_eval import lmeval_output
 from medfr_eval.errors import DataError, DemoError
-from medfr_eval.sets import SETS
+from medfr_eval.sets import FAMILIES, SETS
 
 
 def read_json(path: Path, what: str) -> Any:
@@ -34,13 +34,17 @@ def results_file(eval_dir: Path) -> Path:
     return found[-1]
 
 
-def headline_scores(eval_dir: Path) -> dict[str, float]:
-    """Set name -> the set's headline metric, for the study's sets present."""
+def headline_scores(eval_dir: Path) -> dict[str, Any]:
+    """``{"sets": set name -> headline metric, "families": family -> unweighted mean}``,
+    for the study's sets and families present."""
     try:
-        sets = lmeval_output.headline_scores(eval_dir).sets
+        scores = lmeval_output.headline_scores(eval_dir)
     except DataError as e:
         raise DemoError(e.message, file=e.file, line=e.line, field=e.field) from None
-    return {s.name: sets[s.name] for s in SETS if s.name in sets}
+    return {
+        "sets": {s.name: scores.sets[s.name] for s in SETS if s.name in scores.sets},
+        "families": {f: v for f, v in scores.families.items() if f in FAMILIES},
+    }
 
 
 def check_run(eval_dir: Path) -> None:

@@ -16,23 +16,18 @@ from medfr_eval.demo.plan import BASE, STRATEGY, Layout
 from medfr_eval.demo.results import headline_scores, read_json, results_file
 from medfr_eval.errors import DemoError
 from medfr_eval.lmeval_output import display_name
-from medfr_eval.sets import FAMILIES, SETS
+from medfr_eval.sets import FAMILIES
 
 
 def family_scores(eval_dir: Path) -> dict[str, Any]:
     """Per-set headline metric and unweighted family means, from one model's results.
 
     lm-eval's own group rows use the same unweighted mean (``weight_by_size:
-    false``); we recompute them from the per-set rows so the table does not
-    depend on how a group's metric key is spelled.
+    false``); :func:`medfr_eval.lmeval_output.family_means` recomputes them from
+    the per-set rows so the table does not depend on how a group's metric key is
+    spelled.
     """
-    per_set = headline_scores(eval_dir)
-    fams: dict[str, float] = {}
-    for fam in FAMILIES:
-        vals = [per_set[s.name] for s in SETS if s.family == fam and s.name in per_set]
-        if vals:
-            fams[fam] = sum(vals) / len(vals)
-    return {"sets": per_set, "families": fams}
+    return headline_scores(eval_dir)
 
 
 def _win_rates(signif_path: Path) -> dict[str, dict]:
