@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from medfr_eval.fileio import dumps_strict
 from medfr_eval.judge.agreement import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, Agreement, agreement
 from medfr_eval.judge.labels import Label, Pair
 
@@ -138,7 +139,7 @@ def write(
         "groups": {name: a.to_dict() for name, a in stats.items()},
     }
     (tmp / "agreement.json").write_text(
-        json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
+        dumps_strict(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     (tmp / "agreement.txt").write_text(table(stats) + "\n", encoding="utf-8")
     plot(stats, pairs, tmp / "agreement.png")
@@ -146,8 +147,6 @@ def write(
         backup = out_dir.with_name(f".{out_dir.name}.old")
         out_dir.rename(backup)
         tmp.rename(out_dir)
-        import shutil
-
         shutil.rmtree(backup)
     else:
         tmp.rename(out_dir)
