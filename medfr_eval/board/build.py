@@ -25,7 +25,7 @@ from .collect import read_runs as _read_runs
 from .inputs import check_results_files
 from .origin import builder_note, run_origin, site_origin
 from .plots import label, render_plots
-from .publish import cut_paths, inside, require_finite, strip_bidi
+from .publish import cut_paths, inside, strip_bidi
 from .render import render_site
 from .table import Model, build_rows, slugify
 
@@ -81,10 +81,9 @@ def confine_run_cards(runs: list[Run], root: Path) -> None:
 
 
 def read_signif_checked(path: Path) -> dict:
-    """``signif.json`` with finite numbers only (NaN would show as "nan - inf"), and its
-    ``warnings`` / ``lenient`` flags in the shape the pages read."""
+    """``signif.json`` with its ``warnings`` / ``lenient`` flags in the shape the pages
+    read (NaN and Infinity are refused by the reader: :func:`.collect.read_json`)."""
     data = read_signif(path)
-    require_finite(data, path)
     if not isinstance(data.get("lenient", False), bool):
         raise DataError("expected true or false", file=path, field="lenient")
     warnings = data.get("warnings", [])

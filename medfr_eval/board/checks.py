@@ -151,8 +151,6 @@ def _task_problems(task: str, tr: TaskOutput) -> list[str]:
     spec = BY_TASK[task]
     if tr.score is None:
         return [f"{task}: sample log without a row in any results file (rerun lm-eval)"]
-    if not math.isfinite(tr.score):
-        return [f"{task}: score {tr.score!r} in {tr.results_file.name} is not a finite number"]
     if tr.log is None:
         return [
             f"{task}: sample log missing (expected samples_{task}_{tr.date}.jsonl beside "

@@ -89,7 +89,6 @@ CARD_FIELDS: dict[str, str] = {
     "carbon_intensity_kg_per_kwh": "Carbon intensity (kg CO2e/kWh)",
     "price_per_gpu_hour": "Price per GPU-hour (USD)",
 }
-DECISIONS = {"win": "win", "tie": "tie", "loss": "loss"}
 
 
 def set_title(name: str) -> str:

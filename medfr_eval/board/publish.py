@@ -14,17 +14,15 @@ control characters) and the reader's naming rule
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.errors import DataError
 from medfr_eval.lmeval_output.naming import STAGE_FOLDERS, display_name, is_local_path
 from medfr_eval.textsafe import clean_name, strip_bidi
 
 __all__ = [
-    "STAGE_FOLDERS", "clean_name", "cut_paths", "is_local_path", "public_model_id", "require_finite", "scrub",
+    "STAGE_FOLDERS", "clean_name", "cut_paths", "is_local_path", "public_model_id", "scrub",
     "strip_bidi",
 ]  # fmt: skip
 
@@ -67,21 +65,6 @@ def cut_paths(text: str) -> str:
         return re.split(r"[/\\]", tail.rstrip("/\\"))[-1] + path[len(tail) :]
 
     return _PATH_IN_TEXT.sub(last, strip_bidi(text))
-
-
-def require_finite(data: Any, path: Path, where: str = "") -> None:
-    """Refuse NaN and infinities anywhere in ``data``: one line naming the file and field.
-
-    Python's JSON parser accepts ``NaN`` and ``Infinity``; a page would show
-    "nan - inf" and the strict JSON the site embeds could not be written."""
-    if isinstance(data, float) and not math.isfinite(data):
-        raise DataError(f"expected a finite number, got {data!r}", file=path, field=where or None)
-    if isinstance(data, dict):
-        for k, v in data.items():
-            require_finite(v, path, f"{where}.{k}" if where else str(k))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            require_finite(v, path, f"{where}[{i}]")
 
 
 def inside(path: Path, root: Path) -> bool:
