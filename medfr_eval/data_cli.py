@@ -16,7 +16,7 @@ prints them (one line, exit 2), so no command here catches them.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import os
 from pathlib import Path
@@ -29,7 +29,7 @@ from medfr_eval.fileio import write_text_atomic
 from medfr_eval.sets import ALL_FAMILIES, ALL_SETS, EvalSet, get_set
 from medfr_eval.sources import ANSWER_FORMATS, HubSource, get_source
 
-#: Modules that add subcommands to ``medfr data`` when present ("module:attribute").
+#: Modules that add subcommands to ``medfr data`` ("module:attribute"), imported on use.
 #: A new data command is one line here and one module beside this one.
 EXTRA_COMMANDS: dict[str, str] = {
     "fetch": "medfr_eval.fetch_cli:fetch",
@@ -38,25 +38,18 @@ EXTRA_COMMANDS: dict[str, str] = {
 
 
 class DataGroup(FullHelpGroup):
-    """``medfr data``: the commands below, plus :data:`EXTRA_COMMANDS` found installed.
+    """``medfr data``: the commands below, plus :data:`EXTRA_COMMANDS`, imported on use.
 
     Why lazy: an extra command's module (e.g. ``fetch``) may import heavy or
     optional packages, and ``medfr data list`` should not pay for them."""
 
-    def _extra(self) -> dict[str, str]:
-        return {
-            name: target
-            for name, target in EXTRA_COMMANDS.items()
-            if importlib.util.find_spec(target.split(":")[0]) is not None
-        }
-
     def list_commands(self, ctx: click.Context) -> list[str]:
         # the order of a user's day (list, validate, convert, show), not click's alphabetical one
-        return [*self.commands, *(name for name in self._extra() if name not in self.commands)]
+        return [*self.commands, *(name for name in EXTRA_COMMANDS if name not in self.commands)]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         found = super().get_command(ctx, cmd_name)
-        target = self._extra().get(cmd_name) if found is None else None
+        target = EXTRA_COMMANDS.get(cmd_name) if found is None else None
         if target is not None:
             module, attr = target.split(":")
             found = getattr(importlib.import_module(module), attr)

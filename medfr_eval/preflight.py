@@ -38,11 +38,10 @@ def check_data(tasks: Any, metadata: Any = None, task_manager: Any = None) -> in
     line, field) on the first bad row or template."""
     from medfr_eval import prompts
     from medfr_eval.data import (
+        _from_folder,
         _resolve_choice,
         build_docs,
         load_records,
-        read_jsonl,
-        validate_records,
     )
     from medfr_eval.mcq.modes import requested_sets
 
@@ -59,7 +58,7 @@ def check_data(tasks: Any, metadata: Any = None, task_manager: Any = None) -> in
         records = None
         path = Path(folder) / f"{es.name}.jsonl" if how == "dir" and folder else None
         if path is not None and path.is_file():
-            records = validate_records(es, read_jsonl(path), path)
+            records = _from_folder(es, folder)
             looked += 1
         if prompt_dir is not None:
             if records is None:

@@ -8,7 +8,6 @@ the report with the contaminated ids to ``OUT`` (atomically), ready for
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -18,7 +17,7 @@ from medfr_eval.contamination.check import EvalIndex, check_n, report, scan_file
 from medfr_eval.contamination.evalitems import load_items, resolve_sets
 from medfr_eval.contamination.readers import expand
 from medfr_eval.errors import DataError
-from medfr_eval.fileio import write_text_atomic
+from medfr_eval.fileio import write_json_atomic
 
 
 def print_report(rep: dict) -> None:
@@ -90,7 +89,7 @@ def contamination(
         stats = scan_files(idx, files, fields or None, progress=bar.update)
     rep = report(idx, stats, data=data, skipped=skipped)
     print_report(rep)
-    write_text_atomic(output, json.dumps(rep, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    write_json_atomic(output, rep)
     t = rep["totals"]
     click.echo(
         f"medfr-data: {t['contaminated_items']} of {t['items']} items overlap the training text; "

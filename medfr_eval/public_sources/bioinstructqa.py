@@ -26,6 +26,7 @@ from typing import Any
 
 from medfr_eval.errors import DataError
 from medfr_eval.jsonstream import iter_json_list
+from medfr_eval.public_sources.frenchmedmcqa import text
 from medfr_eval.sets import BY_NAME
 
 SOURCE = "BioMistral/BioInstructQA"
@@ -73,12 +74,7 @@ def progress_total(files: dict[str, Path], sets: set[str]) -> tuple[int | None, 
 
 
 def _text(rec: dict, key: str, where: str) -> str:
-    value = rec.get(key)
-    if not isinstance(value, str) or not value.strip():
-        raise DataError(
-            f"{SOURCE}: expected a non-empty string, got {value!r}", file=where, field=key
-        )
-    return value
+    return text(rec, key, SOURCE, where)
 
 
 def _options(rec: dict, key: str, letters: list[str], where: str) -> list[str]:
