@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-RUN_CARD = "run_card.json"  # medfr_train.runcard.RUN_CARD, without importing torch
+from medfr_train.runcard import RUN_CARD
+
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 #: What a saved checkpoint holds besides its state: full weights or a peft adapter.
 _WEIGHTS = (

@@ -18,7 +18,7 @@ from medfr_train.outputs import check_output_dir, remote_code_warning, resume_po
 from medfr_train.recipe import Recipe, load_recipe
 from medfr_train.recipe.reuse import reuse_record
 from medfr_train.recipe.source import RecipeSource
-from medfr_train.runcard import build_card, read_card, stage_record, write_card
+from medfr_train.runcard import RUN_CARD, build_card, read_card, stage_record, write_card
 
 
 @dataclass
@@ -170,7 +170,7 @@ def run_recipe(
             records.append(reuse_record(stage))
             result.reused.append(stage.name)
             result.output_dirs.append(out)
-            result.run_cards.append(out / "run_card.json")
+            result.run_cards.append(out / RUN_CARD)
             continue
         card = read_card(out)
         before = only_stage is not None and names.index(stage.name) < names.index(only_stage)
@@ -189,7 +189,7 @@ def run_recipe(
             records.append(rec)
             result.skipped.append(stage.name)
             result.output_dirs.append(out)
-            result.run_cards.append(out / "run_card.json")
+            result.run_cards.append(out / RUN_CARD)
             continue
         rec = _train_stage(stage, recipe, resume, say)
         records.append(rec)
@@ -200,7 +200,7 @@ def run_recipe(
             )
             result.run_cards.append(write_card(card, out))
         else:
-            result.run_cards.append(out / "run_card.json")
+            result.run_cards.append(out / RUN_CARD)
         result.output_dirs.append(out)
         _wait_all()
     return result
