@@ -35,7 +35,7 @@ import numpy as np
 
 from medfr_eval.contamination.ngrams import words
 from medfr_eval.errors import SFTDataError
-from medfr_eval.fileio import sha256_file
+from medfr_eval.fileio import sha256_file, temp_beside
 from medfr_train.sft_source import Chunk, read_chunks, source_files
 
 ORIGINS = ("native", "translated", "synthetic")
@@ -330,7 +330,7 @@ def build_sft(
     keep, counts = draw(scan, sizes, seed, str(source))
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.tmp")
+    tmp = temp_beside(output)
     try:  # the rows go to a temp file, renamed into place with the card
         conversions = _write_rows(read_chunks(source, split, files), keep, split, tmp)
         card = _card(source, split, files, scan, seed, sizes, output, tmp, keep, counts)
