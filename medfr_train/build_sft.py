@@ -305,7 +305,7 @@ def build_sft(
     """Draw the SFT mix from ``source`` into ``output`` (JSONL) and its data card; returns the card."""
     from medfr_eval.contamination.check import EvalIndex, check_n
     from medfr_eval.contamination.evalitems import load_items, resolve_sets
-    from medfr_eval.fileio import write_text_atomic
+    from medfr_eval.fileio import write_json_atomic
 
     sizes = dict(STUDY_SIZES if sizes is None else sizes)
     for name, size in sizes.items():
@@ -339,8 +339,7 @@ def build_sft(
             card["decontamination"] = _decontamination(index, sets, n, data, skipped)
         os.replace(tmp, output)
         try:
-            text = json.dumps(card, indent=2, ensure_ascii=False, allow_nan=False)
-            write_text_atomic(card_path(output), text + "\n")
+            write_json_atomic(card_path(output), card)
         except BaseException:
             output.unlink(missing_ok=True)  # no data without its card
             raise
