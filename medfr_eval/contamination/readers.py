@@ -10,6 +10,9 @@ of a parquet file), so that a contaminated document can be named.
 - ``.jsonl``: one object per line; its text is the given ``fields`` (default:
   every string value, and every list of strings, in the object's order);
 - ``.parquet``: the same per row, over the string columns, read batch by batch.
+
+Every text comes out in Unicode NFC (:func:`medfr_eval.textnorm.nfc_text`), as
+the evaluation items do, so a word has the same bytes on both sides.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 
 from medfr_eval.errors import DataError
 from medfr_eval.jsonl import iter_jsonl
+from medfr_eval.textnorm import nfc_text
 
 SUFFIXES = (".txt", ".jsonl", ".parquet")
 BATCH_BYTES = 4 << 20
@@ -163,10 +167,7 @@ def _parquet(path: Path, fields: Sequence[str] | None, batch_bytes: int) -> Iter
         row += len(texts)
 
 
-def read_batches(
-    path: Path, fields: Sequence[str] | None = None, batch_bytes: int = BATCH_BYTES
-) -> Iterator[Batch]:
-    """Batches of documents of one training file, by its suffix."""
+def _by_suffix(path: Path, fields: Sequence[str] | None, batch_bytes: int) -> Iterator[Batch]:
     if path.suffix == ".txt":
         return _txt(path, batch_bytes)
     if path.suffix == ".jsonl":
@@ -174,3 +175,19 @@ def read_batches(
     if path.suffix == ".parquet":
         return _parquet(path, fields, batch_bytes)
     raise DataError(f"unsupported file type; use {', '.join(SUFFIXES)}", file=path)
+
+
+def read_batches(
+    path: Path, fields: Sequence[str] | None = None, batch_bytes: int = BATCH_BYTES
+) -> Iterator[Batch]:
+    """Batches of documents of one training file, by its suffix, every text in NFC.
+
+    ``nbytes`` stays the size read from the file (what the progress bar measures)."""
+    batches = _by_suffix(path, fields, batch_bytes)  # a wrong suffix fails here, not on first use
+
+    def normalised() -> Iterator[Batch]:
+        for batch in batches:
+            batch.texts = [nfc_text(t) for t in batch.texts]
+            yield batch
+
+    return normalised()
