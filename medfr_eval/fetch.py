@@ -23,6 +23,7 @@ import datetime as _dt
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ __all__ = [
     "cached_folder",
     "ensure_cached",
     "fetch",
+    "note_warnings",
     "provenance",
     "read_manifest",
     "resolve_sets",
@@ -257,17 +259,25 @@ def fetch(
 
 
 def size_warnings(manifest: dict[str, Any]) -> list[str]:
-    """One line per set whose item count differs from the expected size, or that holds
-    items worth a warning (an MCQM item with fewer than two answers, ...)."""
-    from medfr_eval.public_sources.frenchmedmcqa import COUNT_DIFFERS
-    from medfr_eval.public_sources.mediqal import FEWER_THAN_TWO
-
+    """One line per set whose item count differs from the expected size, then the lines of
+    :func:`note_warnings`."""
     lines = []
     for name, entry in manifest.get("sets", {}).items():
         expected = entry.get("expected_items")
         if expected and entry["items"] != expected:
             whose = "the study's size" if get_set(name).in_study else "the size its source states"
             lines.append(f"{name}: {entry['items']} items, expected {expected} ({whose})")
+    return lines + note_warnings(manifest)
+
+
+def note_warnings(manifest: dict[str, Any]) -> list[str]:
+    """One line per set holding items worth a warning (an MCQM item with fewer than two
+    answers, a FrenchMedMCQA count that differs from its letters)."""
+    from medfr_eval.public_sources.frenchmedmcqa import COUNT_DIFFERS
+    from medfr_eval.public_sources.mediqal import FEWER_THAN_TWO
+
+    lines = []
+    for name, entry in manifest.get("sets", {}).items():
         notes = entry.get("notes") or {}
         if notes.get(FEWER_THAN_TWO):
             lines.append(
@@ -341,7 +351,9 @@ def ensure_cached(set_name: str) -> Path:
                 file=path,
             )
         return path
-    fetch(list(source.sets), folder, only_missing=True)
+    written = fetch(list(source.sets), folder, only_missing=True)
+    for line in note_warnings(written):  # sizes are checked (and said) by the loader
+        print(f"medfr: warning: {line}", file=sys.stderr)
     return path
 
 

@@ -146,7 +146,7 @@ def _local_commit(found: Path, target: Path, name: str) -> tuple[str | None, str
         first = ""
     if COMMIT.fullmatch(first):
         return first, "--from: huggingface_hub's download metadata"
-    return None, "--from: not known (a local copy that does not say its commit)"
+    return None, "--from: a local copy that does not say its commit"
 
 
 def from_folder(source: PublicSource, names: list[str], from_dir: Path) -> Files:

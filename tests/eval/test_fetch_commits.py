@@ -152,5 +152,8 @@ def test_a_local_dir_download_says_its_commit(repos, tmp_path):
 def test_a_plain_copy_records_no_commit_rather_than_a_guess(repos, tmp_path):
     manifest = fetch(["mediqal_oeq"], tmp_path / "data", repos)
     entry = manifest["sources"]["mediqal"]
-    assert entry["commit"] is None and entry["commit_from"].startswith("--from: not known")
+    assert (
+        entry["commit"] is None
+        and entry["commit_from"] == "--from: a local copy that does not say its commit"
+    )
     assert entry["revision"] == SOURCES["mediqal"].revision  # what medfr would download

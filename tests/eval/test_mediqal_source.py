@@ -126,3 +126,25 @@ def test_scores_are_split_by_question_type():
     values = [split["acc_reasoning"], None, 0.0, None]
     assert mean_present(values) == 0.5 and mean_present([None, None]) is None
     assert QUESTION_TYPES == ("Understanding", "Reasoning")
+
+
+def test_the_cache_path_warns_of_mcqm_items_with_one_answer_too(
+    repo, tmp_path, monkeypatch, capsys
+):
+    import huggingface_hub
+
+    def single(config, rows):
+        if config == "mcqm":
+            rows[0]["correct_answers"] = "A"
+
+    synthetic.write_mediqal(repo, n=4, mutate=single)
+    monkeypatch.setattr(
+        huggingface_hub,
+        "hf_hub_download",
+        lambda repo_id, filename, revision, repo_type: str(repo / filename),
+    )
+    monkeypatch.setenv("MEDFR_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("MEDFR_DATA", raising=False)
+    assert len(load_records("mediqal_mcqm")) == 4
+    err = capsys.readouterr().err
+    assert "medfr: warning: mediqal_mcqm: 1 items have fewer than two correct answers" in err
