@@ -172,9 +172,7 @@ def _move_in(tmp: Path, out: Path, old: dict[str, Any] | None, new: dict[str, An
     if not out.exists():
         os.rename(tmp, out)
         return
-    journal = with_pending(old, new)
-    if journal is not None:
-        write_text_atomic(out / MANIFEST, dumps(journal))
+    write_text_atomic(out / MANIFEST, dumps(with_pending(old, new)))
     for name in new["sets"]:
         os.replace(tmp / f"{name}.jsonl", out / f"{name}.jsonl")
     write_text_atomic(out / MANIFEST, dumps(final))  # last: it vouches for the files
@@ -217,8 +215,9 @@ def _fetch_locked(
         if not wanted:
             return merged(old, _new_manifest())
     check_replaceable(out, [s.name for s in wanted], old)
-    tmp = make_temp(out)
+    tmp: Path | None = None
     try:
+        tmp = make_temp(out)
         manifest = _new_manifest()
         by_source: dict[str, list[EvalSet]] = {}
         for es in wanted:
@@ -228,12 +227,21 @@ def _fetch_locked(
             manifest["sources"][key] = done["source"]
             manifest["sets"].update(done["sets"])
         _move_in(tmp, out, old, manifest)
-    except OSError as exc:  # a full disk, a folder that vanished: nothing was moved half
-        raise DataError(f"cannot write: {exc.strerror or exc}", file=out) from None
+    except OSError as exc:  # a full disk, an unreadable copy: nothing was moved half
+        raise _os_error(exc, out, tmp) from None
     finally:
-        if tmp.exists():
+        if tmp is not None and tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return manifest
+
+
+def _os_error(exc: OSError, out: Path, tmp: Path | None) -> DataError:
+    """One line for an OS failure: reading a source's file, or writing the output."""
+    name = str(exc.filename or "")
+    ours = [str(out)] + ([str(tmp)] if tmp is not None else [])
+    if name and not any(name.startswith(p) for p in ours):
+        return DataError(f"cannot read: {exc.strerror or exc}", file=name)
+    return DataError(f"cannot write: {exc.strerror or exc}", file=out)
 
 
 def fetch(

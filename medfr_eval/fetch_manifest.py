@@ -102,12 +102,11 @@ def merged(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def with_pending(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any] | None:
-    """``old`` plus the hashes of the files about to be moved in (None: nothing to keep)."""
-    if not old:
-        return None
+def with_pending(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """``old`` (or an empty manifest) plus the hashes of the files about to be moved in."""
+    base = old or {"medfr_manifest": MANIFEST_VERSION, "sources": {}, "sets": {}}
     pending = {name: entry["sha256"] for name, entry in new["sets"].items()}
-    return {**old, "pending": {**old.get("pending", {}), **pending}}
+    return {**base, "pending": {**base.get("pending", {}), **pending}}
 
 
 def dumps(manifest: dict[str, Any]) -> str:

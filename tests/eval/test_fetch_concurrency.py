@@ -98,11 +98,17 @@ def test_kill_9_mid_fetch_then_a_rerun_cleans_up_and_works(big_repos, tmp_path):
     ]
 
 
-def test_a_fetch_killed_between_two_moves_leaves_files_the_rerun_recognises(tmp_path, monkeypatch):
+@pytest.mark.parametrize("start", ["fetched", "empty"])
+def test_a_fetch_killed_between_two_moves_leaves_files_the_rerun_recognises(
+    tmp_path, monkeypatch, start
+):
     repos = tmp_path / "repos"
     synthetic.write_bioinstructqa(repos / SOURCES["bioinstructqa"].repo, per_corpus=2)
     out = tmp_path / "data"
-    fetch(["mmlu_anatomy"], out, repos)
+    if start == "fetched":
+        fetch(["mmlu_anatomy"], out, repos)
+    else:
+        out.mkdir()  # a folder made beforehand, with no manifest yet
     synthetic.write_bioinstructqa(repos / SOURCES["bioinstructqa"].repo, per_corpus=3)
     real, calls = os.replace, []
 

@@ -191,3 +191,20 @@ def test_an_edited_cache_file_is_not_served(repos, tmp_path, monkeypatch):
     with pytest.raises(DataError, match="differs from the copy fetch wrote into the cache"):
         ensure_cached("mediqal_mcqu")
     assert os.path.isfile(path)
+
+
+def test_an_unreadable_source_file_is_one_line_naming_it(repos, tmp_path, monkeypatch, capsys):
+    """A copy the user cannot read (root reads any file, so the refusal is simulated)."""
+    real = Path.open
+    target = repos / SOURCES["mediqal"].repo / "oeq" / "test.json"
+
+    def denied(self, *args, **kwargs):
+        if self == target:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", denied)
+    out = tmp_path / "data"
+    assert _cli(["fetch", "mediqal_oeq", "-o", str(out), "--from", str(repos)]) == 2
+    assert _one_error(capsys) == f"error: {target}: cannot read: Permission denied"
+    assert not out.exists()
