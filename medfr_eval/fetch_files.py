@@ -55,7 +55,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 def resolve_commit(source: PublicSource, names: list[str]) -> tuple[str, str]:
-    """(commit sha, how it is known) for a Hub download: the pin, or the branch's head now."""
+    """(commit sha, how it is known) for a Hub download: the pin, or the branch's head at fetch time."""
     if source.pinned:
         return source.revision, "pinned in medfr"
     from huggingface_hub import HfApi
