@@ -148,6 +148,11 @@ def validate_record(
                 out["context"] = context
         else:
             out["context"] = _need(rec, "context", str, where)
+    for key in es.extra_fields:  # e.g. MediQAl's question_type: kept for per-type scores
+        value = rec.get(key)
+        if value is not None and not isinstance(value, str):
+            raise DataError(f"expected a string, got {value!r}", field=key, **where)
+        out[key] = value or ""
     return out
 
 
@@ -387,6 +392,7 @@ def build_docs(es: EvalSet, records: list[dict], prompt_dir: str | None = None) 
                 "letters": list(es.letters),
                 "n_options": es.n_options,
                 "context": rec.get("context", ""),
+                "clinical_case": es.clinical_case,  # the context's label (mcq.j2)
             }
             gold = rec["answer"] if es.kind == "mcq" else " ".join(rec["answers"])
             docs.append(
@@ -490,6 +496,10 @@ def load_set(
     else:
         loaded = check_size(es, len(records), origin, flag(medfr_strict_sizes))
     loaded["order"] = SERVING_ORDER
+    if es.public_source:  # the commit a fetched copy came from (MANIFEST.json)
+        from medfr_eval.fetch import provenance
+
+        loaded.update(provenance(es.name, origin))
     task = building_task()
     if task is not None:  # called by lm-eval while it builds the task, before any generation
         record_in_task(task, "medfr_loaded", loaded)

@@ -46,7 +46,8 @@ class EvalSet:
     kind: Kind
     n_options: int  # 0 for open QA
     # test size in the study (PAPER.md, Table 6); for the public extras, the size the source
-    # states (the English twins: their French set's), 0 when not known (no size check)
+    # states (the English twins: their French set's); 0 means unknown (no size check, and
+    # "unknown" where a size is shown)
     study_size: int
     has_context: bool
     description: str  # what it measures, in French, for people
@@ -57,6 +58,11 @@ class EvalSet:
     twin_of: str | None = None  # English twin: name of the French set with the same items
     context_optional: bool = False  # context (e.g. MediQAl's clinical case) may be empty
     in_study: bool = True  # one of the study's 15 sets
+    # the context is a clinical case: the prompts call it "Cas clinique", not "Contexte"
+    clinical_case: bool = False
+    # string fields of a record kept in every doc besides the schema's (e.g. MediQAl's
+    # question_type, by which its scores are split); "" where a record has none
+    extra_fields: tuple[str, ...] = ()
 
     @property
     def task(self) -> str:
@@ -143,6 +149,9 @@ SETS: tuple[EvalSet, ...] = (
         True,
         "Questions de recherche biomédicale avec un résumé d'article ; réponse oui, non ou peut-être.",
         BIOINSTRUCTQA,
+        # BioMistral's loader serves a record whose abstract is missing without one; so
+        # does medfr (the fetch counts them in MANIFEST.json)
+        context_optional=True,
     ),
     _mmlu("anatomy", "Anatomie", 135, "anatomie"),
     _mmlu("clinical_knowledge", "Connaissances cliniques", 265, "connaissances cliniques"),
@@ -206,10 +215,18 @@ SETS: tuple[EvalSet, ...] = (
 # Public sets that are not among the study's 15: the English originals of the
 # 10 translated sets (same items, same ids: the translation gap can be paired
 # item by item), FrenchMedMCQA and MediQAl. ``study_size`` holds the expected
-# test size where the source states it (0: not known; no size check).
+# test size where the source states it (0: unknown; no size check). MediQAl's are
+# the test splits of its dataset card (``dataset_info``, at the pinned commit):
+# 4,343 + 2,561 + 10,113 = 17,017 MCQU and 3,384 + 1,466 + 5,767 = 10,617 MCQM
+# questions in all, as its paper counts them; OEQ has a test split only (4,969).
 
 FRENCHMEDMCQA = "frenchmedmcqa"
 MEDIQAL = "mediqal"
+#: MediQAl's labels kept in each doc: its authors report every score per question_type
+#: (Understanding / Reasoning); medical_subject is one of its 41 subjects.
+MEDIQAL_FIELDS = ("question_type", "medical_subject")
+#: the values of question_type, as MediQAl's card spells them
+QUESTION_TYPES = ("Understanding", "Reasoning")
 
 
 def _english_twin(fr: EvalSet) -> EvalSet:
@@ -248,12 +265,14 @@ PUBLIC_NATIVE: tuple[EvalSet, ...] = (
         "public_native",
         "mcq",
         5,
-        0,
+        4343,
         True,
         "QCM d'examens de médecine français à réponse unique, parfois précédés d'un cas clinique.",
         MEDIQAL,
         context_optional=True,
         in_study=False,
+        clinical_case=True,
+        extra_fields=MEDIQAL_FIELDS,
     ),
     EvalSet(
         "mediqal_mcqm",
@@ -261,12 +280,14 @@ PUBLIC_NATIVE: tuple[EvalSet, ...] = (
         "public_native",
         "mcq_multi",
         5,
-        0,
+        3384,
         True,
         "QCM d'examens de médecine français à réponses multiples, parfois précédés d'un cas clinique.",
         MEDIQAL,
         context_optional=True,
         in_study=False,
+        clinical_case=True,
+        extra_fields=MEDIQAL_FIELDS,
     ),
     EvalSet(
         "mediqal_oeq",
@@ -274,12 +295,14 @@ PUBLIC_NATIVE: tuple[EvalSet, ...] = (
         "public_native",
         "openqa",
         0,
-        0,
+        4969,
         True,
         "Questions ouvertes à réponse courte d'examens de médecine français ; score BERTScore F1.",
         MEDIQAL,
         context_optional=True,
         in_study=False,
+        clinical_case=True,
+        extra_fields=MEDIQAL_FIELDS,
     ),
 )
 

@@ -129,12 +129,14 @@ def test_multi_answer_and_case_schemas():
     assert err.value.field == "position"
 
 
-def test_pubmedqa_needs_context():
+def test_pubmedqa_context_is_optional_as_in_biomistrals_loader():
+    """BioMistral's loader serves a PubMedQA record whose abstract is null without one."""
     es = get_set("pubmedqa")
+    rec = {"id": "p", "question": "q", "options": ["oui", "non", "peut-être"], "answer": "A"}
+    assert "context" not in validate_record(es, rec)
+    assert validate_record(es, {**rec, "context": "Un résumé."})["context"] == "Un résumé."
     with pytest.raises(DataError) as err:
-        validate_record(
-            es, {"id": "p", "question": "q", "options": ["oui", "non", "peut-être"], "answer": "A"}
-        )
+        validate_record(es, {**rec, "context": 3})
     assert err.value.field == "context"
 
 
