@@ -126,14 +126,14 @@ def _families_md(report: Report) -> list[str]:
         return []
     out = _table_head(
         "Comparisons per family (mean over its sets, bootstrap within each set)",
-        ["comparison", "family", "sets", "A - B", *_VERDICT_COLUMNS],
-        "llrr" + _VERDICT_ALIGN,
+        ["comparison", "family", "sets", "A - B", "test", *_VERDICT_COLUMNS],
+        "llrrl" + _VERDICT_ALIGN,
     )
     for f in report.family_comparisons:
         title = _md(f"{f['model_a']} vs {f['model_b']}")
         out.append(
             f"| {title} | {FAMILY_LABELS[f['family']]} | {len(f['tasks'])} | {f['diff']:+.4f} | "
-            f"{_verdict_cells(f, DECISION_LABELS)} |"
+            f"{f['test']} | {_verdict_cells(f, DECISION_LABELS)} |"
         )
     return out
 
@@ -143,13 +143,13 @@ def _gap_md(report: Report) -> list[str]:
         return []
     out = _table_head(
         "Translation gap (French - English, same items)",
-        ["model", "set", "n", "French", "English", "gap", *_VERDICT_COLUMNS],
-        "llrrrr" + _VERDICT_ALIGN,
+        ["model", "set", "n", "French", "English", "gap", "test", *_VERDICT_COLUMNS],
+        "llrrrrl" + _VERDICT_ALIGN,
     )
     for g in report.translation_gap:
         out.append(
             f"| {_md(g['model'])} | {set_title(g['task'])} | {g['n']} | {_fmt(g['score_fr'])} | "
-            f"{_fmt(g['score_en'])} | {g['gap']:+.4f} | {_verdict_cells(g, GAP_LABELS)} |"
+            f"{_fmt(g['score_en'])} | {g['gap']:+.4f} | {g['test']} | {_verdict_cells(g, GAP_LABELS)} |"
         )
     return out
 
