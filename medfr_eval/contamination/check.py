@@ -101,16 +101,26 @@ def scan_files(
     paths: Iterable[str | Path],
     fields: Sequence[str] | None = None,
     progress: Callable[[int], None] | None = None,
+    *,
+    encoding: str = "utf-8",
 ) -> list[TrainingStats]:
-    """Stream every training file through the index; statistics per file."""
+    """Stream every training file through the index; statistics per file.
+
+    The pieces of a long document (:mod:`.textfile`) count as one document, and
+    the words their overlaps repeat are counted once."""
     stats = []
     for path in expand(list(paths)):
         st = TrainingStats(str(path), bytes=path.stat().st_size)  # size on disk
-        for batch in read_batches(path, fields):
+        last_hit: int | None = None  # location of the last contaminated document counted
+        for batch in read_batches(path, fields, encoding=encoding, overlap=idx.n - 1):
             hit_docs, n_words = idx.scan_batch(batch.texts, batch.label)
-            st.documents += len(batch.texts)
-            st.words += n_words
-            st.contaminated_documents += len(hit_docs)
+            st.documents += batch.documents
+            st.words += n_words - batch.repeated_words
+            # a document's pieces share its location and come one after the other
+            for where in sorted({batch.where[d] for d in hit_docs.tolist()}):
+                if where != last_hit:
+                    st.contaminated_documents += 1
+                    last_hit = where
             if progress is not None:
                 progress(batch.nbytes)
         stats.append(st)
@@ -123,6 +133,7 @@ def report(
     *,
     data: str | None,
     skipped: dict[str, str] | None = None,
+    skipped_files: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The JSON report: settings, training files, and per set the overlap and its ids.
 
@@ -133,7 +144,8 @@ def report(
     they cannot be checked); ``ids`` and, per id, the first training document
     (``evidence``: files in the order given, then line or row) that holds any
     of its n-grams. ``skipped_sets``: sets left
-    out (``--skip-missing``) with the reason."""
+    out (``--skip-missing``) with the reason; ``skipped_files``: training paths not
+    read (empty files, links that lead nowhere or loop) with the reason."""
     sets: dict[str, dict[str, Any]] = {}
     for i, item in enumerate(idx.items):
         grams = idx.item_grams[idx.item_ptr[i] : idx.item_ptr[i + 1]]
@@ -172,4 +184,5 @@ def report(
         },
         "sets": sets,
         "skipped_sets": dict(skipped or {}),
+        "skipped_files": dict(skipped_files or {}),
     }
