@@ -14,7 +14,8 @@ three files of the same size from the sample CPT corpus we ship
 then runs the command on each in a fresh Python process (against the shipped
 sample of PubMedQA) and prints each process's peak resident set
 (``ru_maxrss``: interpreter and libraries included) and its ratio to the
-baseline's. ``--src DIR`` runs another medfr checkout's code the same way, side
+baseline's. The files are written by another process, so that no measured
+process inherits the memory that writing them took. ``--src DIR`` runs another medfr checkout's code the same way, side
 by side (e.g. the code before a change), with the ratio of ours to it.
 
 Run::
@@ -79,6 +80,19 @@ def build(folder: Path, mb: float, seed: int = 0) -> dict[str, Path]:
     return paths
 
 
+def build_apart(folder: Path, mb: float) -> dict[str, Path]:
+    """:func:`build` in another process: Linux keeps a process's peak resident set
+    across ``fork`` and ``exec``, so the measured children must be started from a
+    parent that never held the corpus in memory."""
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import contamination_memory as m; "
+        "m.build(__import__('pathlib').Path(sys.argv[2]), float(sys.argv[3]))"
+    )
+    here = str(Path(__file__).resolve().parent)
+    subprocess.run([sys.executable, "-c", code, here, str(folder), str(mb)], check=True)
+    return {name: folder / f"{name}.txt" for name in LAYOUTS}
+
+
 def measure(src: Path, path: Path, folder: Path) -> dict:
     """One run of the command on ``path`` with the medfr code of ``src``, in a fresh process."""
     out = folder / f"{path.stem}.{abs(hash(str(src)))}.measure.json"
@@ -104,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()
-        paths = build(folder, args.mb)
+        paths = build_apart(folder, args.mb)
         sizes = {k: p.stat().st_size / 1e6 for k, p in paths.items()}
         print(f"built 3 files of {sizes['documents']:.1f} MB in {time.perf_counter() - t0:.1f} s")
         for label, src in sources.items():
