@@ -29,10 +29,11 @@ from medfr_eval.contamination.ngrams import UNICODE_BREAKS, words
 from medfr_eval.errors import DataError
 from medfr_eval.fileio import open_binary
 
-#: Bytes read at most at once: a line can be longer (several chunks).
-LINE_CHUNK = 1 << 20
+#: Bytes read at most at once (a line can be longer: several chunks); small next to a
+#: piece, so that a piece never grows much past MAX_DOCUMENT_CHARS.
+LINE_CHUNK = 1 << 16
 #: A document longer than this (characters) is scanned in pieces.
-MAX_DOCUMENT_CHARS = 1 << 20
+MAX_DOCUMENT_CHARS = 1 << 18
 #: Where a cut may fall: the characters the normalisation always turns into word
 #: breaks (ASCII that is not a letter or a digit, and its Unicode punctuation), so
 #: a cut never splits a word.
