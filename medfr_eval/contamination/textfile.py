@@ -8,8 +8,10 @@ file is read in chunks of at most :data:`LINE_CHUNK` bytes (a line may take
 several), and a document longer than :data:`MAX_DOCUMENT_CHARS` is scanned in
 pieces of about that length (:func:`cut`). Each piece after the first starts
 with the last ``overlap`` words of the one before, so that an n-gram of up to
-``overlap + 1`` words that straddles a cut is still seen whole; the pieces keep
-the document's first line as their location.
+``overlap + 1`` words that straddles a cut is still seen whole (unless those
+words are spread over more than a quarter of a piece, which only runs of
+thousands of punctuation marks do); the pieces keep the document's first line
+as their location.
 
 Bytes are decoded strictly in the encoding given (UTF-8 by default, as every
 medfr reader): a corpus saved in another encoding is refused naming the file
@@ -32,7 +34,9 @@ from medfr_eval.fileio import open_binary
 #: Bytes read at most at once (a line can be longer: several chunks); small next to a
 #: piece, so that a piece never grows much past MAX_DOCUMENT_CHARS.
 LINE_CHUNK = 1 << 16
-#: A document longer than this (characters) is scanned in pieces.
+#: A document longer than this (characters) is scanned in pieces. 256K, not more:
+#: with pieces of 1M the allocator kept fragments of the large strings and the
+#: peak grew with the file (benchmarks/contamination_memory.py).
 MAX_DOCUMENT_CHARS = 1 << 18
 #: Where a cut may fall: the characters the normalisation always turns into word
 #: breaks (ASCII that is not a letter or a digit, and its Unicode punctuation), so
