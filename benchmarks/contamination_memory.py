@@ -16,7 +16,7 @@ sample of PubMedQA) and prints each process's peak resident set
 (``ru_maxrss``: interpreter and libraries included) and its ratio to the
 baseline's. The files are written by another process, so that no measured
 process inherits the memory that writing them took. ``--src DIR`` runs another medfr checkout's code the same way, side
-by side (e.g. the code before a change), with the ratio of ours to it.
+by side (e.g. another branch), with the ratio of ours to it.
 
 Run::
 
