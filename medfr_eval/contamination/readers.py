@@ -21,6 +21,9 @@ once; links that lead nowhere or loop, and empty files, are skipped and listed
 (the report says which files were not read). A file that cannot be read stops
 the check: a check that silently skipped it would claim less contamination than
 there is.
+
+Every text comes out in Unicode NFC (:func:`medfr_eval.textnorm.nfc_text`), as
+the evaluation items do, so a word has the same bytes on both sides.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from typing import Any
 from medfr_eval.contamination import textfile
 from medfr_eval.errors import DataError
 from medfr_eval.jsonl import iter_jsonl
+from medfr_eval.textnorm import nfc_text
 
 SUFFIXES = (".txt", ".jsonl", ".parquet")
 BATCH_BYTES = 4 << 20
@@ -300,6 +304,18 @@ def _parquet(
         row += len(texts)
 
 
+def _by_suffix(
+    path: Path, fields: Sequence[str] | None, batch_bytes: int, encoding: str, overlap: int
+) -> Iterator[Batch]:
+    if path.suffix == ".txt":
+        return _txt(path, batch_bytes, textfile.check_encoding(encoding), overlap)
+    if path.suffix == ".jsonl":
+        return _jsonl(path, fields, batch_bytes, overlap)
+    if path.suffix == ".parquet":
+        return _parquet(path, fields, batch_bytes, overlap)
+    raise DataError(f"unsupported file type; use {', '.join(SUFFIXES)}", file=path)
+
+
 def read_batches(
     path: Path,
     fields: Sequence[str] | None = None,
@@ -308,15 +324,18 @@ def read_batches(
     encoding: str = "utf-8",
     overlap: int = OVERLAP_WORDS,
 ) -> Iterator[Batch]:
-    """Batches of documents of one training file, by its suffix.
+    """Batches of documents of one training file, by its suffix, every text in NFC.
 
+    ``nbytes`` stays the size read from the file (what the progress bar measures).
     ``encoding`` is the ``.txt`` files' (JSONL and parquet text is UTF-8 by their
     formats); ``overlap``: words repeated at the start of each further piece of a
     long document (the n-gram size - 1, so that no n-gram is lost at a cut)."""
-    if path.suffix == ".txt":
-        return _txt(path, batch_bytes, textfile.check_encoding(encoding), overlap)
-    if path.suffix == ".jsonl":
-        return _jsonl(path, fields, batch_bytes, overlap)
-    if path.suffix == ".parquet":
-        return _parquet(path, fields, batch_bytes, overlap)
-    raise DataError(f"unsupported file type; use {', '.join(SUFFIXES)}", file=path)
+    # a wrong suffix or encoding fails here, not on first use
+    batches = _by_suffix(path, fields, batch_bytes, encoding, overlap)
+
+    def normalised() -> Iterator[Batch]:
+        for batch in batches:
+            batch.texts = [nfc_text(t) for t in batch.texts]
+            yield batch
+
+    return normalised()

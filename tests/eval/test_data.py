@@ -47,7 +47,9 @@ def test_letter_sets_are_the_31_non_empty_sets():
 def test_local_folder_source(tmp_path, monkeypatch):
     write_jsonl(tmp_path / "medqa_4opt.jsonl", [MCQ, {**MCQ, "id": "q2", "answer": "D"}])
     ds = load_set("medqa_4opt", medfr_data=str(tmp_path))["test"]
-    assert ds["gold"] == [1, 3] and ds["choices"][0] == ["A", "B", "C", "D"]
+    # served by the hash of the id (q2 first), not in file order
+    assert ds["id"] == ["q2", "q1"] and ds["gold"] == [3, 1]
+    assert ds["choices"][0] == ["A", "B", "C", "D"]
     monkeypatch.setenv("MEDFR_DATA", str(tmp_path))
     assert len(load_records("medqa_4opt")) == 2
 
