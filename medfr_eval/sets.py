@@ -11,13 +11,15 @@ lm-eval or torch.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Family = Literal["mcq_translated", "mcq_native", "openqa", "mcq_english", "public_native"]
 Kind = Literal["mcq", "mcq_multi", "openqa", "openqa_case"]
 
 #: The study's three families: its tables, win rates, the board's overall score.
 #: Display names in English: the interface is English, data and prompts French (README).
+#: The one table of family names: ``medfr signif``, the board, ``medfr data list`` and
+#: the demo read it, and lm-eval's ``group_alias`` values say the same words.
 FAMILIES: dict[str, str] = {
     "mcq_translated": "Translated MCQ",
     "mcq_native": "Native MCQ",
@@ -27,7 +29,7 @@ FAMILIES: dict[str, str] = {
 #: that every "all families" average stays the study's.
 EXTRA_FAMILIES: dict[str, str] = {
     "mcq_english": "English MCQ (twins of the translated MCQ)",
-    "public_native": "Public native sets",
+    "public_native": "Public native French sets",
 }
 ALL_FAMILIES: dict[str, str] = {**FAMILIES, **EXTRA_FAMILIES}
 
@@ -339,3 +341,67 @@ def get_set(name_or_task: str) -> EvalSet:
 def twin_pairs() -> dict[str, str]:
     """French task -> its English twin task (same items, same ids), for paired comparisons."""
     return {BY_NAME[s.twin_of].task: s.task for s in ENGLISH_TWINS if s.twin_of}
+
+
+# ------------------------------------------------------------------ English display names
+# What people read about a set, in English (the interface language): the one table
+# that ``medfr signif``'s reports and the board's pages both read, so that a set or a
+# family is named alike everywhere. ``EvalSet.title`` and ``description`` stay French
+# for the task files; a test checks that every set of ALL_SETS has its line here.
+
+
+class SetLabel(NamedTuple):
+    """A set's English title and what it measures, in one sentence."""
+
+    title: str
+    description: str
+
+
+SET_LABELS: dict[str, SetLabel] = {
+    name: SetLabel(title, what)
+    for name, (title, what) in {
+        "medqa_4opt": ("MedQA (4 options)", "US medical licensing exam (USMLE) questions, translated, four options."),
+        "medqa_5opt": ("MedQA (5 options)", "The same translated USMLE questions with five options."),
+        "medmcqa": ("MedMCQA", "Indian medical entrance exam MCQs, translated."),
+        "pubmedqa": ("PubMedQA", "Biomedical research questions with an article abstract; answer yes, no or maybe."),
+        "mmlu_anatomy": ("MMLU Anatomy", "MMLU multiple-choice questions on anatomy, translated from English."),
+        "mmlu_clinical_knowledge": ("MMLU Clinical knowledge", "MMLU questions on clinical knowledge, translated from English."),
+        "mmlu_college_biology": ("MMLU College biology", "MMLU questions on college-level biology, translated from English."),
+        "mmlu_college_medicine": ("MMLU College medicine", "MMLU questions on college-level medicine, translated from English."),
+        "mmlu_professional_medicine": ("MMLU Professional medicine", "MMLU questions on professional medicine, translated from English."),
+        "mmlu_medical_genetics": ("MMLU Medical genetics", "MMLU questions on medical genetics, translated from English."),
+        "frbmedqa": ("FrBMedQA", "Cloze questions from French biomedical Wikipedia over eight UMLS semantic groups, asked as MCQs."),
+        "frmedmcqa": ("FrMedMCQA", "Native French MCQs (S-Editions) with one or more right answers; scored by exact match (EMR)."),
+        "kqa": ("K-QA", "Patient questions with physicians' answers, translated; scored by BERTScore F1."),
+        "frclinicalqa": ("FrClinicalQA", "Chained questions on one clinical case; each question sees the case and the earlier questions."),
+        "frmedqa": ("FrMedQA", "General medical questions in French; scored by BERTScore F1."),
+        # public sets beyond the study
+        "en_medqa_4opt": ("MedQA (4 options), English", "The English originals of the translated MedQA items, four options."),
+        "en_medqa_5opt": ("MedQA (5 options), English", "The English originals of the translated MedQA items, five options."),
+        "en_medmcqa": ("MedMCQA, English", "The English originals of the translated MedMCQA items."),
+        "en_pubmedqa": ("PubMedQA, English", "The English originals of the translated PubMedQA items."),
+        "en_mmlu_anatomy": ("MMLU Anatomy, English", "The English originals of the translated MMLU anatomy items."),
+        "en_mmlu_clinical_knowledge": ("MMLU Clinical knowledge, English", "The English originals of the translated MMLU clinical knowledge items."),
+        "en_mmlu_college_biology": ("MMLU College biology, English", "The English originals of the translated MMLU college biology items."),
+        "en_mmlu_college_medicine": ("MMLU College medicine, English", "The English originals of the translated MMLU college medicine items."),
+        "en_mmlu_professional_medicine": ("MMLU Professional medicine, English", "The English originals of the translated MMLU professional medicine items."),
+        "en_mmlu_medical_genetics": ("MMLU Medical genetics, English", "The English originals of the translated MMLU medical genetics items."),
+        "frenchmedmcqa": ("FrenchMedMCQA", "French pharmacy exam MCQs with one or more right answers; scored by exact match (EMR)."),
+        "mediqal_mcqu": ("MediQAl MCQU", "French medical exam MCQs with one right answer, 41 subjects."),
+        "mediqal_mcqm": ("MediQAl MCQM", "French medical exam MCQs with several right answers; scored by exact match (EMR)."),
+        "mediqal_oeq": ("MediQAl OEQ", "French medical exam open questions with a short reference answer; scored by BERTScore F1."),
+    }.items()
+}  # fmt: skip
+
+#: What the "all" row of win rates and family means covers: the study's sets only.
+ALL_FAMILY_LABEL = "All study sets"
+
+
+def set_label(name_or_task: str) -> SetLabel:
+    """The English title and description of a set, by set or task name."""
+    return SET_LABELS[get_set(name_or_task).name]
+
+
+def family_label(key: str) -> str:
+    """The English name of a family key, ``all`` (the study's sets) included."""
+    return ALL_FAMILY_LABEL if key == "all" else ALL_FAMILIES.get(key, key)
