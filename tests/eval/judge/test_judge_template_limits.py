@@ -12,7 +12,7 @@ from medfr_eval.errors import DataError
 from medfr_eval.judge import prompt
 from medfr_eval.judge.check import check_judge
 
-ATTACKS = [
+OVERSIZED = [
     "{{ 'a' * 50000000 }}",
     "{{ 'a'.ljust(100000000) }}",
     "{{ 'a'|center(100000000) }}",
@@ -29,9 +29,9 @@ ATTACKS = [
 ]
 
 
-@pytest.mark.parametrize("attack", ATTACKS)
-def test_the_judge_template_is_capped(judge_env, tmp_path, attack):
-    (tmp_path / "judge.j2").write_text(attack)
+@pytest.mark.parametrize("source", OVERSIZED)
+def test_the_judge_template_is_capped(judge_env, tmp_path, source):
+    (tmp_path / "judge.j2").write_text(source)
     judge_env.setenv("MEDFR_PROMPTS", str(tmp_path))
     tracemalloc.start()
     try:
@@ -43,9 +43,9 @@ def test_the_judge_template_is_capped(judge_env, tmp_path, attack):
     assert peak < 50_000_000 and str(tmp_path / "judge.j2") in str(err.value)
 
 
-@pytest.mark.parametrize("attack", ATTACKS)
-def test_a_prompt_template_is_capped_the_same_way(tmp_path, capsys, attack):
-    (tmp_path / "mcq.j2").write_text(attack)
+@pytest.mark.parametrize("source", OVERSIZED)
+def test_a_prompt_template_is_capped_the_same_way(tmp_path, capsys, source):
+    (tmp_path / "mcq.j2").write_text(source)
     assert data_main(["show", "medqa_4opt", "--prompts", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "prompt template error" in err
