@@ -129,6 +129,10 @@ def wrap_simple_evaluate(module: Any) -> None:
 
             check_sources(bound.get("tasks"), bound.get("metadata"), bound.get("task_manager"))
             check_data(bound.get("tasks"), bound.get("metadata"), bound.get("task_manager"))
+            # the LLM judge's settings, before generation is paid for (medfr_eval.judge.check)
+            from medfr_eval.judge.check import check_judge
+
+            check_judge(bound.get("tasks"))
             return original(*args, **kwargs)
         except MedfrError as exc:
             if _under_lm_eval_cli():
