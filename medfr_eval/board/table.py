@@ -15,7 +15,6 @@ from tqdm import tqdm
 from medfr_eval import strategies
 from medfr_eval.lmeval_output import family_means
 from medfr_eval.sets import BY_TASK, FAMILIES, SETS
-from medfr_eval.signif.bootstrap import bootstrap_distribution
 
 from .calibration import calibration_sets
 from .collect import Entry, Run
@@ -23,27 +22,13 @@ from .gap import translation_gap
 from .labels import CARD_FIELDS, set_title
 from .origin import public_sources, run_origin
 from .publish import clean_name, public_model_id, scrub
-from .ranking import average_intervals, shared_ranks
-
-BOOTSTRAP_RESAMPLES = 10_000  # as in the study
+from .ranking import average_intervals, set_draws, shared_ranks
 
 
 def slugify(name: str) -> str:
     """A file-safe, collision-proof page name: readable part plus a short hash of the name."""
     readable = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48] or "model"
     return f"{readable}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
-
-
-def bootstrap_ci(
-    values: list[float], clusters: list[str] | None = None, resamples: int = BOOTSTRAP_RESAMPLES
-) -> tuple[float, float]:
-    """Percentile bootstrap 95% interval of a score, when no medfr-signif JSON gives one.
-
-    Same code and seed as medfr-signif (``medfr_eval.signif.bootstrap``, numpy only), so the two
-    agree; the fixed seed keeps rebuilt pages byte-identical.
-    """
-    dist = bootstrap_distribution(values, resamples=resamples, seed=0, clusters=clusters)
-    return dist.interval(0.95)
 
 
 @dataclass
@@ -146,12 +131,13 @@ def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
     rows = []
     for m in tqdm(models, desc="scores and intervals", unit="model", disable=None):
         scores = {}
+        draws = set_draws(m.run)  # one bootstrap per set: its cell and the averages
         for task, tr in sorted(m.run.tasks.items()):
             spec = BY_TASK[task]
             ci = _signif_ci(signif, m.aliases, task)
             source = "medfr-signif"
-            if ci is None and tr.values:
-                ci, source = bootstrap_ci(tr.values, tr.clusters), "bootstrap"
+            if ci is None and task in draws:
+                ci, source = draws[task].interval(0.95), "bootstrap"
             scores[spec.name] = {
                 "score": tr.score,
                 "n": len(tr.values or []) or tr.n_effective or 0,
@@ -170,7 +156,7 @@ def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
         base = by_alias.get(m.base_model) if m.base_model else None
         card = m.run.run_card or {}
         recipe = card.get("recipe")
-        cis = average_intervals(m.run)
+        cis = average_intervals(draws)
         origin = run_origin(m.run)
         rows.append(
             {
