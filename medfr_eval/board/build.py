@@ -20,12 +20,12 @@ from medfr_eval.resources import leaderboard_dir
 
 from .calibration import calibration_points, render_reliability
 from .checks import SubmissionRefused, check, make_reference, read_reference, write_json_atomic
-from .collect import Run, read_entries, read_signif
+from .collect import Run, read_entries, read_json, read_signif
 from .collect import read_runs as _read_runs
 from .inputs import check_results_files
 from .origin import builder_note, run_origin, site_origin
 from .plots import label, render_plots
-from .publish import cut_paths, inside, strip_bidi
+from .publish import cut_paths, inside, model_args_fields, refuse_secrets, strip_bidi
 from .render import render_site
 from .table import Model, build_rows, slugify
 
@@ -78,6 +78,21 @@ def confine_run_cards(runs: list[Run], root: Path) -> None:
                 "submitted folder (a submission's run card must sit beside its results)"
             )
             run.run_card, run.run_card_path = None, None
+
+
+def refuse_run_secrets(run: Run, *, whole_results: bool = False) -> None:
+    """Refuse a run whose run card or ``model_args`` holds a credential (one line naming
+    file and field): the model page shows the card's recipe, and ``add`` copies both
+    files into the board's folder, which is published. ``whole_results`` scans every
+    field of the results files too, for ``add``, which copies them verbatim."""
+    if run.run_card is not None and run.run_card_path is not None:
+        refuse_secrets(run.run_card, file=run.run_card_path)
+    results = sorted({tr.results_file for tr in run.tasks.values() if tr.results_file})
+    if results:
+        refuse_secrets(model_args_fields(run.model_args), file=results[0],
+                       prefix="config.model_args.")  # fmt: skip
+    for path in results if whole_results else []:
+        refuse_secrets(read_json(path, "lm-eval results"), file=path)
 
 
 def read_signif_checked(path: Path) -> dict:
@@ -154,6 +169,8 @@ def build_site(
     runs = read_runs([Path(r) for r in roots])
     # Runs inside the entries folder are submissions: their run cards stay inside it.
     confine_run_cards([r for r in runs if inside(r.folder, board)], board)
+    for run in runs:
+        refuse_run_secrets(run)
     ref = load_reference(reference, board, runs)
     refusals = []
     for run in runs:
@@ -221,6 +238,7 @@ def add_submission(
         )
     run = runs[0]
     confine_run_cards(runs, run.folder)
+    refuse_run_secrets(run, whole_results=True)
     ref_path = Path(reference) if reference is not None else default_reference(board)
     if not ref_path.is_file():
         raise DataError(
