@@ -1,7 +1,8 @@
 """Build the site and register submissions: the steps behind ``medfr-leaderboard``.
 
 The site is written into a fresh temporary folder beside the output and swapped in
-at the end, so a failed build leaves the previous site untouched. Nothing in it
+at the end (:mod:`.sitedir`), so a failed, killed or concurrent build leaves the
+previous site untouched. Nothing in it
 depends on the clock or on the machine: same inputs, same bytes.
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from medfr_eval.errors import DataError, MedfrError
+from medfr_eval.fileio import term_as_interrupt, write_text_atomic
 from medfr_eval.resources import leaderboard_dir
 
 from .calibration import calibration_points, render_reliability
@@ -27,9 +29,8 @@ from .origin import builder_note, run_origin, site_origin
 from .plots import label, render_plots
 from .publish import cut_paths, inside, model_args_fields, refuse_secrets, strip_bidi
 from .render import render_site
+from .sitedir import check_replaceable, site_folder
 from .table import Model, build_rows, slugify
-
-MARKER = ".medfr-board"  # marks a folder this tool wrote, so rebuilding may replace it
 
 
 def default_board() -> Path:
@@ -127,24 +128,6 @@ def signif_flags(data: dict | None) -> dict | None:
     }
 
 
-def _replace_dir(tmp: Path, out: Path) -> None:
-    if out.exists():
-        if not out.is_dir():
-            raise DataError("output exists and is not a folder", file=out)
-        if any(out.iterdir()) and not (out / MARKER).exists():
-            raise DataError(
-                f"output folder is not empty and was not written by medfr-leaderboard "
-                f"(no {MARKER}); refusing to replace it",
-                file=out,
-            )
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.replace(out, old / out.name)
-        os.replace(tmp, out)
-        shutil.rmtree(old)
-    else:
-        os.replace(tmp, out)
-
-
 def build_site(
     roots: list[Path],
     out: Path,
@@ -164,6 +147,7 @@ def build_site(
             raise DataError("no RUNS given and no board entries folder", file=board)
         roots = [board]
     # Small inputs first: a typo in them should not wait for every sample log to be read.
+    check_replaceable(Path(out).resolve())
     signif_data = read_signif_checked(Path(signif)) if signif is not None else None
     entries = read_entries(board)
     runs = read_runs([Path(r) for r in roots])
@@ -190,10 +174,7 @@ def build_site(
         if r["slug"] in slugs:
             raise DataError(f"two models named {r['name']!r}", field="name")
         slugs[r["slug"]] = r["name"]
-    out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with site_folder(Path(out)) as tmp:
         plots = render_plots(rows, tmp / "plots")
         named = {slugify(m.name): (label(m.name), calibration_points(m.run)) for m in models}
         for slug, file in render_reliability(named, tmp / "plots").items():
@@ -202,12 +183,6 @@ def build_site(
         info = {"lm_eval_versions": versions, "origin": origin,
                 "signif": signif_flags(signif_data)}  # fmt: skip
         render_site(rows, ref, plots, tmp, info)
-        (tmp / MARKER).write_text("medfr-leaderboard output; safe to delete\n", encoding="utf-8")
-        os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; a static host must read it
-        _replace_dir(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return rows
 
 
@@ -250,24 +225,28 @@ def add_submission(
     slug = slugify(run.model_name)
     dest = board / slug
     board.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{slug}.tmp-", dir=board))
-    try:
-        files = set()
-        for tr in run.tasks.values():
-            files |= {f for f in (tr.results_file, tr.samples_file) if f is not None}
-        for f in sorted(files):
-            if f.is_symlink() or not inside(f, run.folder):
-                raise DataError("a submitted file must not be a link out of the folder", file=f)
-            shutil.copy2(f, tmp / f.name)
-        if run.run_card_path is not None:
-            shutil.copy2(run.run_card_path, tmp / "run_card.json")
-        os.chmod(tmp, 0o755)
-        if dest.exists():
-            shutil.rmtree(dest)
-        os.replace(tmp, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with term_as_interrupt():  # a scheduler's kill removes the temp folder as Ctrl-C does
+        tmp = Path(tempfile.mkdtemp(prefix=f".{slug}.tmp-", dir=board))
+        try:
+            files = set()
+            for tr in run.tasks.values():
+                files |= {f for f in (tr.results_file, tr.samples_file) if f is not None}
+            for f in sorted(files):
+                if f.is_symlink() or not inside(f, run.folder):
+                    raise DataError("a submitted file must not be a link out of the folder", file=f)
+                shutil.copy2(f, tmp / f.name)
+            if run.run_card_path is not None:
+                shutil.copy2(run.run_card_path, tmp / "run_card.json")
+            os.chmod(tmp, 0o755)
+            if dest.exists():
+                shutil.rmtree(dest)
+            os.replace(tmp, dest)
+        except OSError as exc:
+            raise DataError(
+                f"cannot copy the submission: {exc.strerror or exc}", file=dest
+            ) from None
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     entry = board / f"{slug}.yaml"
     if not entry.exists():
         card = run.run_card or {}
@@ -275,12 +254,10 @@ def add_submission(
         for key in ("base_model", "strategy"):
             if isinstance(card.get(key), str):
                 skeleton[key] = card[key]
-        tmp_entry = entry.with_name(entry.name + ".tmp")
-        tmp_entry.write_text(
+        write_text_atomic(
+            entry,
             "# This model's entry on the board; keys: model, name, base_model, strategy "
             "(base, CPT, SFT, CPT+SFT; unknown if absent), links, notes\n"
             + yaml.safe_dump(skeleton, allow_unicode=True, sort_keys=True),
-            encoding="utf-8",
         )
-        os.replace(tmp_entry, entry)
     return dest
