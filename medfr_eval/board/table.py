@@ -108,7 +108,8 @@ def _vs_base(signif: dict | None, me: set[str], base: set[str]) -> dict:
                 "diff": sign * diff if nums else None,
                 "ci_low": (lo if sign > 0 else -hi) if nums else None,
                 "ci_high": (hi if sign > 0 else -lo) if nums else None,
-                "p_value": c.get("p_value") if isinstance(c.get("p_value"), int | float) else None,
+                "p_value": _number(c.get("p_value")),
+                "p_adjusted": _number(c.get("p_adjusted")),
             }
         )
     rates = {}
@@ -119,7 +120,27 @@ def _vs_base(signif: dict | None, me: set[str], base: set[str]) -> dict:
             rates[w["family"]] = {"win": w["loss"], "tie": w["tie"], "loss": w["win"]}
     order = {s.task: i for i, s in enumerate(SETS)}
     per_set.sort(key=lambda d: (order.get(d["task"], 99), d["task"]))
-    return {"sets": per_set, "rates": dict(sorted(rates.items()))}
+    return {
+        "sets": per_set,
+        "rates": dict(sorted(rates.items())),
+        "correction": _correction(signif),
+    }
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _correction(signif: dict | None) -> dict | None:
+    """Which multiple-test correction the signif file's ``p_adjusted`` is under, and its m:
+    the page labels the adjusted p with it, since a raw p of 0.001 over 15 sets is not
+    significant at 0.05 after Bonferroni."""
+    method = (signif or {}).get("method")
+    if not isinstance(method, dict) or not isinstance(method.get("correction"), str):
+        return None
+    m = method.get("m")
+    return {"name": clean_name(method["correction"]),
+            "m": m if isinstance(m, int) and not isinstance(m, bool) else None}  # fmt: skip
 
 
 def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
@@ -187,7 +208,7 @@ def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
                 "stages": scrub(card["stages"]) if isinstance(card.get("stages"), list) else None,
                 "vs_base": _vs_base(signif, m.aliases, base.aliases if base else {m.base_model})
                 if m.base_model
-                else {"sets": [], "rates": {}},
+                else {"sets": [], "rates": {}, "correction": None},
             }
         )
     rows.sort(key=lambda r: (r["overall"] is None, -(r["overall"] or 0.0), r["name"]))
