@@ -81,6 +81,16 @@ def confine_run_cards(runs: list[Run], root: Path) -> None:
             run.run_card, run.run_card_path = None, None
 
 
+def confine_files(runs: list[Run], root: Path) -> None:
+    """Refuse a results file or sample log that is a link out of ``root``: a submission
+    in the entries folder is published from its own files, never from the builder's disk."""
+    for run in runs:
+        for tr in run.tasks.values():
+            for f in (tr.results_file, tr.samples_file):
+                if f is not None and (f.is_symlink() and not inside(f, root)):
+                    raise DataError("links outside the board's entries folder", file=f)
+
+
 def refuse_run_secrets(run: Run, *, whole_results: bool = False) -> None:
     """Refuse a run whose run card or ``model_args`` holds a credential (one line naming
     file and field): the model page shows the card's recipe, and ``add`` copies both
@@ -153,6 +163,7 @@ def build_site(
     runs = read_runs([Path(r) for r in roots])
     # Runs inside the entries folder are submissions: their run cards stay inside it.
     confine_run_cards([r for r in runs if inside(r.folder, board)], board)
+    confine_files([r for r in runs if inside(r.folder, board)], board)
     for run in runs:
         refuse_run_secrets(run)
     ref = load_reference(reference, board, runs)

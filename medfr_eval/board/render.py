@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from medfr_eval.resources import leaderboard_dir
 from medfr_eval.sets import FAMILIES, SETS
-from medfr_eval.textsafe import csv_cell
+from medfr_eval.textsafe import csv_cell, strip_bidi
 
 from . import labels
 
@@ -270,7 +270,10 @@ def render_site(
             f"models/{r['slug']}.html",
             env.get_template("model.html").render(root="../", row=r, page="model", **common),
         )
-    ref_tasks = reference.get("tasks", {})
+    # The prompt is sample text: escaped by the template, and without bidi controls.
+    ref_tasks = {t: {**r, "prompt_example": strip_bidi(r["prompt_example"])}
+                 if isinstance(r, dict) and isinstance(r.get("prompt_example"), str) else r
+                 for t, r in reference.get("tasks", {}).items()}  # fmt: skip
     for s in SETS:
         ranked = sorted(
             (r for r in rows if s.name in r["scores"]),
