@@ -146,7 +146,11 @@ def showcase(tmp_path: Path) -> Path:
     (entries / "base.yaml").write_text(f"model: {BASE}\nstrategy: base\n")
     (entries / "sft.yaml").write_text(f"model: {SFT}\nbase_model: {BASE}\nstrategy: SFT\n")
     signif = tmp_path / "showcase_signif.json"
-    signif.write_text(json.dumps(signif_for(CPT, BASE)))
+    data = signif_for(CPT, BASE)
+    for c in data["comparisons"]:  # raw and Bonferroni-adjusted p, as medfr-signif writes them
+        c["p_value"] = {"win": 0.0004, "tie": 0.3, "loss": 0.0009}[c["decision"]]
+        c["p_adjusted"] = min(1.0, c["p_value"] * 15)
+    signif.write_text(json.dumps(data))
     site = tmp_path / "showcase_site"
     from medfr_eval.cli import board_main
 
@@ -201,6 +205,8 @@ def test_layout_at_desktop_and_phone_widths(tmp_path, browser):
         assert browser.save_screenshot(str(ARTIFACTS / f"board-model-gap-{width}.png"))
         browser.execute_script("document.getElementById('calibration').scrollIntoView()")
         assert browser.save_screenshot(str(ARTIFACTS / f"board-model-calibration-{width}.png"))
+        browser.execute_script("document.getElementById('vs-base').scrollIntoView()")
+        assert browser.save_screenshot(str(ARTIFACTS / f"board-model-vs-base-{width}.png"))
         browser.execute_script("document.getElementById('run-card').scrollIntoView()")
         assert browser.save_screenshot(str(ARTIFACTS / f"board-model-card-{width}.png"))
     browser.set_window_size(1400, 900)
