@@ -76,10 +76,10 @@ def _locked(out: Path) -> Iterator[None]:
 
 def _remove_leftovers(out: Path) -> None:
     """Temporary folders of builds that were killed (only called with the lock held)."""
-    for prefix in (f".{out.name}.tmp-", f".{out.name}.old-"):
-        for path in out.parent.glob(f"{prefix}*"):
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
+    prefixes = (f".{out.name}.tmp-", f".{out.name}.old-")  # not a glob: names may hold "["
+    for path in out.parent.iterdir():
+        if path.name.startswith(prefixes) and path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _exchange(a: Path, b: Path) -> bool:
