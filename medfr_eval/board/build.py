@@ -1,7 +1,8 @@
 """Build the site and register submissions: the steps behind ``medfr-leaderboard``.
 
 The site is written into a fresh temporary folder beside the output and swapped in
-at the end, so a failed build leaves the previous site untouched. Nothing in it
+at the end (:mod:`.sitedir`), so a failed, killed or concurrent build leaves the
+previous site untouched. Nothing in it
 depends on the clock or on the machine: same inputs, same bytes.
 """
 
@@ -16,20 +17,20 @@ from pathlib import Path
 import yaml
 
 from medfr_eval.errors import DataError, MedfrError
+from medfr_eval.fileio import term_as_interrupt, write_text_atomic
 from medfr_eval.resources import leaderboard_dir
 
 from .calibration import calibration_points, render_reliability
 from .checks import SubmissionRefused, check, make_reference, read_reference, write_json_atomic
-from .collect import Run, read_entries, read_signif
+from .collect import Run, read_entries, read_json, read_signif
 from .collect import read_runs as _read_runs
 from .inputs import check_results_files
 from .origin import builder_note, run_origin, site_origin
 from .plots import label, render_plots
-from .publish import cut_paths, inside, strip_bidi
+from .publish import cut_paths, inside, model_args_fields, refuse_secrets, strip_bidi
 from .render import render_site
+from .sitedir import check_replaceable, site_folder
 from .table import Model, build_rows, slugify
-
-MARKER = ".medfr-board"  # marks a folder this tool wrote, so rebuilding may replace it
 
 
 def default_board() -> Path:
@@ -80,6 +81,31 @@ def confine_run_cards(runs: list[Run], root: Path) -> None:
             run.run_card, run.run_card_path = None, None
 
 
+def confine_files(runs: list[Run], root: Path) -> None:
+    """Refuse a results file or sample log that is a link out of ``root``: a submission
+    in the entries folder is published from its own files, never from the builder's disk."""
+    for run in runs:
+        for tr in run.tasks.values():
+            for f in (tr.results_file, tr.samples_file):
+                if f is not None and (f.is_symlink() and not inside(f, root)):
+                    raise DataError("links outside the board's entries folder", file=f)
+
+
+def refuse_run_secrets(run: Run, *, whole_results: bool = False) -> None:
+    """Refuse a run whose run card or ``model_args`` holds a credential (one line naming
+    file and field): the model page shows the card's recipe, and ``add`` copies both
+    files into the board's folder, which is published. ``whole_results`` scans every
+    field of the results files too, for ``add``, which copies them verbatim."""
+    if run.run_card is not None and run.run_card_path is not None:
+        refuse_secrets(run.run_card, file=run.run_card_path)
+    results = sorted({tr.results_file for tr in run.tasks.values() if tr.results_file})
+    if results:
+        refuse_secrets(model_args_fields(run.model_args), file=results[0],
+                       prefix="config.model_args.")  # fmt: skip
+    for path in results if whole_results else []:
+        refuse_secrets(read_json(path, "lm-eval results"), file=path)
+
+
 def read_signif_checked(path: Path) -> dict:
     """``signif.json`` with its ``warnings`` / ``lenient`` flags in the shape the pages
     read (NaN and Infinity are refused by the reader: :func:`.collect.read_json`)."""
@@ -112,24 +138,6 @@ def signif_flags(data: dict | None) -> dict | None:
     }
 
 
-def _replace_dir(tmp: Path, out: Path) -> None:
-    if out.exists():
-        if not out.is_dir():
-            raise DataError("output exists and is not a folder", file=out)
-        if any(out.iterdir()) and not (out / MARKER).exists():
-            raise DataError(
-                f"output folder is not empty and was not written by medfr-leaderboard "
-                f"(no {MARKER}); refusing to replace it",
-                file=out,
-            )
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.replace(out, old / out.name)
-        os.replace(tmp, out)
-        shutil.rmtree(old)
-    else:
-        os.replace(tmp, out)
-
-
 def build_site(
     roots: list[Path],
     out: Path,
@@ -149,11 +157,15 @@ def build_site(
             raise DataError("no RUNS given and no board entries folder", file=board)
         roots = [board]
     # Small inputs first: a typo in them should not wait for every sample log to be read.
+    check_replaceable(Path(out).resolve())
     signif_data = read_signif_checked(Path(signif)) if signif is not None else None
     entries = read_entries(board)
     runs = read_runs([Path(r) for r in roots])
     # Runs inside the entries folder are submissions: their run cards stay inside it.
     confine_run_cards([r for r in runs if inside(r.folder, board)], board)
+    confine_files([r for r in runs if inside(r.folder, board)], board)
+    for run in runs:
+        refuse_run_secrets(run)
     ref = load_reference(reference, board, runs)
     refusals = []
     for run in runs:
@@ -173,10 +185,7 @@ def build_site(
         if r["slug"] in slugs:
             raise DataError(f"two models named {r['name']!r}", field="name")
         slugs[r["slug"]] = r["name"]
-    out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with site_folder(Path(out)) as tmp:
         plots = render_plots(rows, tmp / "plots")
         named = {slugify(m.name): (label(m.name), calibration_points(m.run)) for m in models}
         for slug, file in render_reliability(named, tmp / "plots").items():
@@ -185,12 +194,6 @@ def build_site(
         info = {"lm_eval_versions": versions, "origin": origin,
                 "signif": signif_flags(signif_data)}  # fmt: skip
         render_site(rows, ref, plots, tmp, info)
-        (tmp / MARKER).write_text("medfr-leaderboard output; safe to delete\n", encoding="utf-8")
-        os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; a static host must read it
-        _replace_dir(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return rows
 
 
@@ -221,6 +224,7 @@ def add_submission(
         )
     run = runs[0]
     confine_run_cards(runs, run.folder)
+    refuse_run_secrets(run, whole_results=True)
     ref_path = Path(reference) if reference is not None else default_reference(board)
     if not ref_path.is_file():
         raise DataError(
@@ -232,24 +236,28 @@ def add_submission(
     slug = slugify(run.model_name)
     dest = board / slug
     board.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{slug}.tmp-", dir=board))
-    try:
-        files = set()
-        for tr in run.tasks.values():
-            files |= {f for f in (tr.results_file, tr.samples_file) if f is not None}
-        for f in sorted(files):
-            if f.is_symlink() or not inside(f, run.folder):
-                raise DataError("a submitted file must not be a link out of the folder", file=f)
-            shutil.copy2(f, tmp / f.name)
-        if run.run_card_path is not None:
-            shutil.copy2(run.run_card_path, tmp / "run_card.json")
-        os.chmod(tmp, 0o755)
-        if dest.exists():
-            shutil.rmtree(dest)
-        os.replace(tmp, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with term_as_interrupt():  # a scheduler's kill removes the temp folder as Ctrl-C does
+        tmp = Path(tempfile.mkdtemp(prefix=f".{slug}.tmp-", dir=board))
+        try:
+            files = set()
+            for tr in run.tasks.values():
+                files |= {f for f in (tr.results_file, tr.samples_file) if f is not None}
+            for f in sorted(files):
+                if f.is_symlink() or not inside(f, run.folder):
+                    raise DataError("a submitted file must not be a link out of the folder", file=f)
+                shutil.copy2(f, tmp / f.name)
+            if run.run_card_path is not None:
+                shutil.copy2(run.run_card_path, tmp / "run_card.json")
+            os.chmod(tmp, 0o755)
+            if dest.exists():
+                shutil.rmtree(dest)
+            os.replace(tmp, dest)
+        except OSError as exc:
+            raise DataError(
+                f"cannot copy the submission: {exc.strerror or exc}", file=dest
+            ) from None
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     entry = board / f"{slug}.yaml"
     if not entry.exists():
         card = run.run_card or {}
@@ -257,12 +265,10 @@ def add_submission(
         for key in ("base_model", "strategy"):
             if isinstance(card.get(key), str):
                 skeleton[key] = card[key]
-        tmp_entry = entry.with_name(entry.name + ".tmp")
-        tmp_entry.write_text(
+        write_text_atomic(
+            entry,
             "# This model's entry on the board; keys: model, name, base_model, strategy "
             "(base, CPT, SFT, CPT+SFT; unknown if absent), links, notes\n"
             + yaml.safe_dump(skeleton, allow_unicode=True, sort_keys=True),
-            encoding="utf-8",
         )
-        os.replace(tmp_entry, entry)
     return dest

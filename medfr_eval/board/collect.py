@@ -20,6 +20,7 @@ from medfr_eval.errors import DataError, refuse_unknown_keys
 from medfr_eval.fileio import read_yaml
 from medfr_eval.lmeval_output import RunOutput, find_model_folders, read_json_object
 from medfr_eval.lmeval_output import read_run as read_model_folder
+from medfr_eval.textsafe import strip_bidi
 
 
 def read_json(path: Path, what: str) -> dict:
@@ -71,6 +72,7 @@ def read_runs(roots: list[Path]) -> list[Run]:
 # --- curated entries -------------------------------------------------------------------
 
 ENTRY_KEYS = {"model", "name", "base_model", "strategy", "links", "notes"}
+_WEB_URL = re.compile(r"^https?://[^\s\x00-\x1f\x7f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]+$")
 
 
 @dataclass
@@ -105,17 +107,22 @@ def read_entry(path: Path) -> Entry:
     if not isinstance(raw_links, dict):
         raise DataError("expected a mapping title -> URL", file=path, field="links")
     for title, url in raw_links.items():
-        # Only web links: a javascript: or data: URL in an href would run in visitors' browsers.
-        if not isinstance(url, str) or not re.match(r"^https?://", url):
-            raise DataError("links must be http(s) URLs", file=path, field=f"links.{title}")
-        links.append((str(title), url))
+        # Only web links: a javascript: or data: URL in an href would run in visitors'
+        # browsers, and spaces, control or bidi characters let a link read as another.
+        if not isinstance(url, str) or not _WEB_URL.match(url):
+            raise DataError(
+                "links must be http(s) URLs without spaces or control characters",
+                file=path,
+                field=f"links.{title}",
+            )
+        links.append((strip_bidi(str(title)), url))
     return Entry(
         model=model,
         name=data.get("name"),
         base_model=data.get("base_model"),
         strategy=data.get("strategy"),
         links=links,
-        notes=data.get("notes"),
+        notes=strip_bidi(data["notes"]) if data.get("notes") else None,
         path=path,
     )
 

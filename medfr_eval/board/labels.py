@@ -1,7 +1,7 @@
 """Every word the site shows that is not data: English interface, French data and prompts.
 
-Decision (issue 15, "Output mixes three languages"): the site's interface is in
-English, like the README and every ``--help``; the items, prompts and model outputs
+Decision: the site's interface is in English, like the README and every ``--help``
+(one language for the interface, not three); the items, prompts and model outputs
 stay French, as the study's data is. ``medfr_eval.sets`` keeps French titles and
 descriptions for the task files; the site reads the English ones from
 ``medfr_eval.sets.SET_LABELS``, keyed by set name, as ``medfr signif`` does.
@@ -54,6 +54,33 @@ CARD_FIELDS: dict[str, str] = {
     "carbon_intensity_kg_per_kwh": "Carbon intensity (kg CO2e/kWh)",
     "price_per_gpu_hour": "Price per GPU-hour (USD)",
 }
+
+
+#: Set name -> the main table's column heading. The 15 full titles need horizontal
+#: scrolling at 1,400 px; a heading carries the full title as its tooltip, and the
+#: "Test sets" list beside the table gives each abbreviation.
+SHORT: dict[str, str] = {
+    "medqa_4opt": "MedQA 4", "medqa_5opt": "MedQA 5", "medmcqa": "MedMCQA",
+    "pubmedqa": "PubMedQA", "mmlu_anatomy": "MMLU Anat.",
+    "mmlu_clinical_knowledge": "MMLU Clin.", "mmlu_college_biology": "MMLU Bio.",
+    "mmlu_college_medicine": "MMLU Med.", "mmlu_professional_medicine": "MMLU Prof.",
+    "mmlu_medical_genetics": "MMLU Gen.", "frbmedqa": "FrBMedQA", "frmedmcqa": "FrMedMCQA",
+    "kqa": "K-QA", "frclinicalqa": "FrClinical QA", "frmedqa": "FrMedQA",
+}  # fmt: skip
+
+#: What "Overall" is, said wherever it is shown: it adds accuracy (%) and BERTScore F1
+#: (x 100), two different quantities, so a reader must be told how it is made.
+OVERALL_DEFINITION = (
+    f"Overall = ({FAMILIES['mcq_translated']} + {FAMILIES['mcq_native']} + 100 × "
+    f"{FAMILIES['openqa']}) / 3: the unweighted mean of the three family scores on a 0-100 "
+    "scale. The MCQ families are accuracy in % (FrMedMCQA: exact match); open QA is "
+    "BERTScore F1 × 100, another quantity: the overall orders models, it is not an accuracy."
+)
+
+#: Run card fields that are measurements of the run's footprint: shown as "not measured"
+#: when the card says nothing was measured or estimated (a CPU run records 0 kWh).
+FOOTPRINT_FIELDS = ("energy_kwh", "kgco2e", "cost_usd")
+NOT_MEASURED = "not measured"
 
 
 def set_title(name: str) -> str:

@@ -10,6 +10,14 @@ name instead. Names also lose bidirectional controls (U+202E makes ``abc`` read
 The guards are the ones medfr-signif uses: :mod:`medfr_eval.textsafe` (bidi and
 control characters) and the reader's naming rule
 (:func:`medfr_eval.lmeval_output.display_name`); this module re-exports them.
+
+Secrets never leave: a field whose key names a credential (``hub_token``,
+``api_key``, ``password``...) and holds a value other than ``"<redacted>"`` makes
+the board refuse the run (:func:`refuse_secrets`), naming the file and field.
+Refusing rather than blanking the value: a secret in a run card means the card was
+written by something that does not redact (``medfr train`` records ``<redacted>``),
+and its owner must learn that the token sits in a file they may share elsewhere, and
+revoke it; a silently cleaned page would hide that.
 """
 
 from __future__ import annotations
@@ -18,12 +26,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+from medfr_eval.errors import DataError
 from medfr_eval.lmeval_output.naming import STAGE_FOLDERS, display_name, is_local_path
 from medfr_eval.textsafe import clean_name, strip_bidi
 
 __all__ = [
-    "STAGE_FOLDERS", "clean_name", "cut_paths", "is_local_path", "public_model_id", "scrub",
-    "strip_bidi",
+    "REDACTED", "STAGE_FOLDERS", "clean_name", "cut_paths", "is_local_path", "is_secret_key",
+    "public_model_id", "refuse_secrets", "scrub", "secret_fields", "strip_bidi",
 ]  # fmt: skip
 
 
@@ -73,3 +82,87 @@ def inside(path: Path, root: Path) -> bool:
         return Path(path).resolve().is_relative_to(Path(root).resolve())
     except OSError:
         return False
+
+
+# --- secrets ---------------------------------------------------------------------------
+
+REDACTED = "<redacted>"  # what medfr's writers record in place of a secret
+# Words that name a secret wherever they sit in a key (``db_password``, ``client_secret``).
+_SECRET_PARTS = ("password", "passwd", "secret", "apikey", "credential", "authorization")
+# A key ending in "token" or "key" names a secret (``hub_token``, ``api_key``,
+# ``accesstoken``), except a tokenizer's special tokens (``pad_token: "</s>"``) and
+# their ids: those are recipe settings, and refusing them would refuse honest runs.
+_SPECIAL_TOKENS = ("pad", "eos", "bos", "unk", "sep", "cls", "mask", "special")
+
+
+def _words(key: str) -> list[str]:
+    """``hubToken`` / ``HUB-TOKEN`` / ``hub.token`` -> ``["hub", "token"]``."""
+    return re.findall(r"[a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key).lower())
+
+
+def is_secret_key(key: str) -> bool:
+    """Whether a field named ``key`` holds a credential (case and separators ignored).
+
+    A plain substring test on "token" and "key" would also refuse ``tokens_seen``,
+    ``max_new_tokens`` and ``pad_token``, which every run card and recipe has."""
+    words = _words(key)
+    if not words:
+        return False
+    if any(part in "".join(words) for part in _SECRET_PARTS):
+        return True
+    last = words[-1]
+    if not last.endswith(("token", "key")):
+        return False
+    stem = last.removesuffix("token")
+    prefix = words[-2] if len(words) > 1 and last == "token" else stem
+    return not (last.endswith("token") and prefix in _SPECIAL_TOKENS)
+
+
+def _holds_secret(value: Any) -> bool:
+    """A value under a secret key that is not a placeholder: any non-empty string in it."""
+    if isinstance(value, str):
+        return value.strip() not in ("", REDACTED)
+    if isinstance(value, dict):
+        return any(_holds_secret(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_secret(v) for v in value)
+    return False  # numbers, booleans and null carry no credential
+
+
+def secret_fields(value: Any, prefix: str = "") -> list[str]:
+    """Dotted paths (``recipe.stages.cpt.hub_token``) of every secret-bearing field in ``value``."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            path = f"{prefix}{k}"
+            if is_secret_key(str(k)) and _holds_secret(v):
+                found.append(path)
+            else:
+                found += secret_fields(v, path + ".")
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            found += secret_fields(v, f"{prefix.removesuffix('.')}[{i}].")
+    return found
+
+
+def model_args_fields(model_args: Any) -> dict[str, Any]:
+    """lm-eval's ``model_args`` (``"pretrained=x,token=y"`` or a mapping) as a mapping."""
+    if isinstance(model_args, dict):
+        return model_args
+    if isinstance(model_args, str):
+        pairs = (part.partition("=") for part in model_args.split(","))
+        return {k.strip(): v for k, sep, v in pairs if sep}
+    return {}
+
+
+def refuse_secrets(data: Any, *, file: Path, prefix: str = "") -> None:
+    """Raise one DataError naming ``file`` and the first secret-bearing field of ``data``."""
+    found = secret_fields(data, prefix)
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise DataError(
+            f"holds a secret{more}; the board never publishes credentials: remove the "
+            f"field or record {REDACTED!r} (and revoke the secret if the file was shared)",
+            file=file,
+            field=found[0],
+        )

@@ -1,15 +1,18 @@
-"""Intervals for family averages and the overall score, and ranks that admit ties.
+"""Intervals for sets, family averages and the overall score, and ranks that admit ties.
 
 A rank read as "3rd" claims that the model beats the 4th; with a few hundred items
 per set that is often not so. The board therefore gives each model the rank
 ``1 + (number of models whose overall 95% interval lies wholly above its own)``:
 models whose intervals overlap share a rank, and the page marks shared ranks.
 
-The intervals of averages come from the same percentile bootstrap as the sets'
-(``medfr_eval.signif.bootstrap``): each set is resampled on its own (the sets are
-independent samples), and each resample's family means and overall score are
-computed as the board computes the observed ones. One seed per set keeps the
-draws independent across sets and the pages byte-identical between builds.
+Every interval comes from **one** percentile bootstrap per model and set
+(``medfr_eval.signif.bootstrap``, drawn by :func:`set_draws`): the set's own
+interval is read from it, and its resampled scores feed the family means and the
+overall score. Drawing a set twice (once for its cell, once for the averages) with
+two seeds showed two intervals for the same model and set on one site. Each set is
+resampled on its own (the sets are independent samples) with a seed keyed by the
+set's task, so draws are independent across sets and pages are byte-identical
+between builds.
 """
 
 from __future__ import annotations
@@ -17,30 +20,38 @@ from __future__ import annotations
 import numpy as np
 
 from medfr_eval.sets import FAMILIES, SETS
-from medfr_eval.signif.bootstrap import bootstrap_distribution
+from medfr_eval.signif.bootstrap import BootstrapDistribution, bootstrap_distribution, make_rng
 
 from .collect import Run
 
-RESAMPLES = 10_000
+RESAMPLES = 10_000  # as in the study
+SEED = 0
 
 
-def average_intervals(run: Run, resamples: int = RESAMPLES) -> dict[str, tuple[float, float]]:
-    """95% intervals of each complete family mean and of the overall score (key "overall")."""
+def set_seed(task: str) -> np.random.Generator:
+    """The generator of one set's bootstrap: keyed by task, the same on every build."""
+    return make_rng(SEED, "board", task)
+
+
+def set_draws(run: Run, resamples: int = RESAMPLES) -> dict[str, BootstrapDistribution]:
+    """The one bootstrap of each of ``run``'s sets that has a sample log, by task."""
+    return {
+        task: bootstrap_distribution(
+            tr.values, resamples=resamples, seed=set_seed(task), clusters=tr.clusters
+        )
+        for task, tr in sorted(run.tasks.items())
+        if tr.values
+    }
+
+
+def average_intervals(draws: dict[str, BootstrapDistribution]) -> dict[str, tuple[float, float]]:
+    """95% intervals of each complete family mean and of the overall score (key "overall"),
+    from the sets' own draws (:func:`set_draws`)."""
     fam_draws: dict[str, np.ndarray] = {}
     for fam in FAMILIES:
-        members = [(i, s) for i, s in enumerate(SETS) if s.family == fam]
-        draws = []
-        for i, s in members:
-            tr = run.tasks.get(s.task)
-            if tr is None or not tr.values:
-                break
-            rng = np.random.default_rng([0, i])
-            dist = bootstrap_distribution(
-                tr.values, resamples=resamples, seed=rng, clusters=tr.clusters
-            )
-            draws.append(dist.samples)
-        else:
-            fam_draws[fam] = np.mean(draws, axis=0)
+        members = [draws.get(s.task) for s in SETS if s.family == fam]
+        if all(d is not None for d in members):
+            fam_draws[fam] = np.mean([d.samples for d in members], axis=0)
     out = {fam: _interval(d) for fam, d in fam_draws.items()}
     if len(fam_draws) == len(FAMILIES):
         out["overall"] = _interval(np.mean(list(fam_draws.values()), axis=0))

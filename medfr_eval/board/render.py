@@ -19,9 +19,11 @@ from markupsafe import Markup, escape
 
 from medfr_eval.resources import leaderboard_dir
 from medfr_eval.sets import FAMILIES, SETS
-from medfr_eval.textsafe import csv_cell
+from medfr_eval.textsafe import csv_cell, strip_bidi
 
 from . import labels
+
+SETS_BY_NAME = {s.name: s for s in SETS}
 
 
 def fmt_score(value: float | None, family: str) -> str:
@@ -78,11 +80,43 @@ def config_rows(value: object, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix or "value", fmt_value(value))]
 
 
-def fmt_card(key: str, value: object) -> str:
-    """One run card field, in the unit its label names."""
+def unmeasured(key: str, value: object, card: dict | None) -> bool:
+    """Whether a footprint figure (energy, emissions, cost) was not measured.
+
+    ``medfr train`` records 0 kWh for a CPU run and ``None`` where it cannot estimate,
+    with ``energy_method`` saying why ("none: ...", "unknown: ..."); "0 kWh" on a page
+    would read as a measured zero."""
+    if key not in labels.FOOTPRINT_FIELDS:
+        return False
+    if value is None:
+        return True
+    method = str((card or {}).get("energy_method") or "")
+    nothing = not method or method.startswith(("none", "unknown")) or "no Table 8 rate" in method
+    return value == 0 and nothing
+
+
+def fmt_card(key: str, value: object, card: dict | None = None) -> str:
+    """One run card field, in the unit its label names ("not measured" where it was not)."""
+    if unmeasured(key, value, card):
+        return labels.NOT_MEASURED
     if key == "wall_time_s" and isinstance(value, int | float):
         return fmt_duration(float(value))
     return fmt_value(value)
+
+
+def fmt_p(value: float | None) -> str:
+    """A p-value with three decimals, "< 0.001" below; "—" when the file gives none."""
+    if value is None:
+        return "—"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def shown_columns(rows: list[dict]) -> tuple[list[str], list[str]]:
+    """The families and sets some row has a score for: a column no run has is not drawn."""
+    sets = [s.name for s in SETS if any(s.name in r["scores"] for r in rows)]
+    fams = [f for f in labels.FAMILIES if any(f in r["families"] for r in rows)
+            or any(SETS_BY_NAME[n].family == f for n in sets)]  # fmt: skip
+    return fams, sets
 
 
 def breakable(text: str) -> Markup:
@@ -91,6 +125,13 @@ def breakable(text: str) -> Markup:
     Escaped first; the ``<wbr>`` break opportunities are the only markup added."""
     escaped = str(escape(text))
     return Markup(re.sub(r"([/_.-])", r"\1<wbr>", escaped))
+
+
+def camel_breaks(text: str) -> Markup:
+    """A set abbreviation that may wrap between its parts ("Pub|Med|QA"), never mid-part:
+    narrow columns keep the main table within 1,400 px."""
+    escaped = str(escape(text))
+    return Markup(re.sub(r"(?<=[a-z.])(?=[A-Z])", "<wbr>", escaped))
 
 
 def safe_json(data: object) -> Markup:
@@ -118,14 +159,18 @@ def environment() -> Environment:
         value=fmt_value,
         card_field=fmt_card,
         breakable=breakable,
+        camel_breaks=camel_breaks,
         config_rows=config_rows,
         metric=labels.metric_label,
+        pvalue=fmt_p,
     )
     env.globals.update(
         FAMILIES=labels.FAMILIES,
         SETS=SETS,
         SET_TITLES={k: v[0] for k, v in labels.SETS.items()},
         SET_HELP={k: v[1] for k, v in labels.SETS.items()},
+        SET_SHORT=labels.SHORT,
+        OVERALL_DEFINITION=labels.OVERALL_DEFINITION,
         STRATEGY_LABELS=labels.STRATEGIES,
         CARD_FIELDS=labels.CARD_FIELDS,
         METRIC_HELP=labels.METRIC_HELP,
@@ -139,6 +184,7 @@ def public_data(rows: list[dict], origin: dict | None = None) -> dict:
     return {
         "medfr_leaderboard_version": 1,
         "data": origin,
+        "overall_definition": labels.OVERALL_DEFINITION,
         "families": labels.FAMILIES,
         "sets": [
             {
@@ -204,7 +250,9 @@ def render_site(
     """Write every page and data file of the site into ``out`` (an empty folder)."""
     env = environment()
     data = public_data(rows, build_info.get("origin"))
-    common = {"plots": plots, "info": build_info}
+    families, sets = shown_columns(rows)
+    common = {"plots": plots, "info": build_info, "shown_families": families,
+              "shown_sets": sets}  # fmt: skip
 
     def write(rel: str, text: str) -> None:
         path = out / rel
@@ -222,7 +270,10 @@ def render_site(
             f"models/{r['slug']}.html",
             env.get_template("model.html").render(root="../", row=r, page="model", **common),
         )
-    ref_tasks = reference.get("tasks", {})
+    # The prompt is sample text: escaped by the template, and without bidi controls.
+    ref_tasks = {t: {**r, "prompt_example": strip_bidi(r["prompt_example"])}
+                 if isinstance(r, dict) and isinstance(r.get("prompt_example"), str) else r
+                 for t, r in reference.get("tasks", {}).items()}  # fmt: skip
     for s in SETS:
         ranked = sorted(
             (r for r in rows if s.name in r["scores"]),

@@ -15,7 +15,6 @@ from tqdm import tqdm
 from medfr_eval import strategies
 from medfr_eval.lmeval_output import family_means
 from medfr_eval.sets import BY_TASK, FAMILIES, SETS
-from medfr_eval.signif.bootstrap import bootstrap_distribution
 
 from .calibration import calibration_sets
 from .collect import Entry, Run
@@ -23,27 +22,13 @@ from .gap import translation_gap
 from .labels import CARD_FIELDS, set_title
 from .origin import public_sources, run_origin
 from .publish import clean_name, public_model_id, scrub
-from .ranking import average_intervals, shared_ranks
-
-BOOTSTRAP_RESAMPLES = 10_000  # as in the study
+from .ranking import average_intervals, set_draws, shared_ranks
 
 
 def slugify(name: str) -> str:
     """A file-safe, collision-proof page name: readable part plus a short hash of the name."""
     readable = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48] or "model"
     return f"{readable}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
-
-
-def bootstrap_ci(
-    values: list[float], clusters: list[str] | None = None, resamples: int = BOOTSTRAP_RESAMPLES
-) -> tuple[float, float]:
-    """Percentile bootstrap 95% interval of a score, when no medfr-signif JSON gives one.
-
-    Same code and seed as medfr-signif (``medfr_eval.signif.bootstrap``, numpy only), so the two
-    agree; the fixed seed keeps rebuilt pages byte-identical.
-    """
-    dist = bootstrap_distribution(values, resamples=resamples, seed=0, clusters=clusters)
-    return dist.interval(0.95)
 
 
 @dataclass
@@ -123,7 +108,8 @@ def _vs_base(signif: dict | None, me: set[str], base: set[str]) -> dict:
                 "diff": sign * diff if nums else None,
                 "ci_low": (lo if sign > 0 else -hi) if nums else None,
                 "ci_high": (hi if sign > 0 else -lo) if nums else None,
-                "p_value": c.get("p_value") if isinstance(c.get("p_value"), int | float) else None,
+                "p_value": _number(c.get("p_value")),
+                "p_adjusted": _number(c.get("p_adjusted")),
             }
         )
     rates = {}
@@ -134,7 +120,27 @@ def _vs_base(signif: dict | None, me: set[str], base: set[str]) -> dict:
             rates[w["family"]] = {"win": w["loss"], "tie": w["tie"], "loss": w["win"]}
     order = {s.task: i for i, s in enumerate(SETS)}
     per_set.sort(key=lambda d: (order.get(d["task"], 99), d["task"]))
-    return {"sets": per_set, "rates": dict(sorted(rates.items()))}
+    return {
+        "sets": per_set,
+        "rates": dict(sorted(rates.items())),
+        "correction": _correction(signif),
+    }
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _correction(signif: dict | None) -> dict | None:
+    """Which multiple-test correction the signif file's ``p_adjusted`` is under, and its m:
+    the page labels the adjusted p with it, since a raw p of 0.001 over 15 sets is not
+    significant at 0.05 after Bonferroni."""
+    method = (signif or {}).get("method")
+    if not isinstance(method, dict) or not isinstance(method.get("correction"), str):
+        return None
+    m = method.get("m")
+    return {"name": clean_name(method["correction"]),
+            "m": m if isinstance(m, int) and not isinstance(m, bool) else None}  # fmt: skip
 
 
 def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
@@ -146,12 +152,13 @@ def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
     rows = []
     for m in tqdm(models, desc="scores and intervals", unit="model", disable=None):
         scores = {}
+        draws = set_draws(m.run)  # one bootstrap per set: its cell and the averages
         for task, tr in sorted(m.run.tasks.items()):
             spec = BY_TASK[task]
             ci = _signif_ci(signif, m.aliases, task)
             source = "medfr-signif"
-            if ci is None and tr.values:
-                ci, source = bootstrap_ci(tr.values, tr.clusters), "bootstrap"
+            if ci is None and task in draws:
+                ci, source = draws[task].interval(0.95), "bootstrap"
             scores[spec.name] = {
                 "score": tr.score,
                 "n": len(tr.values or []) or tr.n_effective or 0,
@@ -170,7 +177,7 @@ def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
         base = by_alias.get(m.base_model) if m.base_model else None
         card = m.run.run_card or {}
         recipe = card.get("recipe")
-        cis = average_intervals(m.run)
+        cis = average_intervals(draws)
         origin = run_origin(m.run)
         rows.append(
             {
@@ -201,7 +208,7 @@ def build_rows(models: list[Model], signif: dict | None) -> list[dict]:
                 "stages": scrub(card["stages"]) if isinstance(card.get("stages"), list) else None,
                 "vs_base": _vs_base(signif, m.aliases, base.aliases if base else {m.base_model})
                 if m.base_model
-                else {"sets": [], "rates": {}},
+                else {"sets": [], "rates": {}, "correction": None},
             }
         )
     rows.sort(key=lambda r: (r["overall"] is None, -(r["overall"] or 0.0), r["name"]))

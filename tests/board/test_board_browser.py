@@ -93,7 +93,6 @@ def test_site_in_headless_chromium(runs, browser):
         "name",
         "overall",
         "avg_openqa",
-        "strategy",
         "kqa",
         "frclinicalqa",
         "frmedqa",
@@ -147,7 +146,11 @@ def showcase(tmp_path: Path) -> Path:
     (entries / "base.yaml").write_text(f"model: {BASE}\nstrategy: base\n")
     (entries / "sft.yaml").write_text(f"model: {SFT}\nbase_model: {BASE}\nstrategy: SFT\n")
     signif = tmp_path / "showcase_signif.json"
-    signif.write_text(json.dumps(signif_for(CPT, BASE)))
+    data = signif_for(CPT, BASE)
+    for c in data["comparisons"]:  # raw and Bonferroni-adjusted p, as medfr-signif writes them
+        c["p_value"] = {"win": 0.0004, "tie": 0.3, "loss": 0.0009}[c["decision"]]
+        c["p_adjusted"] = min(1.0, c["p_value"] * 15)
+    signif.write_text(json.dumps(data))
     site = tmp_path / "showcase_site"
     from medfr_eval.cli import board_main
 
@@ -158,7 +161,7 @@ def showcase(tmp_path: Path) -> Path:
 
 
 def test_layout_at_desktop_and_phone_widths(tmp_path, browser):
-    """Overall score in view at 1,400 px; rank and name stay put when a phone scrolls sideways.
+    """The whole table fits at 1,400 px; rank and name stay put when a phone scrolls sideways.
 
     Saves the four screenshots leaderboard/README.md shows (copied by hand after a look)."""
     from medfr_eval.board.table import slugify
@@ -173,6 +176,12 @@ def test_layout_at_desktop_and_phone_widths(tmp_path, browser):
         overall = browser.find_element("css selector", 'th[data-col="overall"]')
         if width == 1400:
             assert overall.rect["x"] + overall.rect["width"] <= inner
+            # the whole table fits: abbreviated set headings, no sideways scrolling
+            scroll = (
+                "var s = document.querySelector('.scroll'); return [s.scrollWidth, s.clientWidth]"
+            )
+            full, shown = browser.execute_script(scroll)
+            assert full <= shown + 1, (full, shown)
         else:  # the phone shot shows the table, not the introduction above it
             browser.execute_script("document.getElementById('filters').scrollIntoView()")
         assert browser.execute_script("return document.documentElement.scrollWidth") <= inner + 1
@@ -196,6 +205,8 @@ def test_layout_at_desktop_and_phone_widths(tmp_path, browser):
         assert browser.save_screenshot(str(ARTIFACTS / f"board-model-gap-{width}.png"))
         browser.execute_script("document.getElementById('calibration').scrollIntoView()")
         assert browser.save_screenshot(str(ARTIFACTS / f"board-model-calibration-{width}.png"))
+        browser.execute_script("document.getElementById('vs-base').scrollIntoView()")
+        assert browser.save_screenshot(str(ARTIFACTS / f"board-model-vs-base-{width}.png"))
         browser.execute_script("document.getElementById('run-card').scrollIntoView()")
         assert browser.save_screenshot(str(ARTIFACTS / f"board-model-card-{width}.png"))
     browser.set_window_size(1400, 900)

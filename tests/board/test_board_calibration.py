@@ -1,4 +1,4 @@
-"""Issue 11 on the board: ECE, Brier and near-miss per MCQ set, and a reliability diagram."""
+"""Calibration on the board: ECE, Brier and near-miss per MCQ set, and a reliability diagram."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from medfr_eval.board import labels
 from medfr_eval.board.collect import read_runs
 from medfr_eval.board.gap import translation_gap
 from medfr_eval.board.plots import chance_level
-from medfr_eval.board.render import environment, fmt_value
+from medfr_eval.board.render import environment, fmt_value, shown_columns
 from medfr_eval.board.table import Model, build_rows
 from medfr_eval.lmeval_output import TaskOutput
 from medfr_eval.sets import ALL_FAMILIES, ALL_SETS, SETS
@@ -40,7 +40,10 @@ def test_translation_gap_section_only_with_twins(tmp_path):
 
     def page(run):
         (row,) = build_rows([Model(run, None)], None)
+        families, sets = shown_columns([row])
         return env.get_template("model.html").render(
+            shown_families=families,
+            shown_sets=sets,
             root="../",
             row=row,
             page="model",

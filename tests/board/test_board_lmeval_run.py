@@ -37,7 +37,7 @@ def test_real_lm_eval_output_builds(tmp_path, tiny_medfr_run, capsys):
     for f in site.rglob("*"):  # the tiny model's folder is named by its path: never shown
         if f.is_file() and f.suffix != ".png":
             assert "pytest-of-" not in f.read_text(encoding="utf-8"), f
-    # issue 11: every MCQ item logged its letter probabilities; the page shows them
+    # every MCQ item logged its letter probabilities; the page shows them
     mcq = [s for s in SETS if s.kind.startswith("mcq")]
     assert [c["set"] for c in row["calibration"]] == [s.name for s in mcq]
     for c in row["calibration"]:

@@ -1,4 +1,4 @@
-"""Issue 10 on the board: French against English on the same items, per set, with an interval."""
+"""The translation gap on the board: French against English on the same items, per set, with an interval."""
 
 from __future__ import annotations
 

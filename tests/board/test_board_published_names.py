@@ -1,10 +1,4 @@
-"""Issue 15, "wrong or misleading": the site claims only what the runs show.
-
-Each test failed on the board before this change: the footer always said the models
-were evaluated on the study's 15 test sets, a model with no entry or run card was
-listed as a starting model, and local paths (model folders, recipe outputs) reached
-the pages and the downloads.
-"""
+"""Names, strategies and values as published: never guessed, never a local path, readable."""
 
 from __future__ import annotations
 
@@ -15,7 +9,6 @@ from board_fixtures import BASE, CPT, build, run_card, write_run
 
 from medfr_eval.board.table import slugify
 from medfr_eval.cli import board_main as main
-from medfr_eval.sets import BY_TASK
 
 
 def site_text(site: Path) -> dict[str, str]:
@@ -26,54 +19,9 @@ def site_text(site: Path) -> dict[str, str]:
     }
 
 
-def edit_results(folder: Path, change) -> None:
-    (path,) = folder.glob("results_*.json")
-    data = json.loads(path.read_text())
-    change(data)
-    path.write_text(json.dumps(data))
-
-
 def build_one(tmp_path: Path, out: Path, *extra: str) -> int:
     return main(["build", str(out), "--board", str(tmp_path / "entries"), "-o",
                  str(tmp_path / "site"), *extra])  # fmt: skip
-
-
-def test_sample_data_gets_a_banner_and_no_study_claim(tmp_path, capsys):
-    out = tmp_path / "out"
-    folder = write_run(out, BASE, 0.4, seed=1)
-
-    def asked_for_samples(data):
-        for cfg in data["configs"].values():
-            cfg["metadata"]["medfr_data"] = "sample"
-
-    edit_results(folder, asked_for_samples)
-    assert build_one(tmp_path, out) == 0
-    assert "sample data" in capsys.readouterr().err  # the builder is told too
-    for rel, text in site_text(tmp_path / "site").items():
-        if rel.endswith(".html"):
-            assert 'id="data-banner"' in text and "Demo board, sample data." in text, rel
-            assert "study's test-set sizes." not in text, rel
-    data = json.loads((tmp_path / "site/data/leaderboard.json").read_text())
-    assert data["data"]["kind"] == "sample" and data["models"][0]["data"] == "sample"
-
-
-def test_other_sizes_get_a_banner_study_sizes_do_not(tmp_path, capsys):
-    out = tmp_path / "out"
-    write_run(out, BASE, 0.4, seed=1)  # 12 items per set: neither study nor shipped sizes
-    assert build_one(tmp_path, out) == 0
-    index = (tmp_path / "site/index.html").read_text()
-    assert "Not the study's test sets." in index and "12 items per set" in index
-
-    def study_sizes(data):
-        for task, counts in data["n-samples"].items():
-            counts["original"] = BY_TASK[task].study_size
-
-    edit_results(next(out.iterdir()), study_sizes)
-    assert build_one(tmp_path, out) == 0
-    assert "not every run" not in capsys.readouterr().err.split("\n")[-2]
-    index = (tmp_path / "site/index.html").read_text()
-    assert 'id="data-banner"' not in index
-    assert "every run has the study's test-set sizes." in index
 
 
 def test_strategy_is_never_guessed(tmp_path):
@@ -137,3 +85,22 @@ def test_model_page_numbers_and_metric_labels(runs):
     assert "384 h 00 min" in page  # wall time 1,382,400 s
     for raw in ("None", "True", "{'"):
         assert raw not in page
+
+
+def test_bidi_controls_are_stripped_from_names(tmp_path):
+    out = tmp_path / "out"
+    sneaky = "medfr-test/\u202eTPC-lartsiM"  # displays as "medfr-test/Mistral-CPT"
+    write_run(out, sneaky, 0.3, seed=1)
+    entries = tmp_path / "entries"
+    entries.mkdir()
+    (entries / "x.yaml").write_text(
+        f'model: "{sneaky}"\nname: "\u2067Good\u2069 model\u202e"\n', encoding="utf-8"
+    )
+    write_run(out, "medfr-test/\u2066other\u2069", 0.4, seed=2)
+    site = tmp_path / "site"
+    assert main(["build", str(out), "--board", str(entries), "-o", str(site)]) == 0
+    text = "\n".join(site_text(site).values())
+    for ch in ("\u202e", "\u2066", "\u2067", "\u2069"):
+        assert ch not in text
+    data = json.loads((site / "data/leaderboard.json").read_text())
+    assert sorted(m["name"] for m in data["models"]) == ["Good model", "medfr-test/other"]
