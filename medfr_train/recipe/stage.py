@@ -59,8 +59,13 @@ class Stage:
 
     @property
     def hash(self) -> str:
-        """Identity of the stage's settings: a finished stage is skipped only when it matches."""
-        blob = json.dumps(self.values, sort_keys=True, default=str)
+        """Identity of the stage's settings: a finished stage is skipped only when it matches.
+
+        Over the values as the run card records them (secrets redacted): a new
+        ``hub_token`` does not change what is trained."""
+        from medfr_eval.secret_keys import redact_secrets
+
+        blob = json.dumps(redact_secrets(self.values), sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
