@@ -1,7 +1,7 @@
 """The study's SFT mix, drawn from a source with an ``origin`` column (MedInjection-FR).
 
 The study trained SFT on 30K French medical QA pairs: 10K native, 10K
-translated, 10K synthetic (PAPER.md, "Training data"), not on the 500K rows of
+translated, 10K synthetic (the paper's training data), not on the 500K rows of
 ``MedInjection-FR/ALL``. :func:`build_sft` draws that mix:
 
 1. a first streamed pass reads, per row, its origin, a key of its normalised

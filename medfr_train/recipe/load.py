@@ -8,6 +8,7 @@ value`` on the command line, then ``--stage.NAME.key value``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,21 @@ def read_top(src: RecipeSource, over: Overrides) -> tuple[Any, dict[str, Any]]:
         raise src.error(("strategy",), f"missing: one of {sorted(STAGES_OF)}")
     args, _ = _parse_flat(src, recipe_parser(), top, where)
     _, rc = _parse_flat(src, run_card_parser(), run_card, rc_where)
+    for key in RUN_CARD_FIGURES:
+        value = rc.get(key)
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            # a NaN or negative figure would give every run card a meaningless footprint
+            raise src.error(rc_where[key], f"must be a finite number >= 0, got {value!r}")
     return args, rc
+
+
+#: ``run_card:`` figures that enter the footprint: finite and >= 0.
+RUN_CARD_FIGURES = (
+    "carbon_intensity_kg_per_kwh",
+    "price_per_gpu_hour",
+    "gpu_tdp_watts",
+    "gpu_count",
+)
 
 
 def _rc_keys() -> list[str]:
