@@ -1,9 +1,10 @@
 """Load a recipe: YAML + command-line overrides -> validated stages, nothing written.
 
-Order of precedence for a stage key, lowest first: the study defaults
-(:mod:`medfr_train.recipe.keys`), the recipe's top level (shared by every
-stage), the stage's own mapping (``stages: {cpt: ..., sft: ...}``), ``--key
-value`` on the command line, then ``--stage.NAME.key value``.
+Order of precedence for a stage key, lowest first: the default of its field
+(TRL's or transformers'), the recipe's top level (shared by every stage), the
+stage's own mapping (``stages: {cpt: ..., sft: ...}``), ``--key value`` on the
+command line, then ``--stage.NAME.key value``. The study's settings are not
+defaults: every shipped recipe states them, each with its source.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from medfr_eval.errors import RecipeError
-from medfr_train.recipe.keys import DEFAULTS, NESTED_KEYS, STAGES_OF, TOP_KEYS
+from medfr_train.recipe.keys import NESTED_KEYS, STAGES_OF, TOP_KEYS
 from medfr_train.recipe.parse import (
     KeyValueError,
     is_stage_key,
+    known_keys,
     parse_values,
     recipe_parser,
     run_card_parser,
@@ -104,9 +106,9 @@ def read_top(src: RecipeSource, over: Overrides) -> tuple[Any, dict[str, Any]]:
         k: (f"--run_card.{k}",) for k in over.run_card
     }
     run_card = {**run_card, **over.run_card}
-    known = run_card_parser()._option_string_actions
+    known = known_keys(run_card_parser())
     for key in run_card:
-        if f"--{key}" not in known:
+        if key not in known:
             raise src.error(rc_where[key], f"unknown key; expected one of {_rc_keys()}")
     if top.get("strategy") is None:
         raise src.error(("strategy",), f"missing: one of {sorted(STAGES_OF)}")
@@ -153,7 +155,6 @@ def stage_inputs(src: RecipeSource, strategy: str, over: Overrides) -> list[Stag
         if not isinstance(stage_raw, dict):
             raise src.error(("stages", name), "must be a mapping of keys")
         layers = [
-            (DEFAULTS[name], lambda k: None),
             (shared, lambda k: (k,)),
             (stage_raw, lambda k, n=name: ("stages", n, k)),
             (over.shared, lambda k: (f"--{k}",)),

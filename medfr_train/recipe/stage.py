@@ -108,7 +108,9 @@ def check_stage_rules(inp: StageInput, values: dict[str, Any], err: KeyErr) -> N
         raise err("output_dir", "missing: where to write the model")
     if inp.name == "cpt":
         bs = values.get("block_size")
-        if bs is None or bs < 2:
+        if bs is None:
+            raise err("block_size", "missing: tokens per packed block (the study's: 2048)")
+        if bs < 2:
             raise err("block_size", f"must be an integer >= 2, got {bs!r}")
         if values.get("packing"):
             raise err(

@@ -74,10 +74,10 @@ def _hostile_recipe(tmp_path: Path, chained: bool = False) -> Path:
     folder.mkdir()
     body = (
         "strategy: CPT+SFT\noutput_dir: out\nstages:\n"
-        "  cpt: {model_name_or_path: tiny, dataset_files: [corpus.txt]}\n"
+        "  cpt: {model_name_or_path: tiny, dataset_files: [corpus.txt], block_size: 32}\n"
         "  sft: {model_name_or_path: '${cpt.output_dir}', dataset_files: [sft.jsonl]}\n"
         if chained
-        else "strategy: CPT\nmodel_name_or_path: tiny\ndataset_files: [corpus.txt]\noutput_dir: out\n"
+        else "strategy: CPT\nmodel_name_or_path: tiny\ndataset_files: [corpus.txt]\nblock_size: 32\noutput_dir: out\n"
     )
     path = folder / f"r {HOSTILE}.yaml"
     path.write_text(body, encoding="utf-8")
@@ -107,7 +107,7 @@ def test_a_newline_in_the_recipe_or_config_path_is_refused_and_nothing_is_writte
     monkeypatch.chdir(tmp_path)
     recipe = tmp_path / "evil\ntouch X\n.yaml"
     recipe.write_text(
-        "strategy: CPT\nmodel_name_or_path: tiny\ndataset_files: [c.txt]\noutput_dir: o\n"
+        "strategy: CPT\nmodel_name_or_path: tiny\ndataset_files: [c.txt]\nblock_size: 32\noutput_dir: o\n"
     )
     config = tmp_path / "cfg\ntouch Y\n.yaml"
     shutil.copy(recipes_dir() / "accelerate_configs" / "ddp.yaml", config)
@@ -143,7 +143,7 @@ def test_a_newline_in_an_output_path_or_slurm_value_is_refused(
     monkeypatch.chdir(tmp_path)
     recipe = tmp_path / "r.yaml"
     recipe.write_text(
-        "strategy: CPT\nmodel_name_or_path: tiny\ndataset_files: [c.txt]\noutput_dir: o\n"
+        "strategy: CPT\nmodel_name_or_path: tiny\ndataset_files: [c.txt]\nblock_size: 32\noutput_dir: o\n"
     )
     slurm = [] if flag == "--slurm" else ["--slurm", "j.sbatch"]
     rc = train_main(
@@ -175,7 +175,7 @@ def test_sbatch_values_that_are_not_one_plain_token_are_refused(
     monkeypatch.chdir(tmp_path)
     recipe = tmp_path / "r.yaml"
     recipe.write_text(
-        "strategy: CPT\nmodel_name_or_path: tiny\ndataset_files: [c.txt]\noutput_dir: o\n"
+        "strategy: CPT\nmodel_name_or_path: tiny\ndataset_files: [c.txt]\nblock_size: 32\noutput_dir: o\n"
     )
     rc = train_main(
         ["launch", str(recipe), "-c", "ddp", "--gpus-per-node", "2", "--slurm", "j.sbatch"]
