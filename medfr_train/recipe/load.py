@@ -235,6 +235,8 @@ def load_recipe(
             stage = reused_stage(inp, base, chained, check_data, err)
         else:
             stage = build_stage(inp, previous, base, check_data, err)
+            if check_data:
+                _check_start_model(stage, previous, src.path, err)
         previous[inp.name] = stage.values
         stages.append(stage)
     recipe = Recipe(
@@ -248,6 +250,19 @@ def load_recipe(
     )
     check_context(recipe, src)
     return recipe
+
+
+def _check_start_model(stage: Stage, previous: dict, recipe_path: Path, err) -> None:
+    """A local model path that is not there (and no earlier stage writes) is one line."""
+    from medfr_train.recipe.models import missing_model_message
+
+    model = str(stage.model.model_name_or_path)
+    earlier = {Path(str(v.get("output_dir"))).resolve() for v in previous.values()}
+    if Path(model).expanduser().resolve() in earlier:
+        return  # trained by the stage before this one
+    message = missing_model_message(model, recipe_path)
+    if message is not None:
+        raise err("model_name_or_path", message)
 
 
 def check_context(recipe: Recipe, src: RecipeSource) -> None:
