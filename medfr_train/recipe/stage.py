@@ -213,6 +213,10 @@ def build_stage(
         # bf16 where the hardware has it (study setting), fp32 elsewhere.
         merged["bf16"] = bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
     merged.setdefault("include_num_input_tokens_seen", True)
+    if "dataloader_pin_memory" not in merged:
+        # Pinned memory speeds copies to a GPU; without one torch warns at every epoch
+        # that it cannot pin. Not a setting of the run: not in its values nor its hash.
+        merged["dataloader_pin_memory"] = bool(torch.cuda.is_available())
     try:
         (args, model, medfr), values = parse_values(stage_parser(), merged)
     except KeyValueError as exc:
