@@ -347,8 +347,9 @@ def build_sft(
 def check_outputs(output: Path) -> Path:
     """Check both destinations (the rows and their card) before anything is written or moved.
 
-    Why both first: a card path that is a folder used to be found only after the
-    rows had replaced the previous output, which was then deleted with them."""
+    Why both first: were the card path a folder, the rows would already have
+    replaced the previous output when writing the card failed, losing both.
+    """
     card_file = card_path(output)
     for path in (output, card_file):
         if path.is_dir():

@@ -149,6 +149,7 @@ def test_negative_or_non_finite_figures_are_refused(capsys, args, flag):
 def test_the_source_names_the_paper_and_explains_the_split(capsys):
     assert run(footprint, ["--gpu", "H100", "--gpus", "32", "--hours", "12"]) == 0
     out = capsys.readouterr().out
-    assert "Table 8" in out and "issue" not in out.lower()
+    assert f"source: {fp.SOURCE}" in out
+    assert "Table 8" in fp.SOURCE and "the pairing that matches" in fp.SOURCE
     rec = fp.card_costs({"num_gpus": 1, "gpu_name": "NVIDIA A100"}, 3600)
-    assert "Table 8" in rec["energy_method"] and "issue" not in rec["energy_method"].lower()
+    assert fp.SOURCE in rec["energy_method"]
