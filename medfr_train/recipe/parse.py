@@ -7,7 +7,7 @@ but passes every other value through unchecked (``num_train_epochs: [1]`` or
 command-line token of its own (``--key=value``) by the parser's public
 ``parse_known_args``: the field's type and choices check it exactly as they
 check a command-line override, and since the tokens hold one key, a refusal
-(``argparse.ArgumentError``, the parser built with ``exit_on_error=False``) is
+(argparse's ``ArgumentError``, the parser built with ``exit_on_error=False``) is
 about that key. The dataclasses are then built by ``parse_dict``, which runs
 their own checks (``__post_init__``, TRL's and transformers'). Which keys a
 parser knows is read from its dataclasses' fields.
@@ -18,7 +18,6 @@ No default lives here: a key a recipe leaves out takes its dataclass's default
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import functools
 import json
@@ -111,7 +110,11 @@ def convert(parser, key: str, value: Any) -> Any:
         raise KeyValueError(key, f"expected one value, got a list {list(value)!r}")
     try:
         namespace, rest = parser.parse_known_args(_tokens(key, value))
-    except argparse.ArgumentError as exc:
+    except Exception as exc:
+        # argparse.ArgumentError, raised by the parser TRL builds; argparse is not imported
+        # here (medfr's commands are click), so the error is known by its argparse fields
+        if not hasattr(exc, "argument_name") or not hasattr(exc, "message"):
+            raise
         raise KeyValueError(key, exc.message) from None
     if rest:  # the field takes one value: the other items of the list were left over
         raise KeyValueError(key, f"expected one value, got a list {list(value)!r}")
