@@ -1,7 +1,7 @@
 """The study's SFT mix, drawn from a source with an ``origin`` column (MedInjection-FR).
 
 The study trained SFT on 30K French medical QA pairs: 10K native, 10K
-translated, 10K synthetic (PAPER.md, "Training data"), not on the 500K rows of
+translated, 10K synthetic (the paper's training data), not on the 500K rows of
 ``MedInjection-FR/ALL``. :func:`build_sft` draws that mix:
 
 1. a first streamed pass reads, per row, its origin, a key of its normalised
@@ -26,7 +26,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ import numpy as np
 
 from medfr_eval.contamination.ngrams import words
 from medfr_eval.errors import SFTDataError
-from medfr_eval.fileio import sha256_file, temp_beside
+from medfr_eval.fileio import dumps_strict, sha256_file, temp_beside, term_as_interrupt
 from medfr_train.sft_source import Chunk, read_chunks, source_files
 
 ORIGINS = ("native", "translated", "synthetic")
@@ -305,13 +305,13 @@ def build_sft(
     """Draw the SFT mix from ``source`` into ``output`` (JSONL) and its data card; returns the card."""
     from medfr_eval.contamination.check import EvalIndex, check_n
     from medfr_eval.contamination.evalitems import load_items, resolve_sets
-    from medfr_eval.fileio import write_json_atomic
 
     sizes = dict(STUDY_SIZES if sizes is None else sizes)
     for name, size in sizes.items():
         if not isinstance(size, int) or size < 0:
             raise SFTDataError(f"expected a size >= 0, got {size!r}", field=f"--{name}")
     output = Path(output)
+    card_file = check_outputs(output)  # before the long first pass
     files = source_files(source, split)
     index, sets = None, []
     skipped: dict[str, str] | None = {} if skip_missing else None
@@ -329,20 +329,67 @@ def build_sft(
         raise SFTDataError("the source has no rows", file=source)
     keep, counts = draw(scan, sizes, seed, str(source))
 
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_beside(output)
-    try:  # the rows go to a temp file, renamed into place with the card
-        conversions = _write_rows(read_chunks(source, split, files), keep, split, tmp)
+    def make_card(tmp: Path, conversions: Counter) -> dict[str, Any]:
         card = _card(source, split, files, scan, seed, sizes, output, tmp, keep, counts)
         card["types"] = dict(sorted(conversions.items()))
         if index is not None:
             card["decontamination"] = _decontamination(index, sets, n, data, skipped)
-        os.replace(tmp, output)
-        try:
-            write_json_atomic(card_path(output), card)
-        except BaseException:
-            output.unlink(missing_ok=True)  # no data without its card
-            raise
-    finally:
-        tmp.unlink(missing_ok=True)
+        return card
+
+    return write_outputs(
+        output,
+        card_file,
+        lambda tmp: _write_rows(read_chunks(source, split, files), keep, split, tmp),
+        make_card,
+    )
+
+
+def check_outputs(output: Path) -> Path:
+    """Check both destinations (the rows and their card) before anything is written or moved.
+
+    Why both first: were the card path a folder, the rows would already have
+    replaced the previous output when writing the card failed, losing both.
+    """
+    card_file = card_path(output)
+    for path in (output, card_file):
+        if path.is_dir():
+            raise SFTDataError("is a folder; give a file name (or move the folder)", file=path)
+    parent = next((p for p in (output.parent, *output.parent.parents) if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise SFTDataError("is a file, not a folder", file=parent)
+    return card_file
+
+
+def write_outputs(
+    output: Path,
+    card_file: Path,
+    write_rows: Callable[[Path], Counter],
+    make_card: Callable[[Path, Counter], dict[str, Any]],
+) -> dict[str, Any]:
+    """Write the rows and the card to temp files beside them, then move both into place.
+
+    A failure (a full disk, Ctrl-C, SIGTERM) before the moves leaves the previous
+    output and card as they were and no temp file; an OS error is one line."""
+    tmp: Path | None = None
+    card_tmp: Path | None = None
+    try:
+        with term_as_interrupt():
+            try:
+                output.parent.mkdir(parents=True, exist_ok=True)
+                tmp = temp_beside(output)
+                conversions = write_rows(tmp)
+                card = make_card(tmp, conversions)
+                card_tmp = temp_beside(card_file)
+                card_tmp.write_text(
+                    dumps_strict(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+                )
+                os.replace(tmp, output)
+                os.replace(card_tmp, card_file)
+            finally:
+                for leftover in (tmp, card_tmp):
+                    if leftover is not None:
+                        leftover.unlink(missing_ok=True)
+    except OSError as exc:
+        raise SFTDataError(f"cannot write: {exc.strerror or exc}", file=output) from None
+    return card
     return card

@@ -3,10 +3,12 @@
 Two profiles:
 
 - ``study``: flat rates per GPU-hour for each GPU type, derived from the rows
-  of the study's Table 8 (Belmadani et al., TALN 2025; /work/shared/PAPER.md,
-  "Compute (Table 8)"; the split of its "SFT stage after CPT" row into an A100
-  and an H100 run, 75 h -> 1.92 kg / 63.22 USD and 42 h -> 1.07 kg /
-  70.48 USD, is from issue 14). Table 8 is not TDP x one carbon intensity:
+  of the study's Table 8 (Belmadani et al., TALN 2025, "Compute (Table 8)").
+  Its "SFT stage after CPT" row (1 x H100/A100, 42-75 h, 1.07-1.92 kg, 63-70
+  USD) is read as two runs, A100 75 h -> 1.92 kg / 63.22 USD and H100 42 h ->
+  1.07 kg / 70.48 USD: the longer run on the GPU that costs half as much per
+  hour is the one pairing that matches the USD per GPU-hour of the other rows
+  (0.84 on A100, 1.68 on H100). Table 8 is not TDP x one carbon intensity:
   at board power its H100 rows imply 0.037 kgCO2e/kWh and its A40 row
   0.082, while per GPU-hour every GPU type has one rate (0.0247-0.0257
   kg/GPU-h; 0.42 USD/GPU-h on A40/L40, 0.84 on A100, 1.68 on H100).
@@ -31,15 +33,18 @@ per GPU type and state the residuals.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Literal
 
 from medfr_eval.errors import RecipeError
+from medfr_train.recipe.source import COMMAND_LINE
 
 SOURCE = (
     "Belmadani et al., TALN 2025, Table 8 (flat rates per GPU-hour derived from its rows; "
-    "'SFT stage after CPT' split into A100 75 h and H100 42 h as in issue 14)"
+    "'SFT stage after CPT' read as an A100 run of 75 h and an H100 run of 42 h, the pairing "
+    "that matches the other rows' USD per GPU-hour)"
 )
 
 #: board power (W) of the GPUs the study used: H100 SXM5, A100 SXM4 80GB, A40, L40.
@@ -175,8 +180,9 @@ def estimate(
     hardware["num_gpus"], wall_time_s / 3600, profile)``."""
     if gpus < 1:
         raise RecipeError(f"expected at least 1 GPU, got {gpus}", field="--gpus")
-    if hours < 0:
-        raise RecipeError(f"expected hours >= 0, got {hours}", field="--hours")
+    check_rate("--hours", hours, "hours")
+    for name, value in tdp_options.items():
+        check_rate(f"--{name.replace('_', '-')}", value)
     if profile == "study":
         given = [k for k, v in tdp_options.items() if v is not None]
         if given:
@@ -189,6 +195,17 @@ def estimate(
     if profile == "tdp":
         return tdp_estimate(gpu, gpus * hours, **tdp_options)
     raise RecipeError(f"unknown profile {profile!r}; known: study, tdp", field="--profile")
+
+
+def check_rate(flag: str, value: float | None, what: str = "a number") -> None:
+    """Refuse a figure of the estimate that is negative or not finite (NaN, infinity).
+
+    Why: a NaN or a negative price or intensity would print, or write into a
+    run card, a footprint that means nothing (``nan kgCO2e``, a negative cost)."""
+    if value is not None and not (math.isfinite(value) and value >= 0):
+        raise RecipeError(
+            f"expected {what} >= 0 (a finite number), got {value}", file=COMMAND_LINE, field=flag
+        )
 
 
 def residuals(rows: tuple[StudyRow, ...] = TABLE8) -> list[dict[str, object]]:
@@ -217,8 +234,8 @@ def card_costs(
 ) -> dict[str, object]:
     """The footprint keys of a run card stage (as ``runcard.costs`` returns them) from its hardware.
 
-    For the integrator: ``rec.update(card_costs(hw, wall_time_s))`` when a recipe asks for the
-    study profile. Never raises after a run: a CPU run counts no GPU-hours, and a GPU without a
+    ``rec.update(card_costs(hw, wall_time_s))`` when a recipe asks for the study
+    profile (:func:`medfr_train.runcard.stage_costs`). Never raises after a run: a CPU run counts no GPU-hours, and a GPU without a
     Table 8 rate gets ``None`` figures and an ``energy_method`` saying why."""
     num_gpus = int(hardware.get("num_gpus") or 0)  # type: ignore[arg-type]
     gpu_hours = wall_time_s / 3600.0 * num_gpus

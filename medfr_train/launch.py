@@ -27,6 +27,7 @@ from pathlib import Path
 
 from medfr_eval.errors import LaunchError
 from medfr_eval.fileio import write_text_atomic
+from medfr_eval.slurm import BatchScript, Step, Var, check_value, render_batch, sbatch_option
 
 DEFAULT_PORT = 29500
 
@@ -109,6 +110,7 @@ def plan_launch(
     ``num_processes / num_machines``; given, they override the config (the
     rendered command passes them explicitly).
     """
+    check_launch_values(recipe, config_file, recipe_args)
     rpath = Path(recipe)
     if not rpath.is_file():
         raise LaunchError("recipe file not found", file=rpath)
@@ -144,6 +146,19 @@ def plan_launch(
         notes=notes,
         env=env,
     )
+
+
+def check_launch_values(
+    recipe: str | Path, config_file: str | Path, recipe_args: list[str] | None
+) -> None:
+    """Refuse, naming the argument, a value no shell script can hold (a line break).
+
+    Checked first, before any error message would print the value (and its line
+    break) as a file name."""
+    check_value(recipe, "RECIPE")
+    check_value(config_file, "--config-file")
+    for arg in recipe_args or []:
+        check_value(arg, "recipe arguments (after --)")
 
 
 def _cluster_shape(
@@ -231,15 +246,18 @@ def accelerate_args(
     *,
     include_rank: bool = True,
     machine_rank: int = 0,
-    main_process_ip: str | None = None,
-) -> list[str]:
+    main_process_ip: str | Var | None = None,
+) -> list[str | Var]:
     """The ``accelerate launch`` argument list (after ``accelerate launch``).
+
+    ``main_process_ip`` may be a :class:`~medfr_eval.slurm.Var`: the address is
+    then the shell's to expand (``"$MAIN_PROCESS_IP"``).
 
     The recipe runs as ``-m medfr_train.cli recipe RECIPE``: a module works with
     every accelerate launcher (torchrun, DeepSpeed, single process), where a
     console script needs ``--no_python`` and is not found by all of them.
     """
-    args = [
+    args: list[str | Var] = [
         "--config_file",
         plan.config_file,
         "--num_machines",
@@ -260,49 +278,66 @@ def accelerate_args(
     return args
 
 
-_IP_PLACEHOLDER = "\0MAIN_PROCESS_IP\0"
+#: node 0's address in a SLURM job, found by the script itself (``scontrol show hostnames``).
+MAIN_IP_VAR = Var("MAIN_PROCESS_IP")
 
 
-def _shell_words(args: list[str]) -> list[str]:
-    """Quote each argument for the shell, except the main-process address left for the shell to expand."""
-    return ['"$MAIN_PROCESS_IP"' if a == _IP_PLACEHOLDER else shlex.quote(a) for a in args]
+def _header(plan: LaunchPlan) -> str:
+    return (
+        f"{plan.nodes} node(s) x {plan.gpus_per_node} GPU(s) = {plan.num_processes} process(es), "
+        f"{plan.distributed_type} ({shlex.quote(plan.config_file)})"
+    )
 
 
-def render_commands(plan: LaunchPlan) -> str:
-    """The shell command(s) to type: one per node, each with its machine rank."""
-    lines = [
-        f"# {plan.nodes} node(s) x {plan.gpus_per_node} GPU(s) = {plan.num_processes} process(es), "
-        f"{plan.distributed_type} ({plan.config_file})",
-    ]
-    lines += [f"# note: {n}" for n in plan.notes]
-    lines += [f"export {k}={shlex.quote(v)}" for k, v in plan.env.items()]
+def command_script(plan: LaunchPlan, comments: list[str] | None = None) -> BatchScript:
+    """The shell command(s) to type, as a script: one per node, each with its machine rank."""
+    script = BatchScript(
+        comments=[*(comments or []), _header(plan)],
+        notes=list(plan.notes),
+        env=dict(plan.env),
+        shebang=False,
+        strict=False,
+    )
     if plan.nodes == 1:
-        lines.append(" ".join(_shell_words(["accelerate", "launch", *accelerate_args(plan)])))
-        return "\n".join(lines) + "\n"
-    ip = plan.main_process_ip
+        script.steps.append(Step(["accelerate", "launch", *accelerate_args(plan)]))
+        return script
+    ip: str | Var | None = plan.main_process_ip
+    first = []
     if ip is None:
-        lines.append("# first set MAIN_PROCESS_IP to the address of node 0, on every node")
-        ip = _IP_PLACEHOLDER
+        first = ["first set MAIN_PROCESS_IP to the address of node 0, on every node"]
+        ip = MAIN_IP_VAR
     for rank in range(plan.nodes):
         argv = accelerate_args(plan, machine_rank=rank, main_process_ip=ip)
-        lines.append(f"# node {rank}")
-        lines.append(" ".join(_shell_words(["accelerate", "launch", *argv])))
-    return "\n".join(lines) + "\n"
+        lines = [*first, f"node {rank}"] if rank == 0 else [f"node {rank}"]
+        script.steps.append(Step(["accelerate", "launch", *argv], lines))
+    return script
 
 
-def _array_lines(words: list[str]) -> list[str]:
+def render_commands(plan: LaunchPlan, comments: list[str] | None = None) -> str:
+    """The shell command(s) to type: one per node, each with its machine rank."""
+    return render_batch(command_script(plan, comments))
+
+
+def _array_lines(words: list[str | Var]) -> list[list[str | Var]]:
     """Group ``--flag value`` pairs one a line, the module call on the last line."""
-    lines: list[str] = []
+    lines: list[list[str | Var]] = []
     i = 0
     while i < len(words):
-        if words[i] == "-m":
-            lines.append(" ".join(words[i:]))
+        word = words[i]
+        if word == "-m":
+            lines.append(words[i:])
             break
-        if words[i].startswith("--") and i + 1 < len(words) and not words[i + 1].startswith("-"):
-            lines.append(f"{words[i]} {words[i + 1]}")
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        if (
+            isinstance(word, str)
+            and word.startswith("--")
+            and nxt is not None
+            and not (isinstance(nxt, str) and nxt.startswith("-"))
+        ):
+            lines.append([word, nxt])
             i += 2
         else:
-            lines.append(words[i])
+            lines.append([word])
             i += 1
     return lines
 
@@ -330,75 +365,53 @@ def default_job_name(recipe: str | Path) -> str:
     return "medfr-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
 
 
-_SBATCH_VALUE = re.compile(r"[A-Za-z0-9_.:,=/@%+\-]+")
+def sbatch_directives(plan: LaunchPlan, opts: SlurmOptions) -> list[str]:
+    """The ``#SBATCH`` options of a plan, each checked with the flag it came from.
+
+    sbatch reads these lines itself, with quoting rules of its own: a value is
+    refused unless it is one token of plain characters, rather than quoted."""
+    job = opts.job_name or default_job_name(plan.recipe)
+    gpus = (
+        f"--gres=gpu:{plan.gpus_per_node}"
+        if opts.gpu_flag == "gres"
+        else f"--gpus-per-node={plan.gpus_per_node}"
+    )
+    given = [
+        ("--cpus-per-task", "cpus-per-task", opts.cpus_per_task),
+        ("--mem", "mem", opts.mem),
+        ("--time", "time", opts.time),
+        ("--partition", "partition", opts.partition),
+        ("--account", "account", opts.account),
+        ("--log-dir", "output", f"{opts.log_dir}/%x-%j.out"),
+    ]
+    out = [
+        str(sbatch_option(f"--job-name={job}", field="--job-name")),
+        f"--nodes={plan.nodes}",
+        "--ntasks-per-node=1",
+        gpus,
+    ]
+    for flag, name, value in given:
+        if value is not None:
+            out.append(str(sbatch_option(f"--{name}={value}", field=flag)))
+    return out + [str(sbatch_option(o, field="--sbatch")) for o in opts.extra]
 
 
 def render_slurm(plan: LaunchPlan, opts: SlurmOptions | None = None) -> str:
     """A SLURM batch script: one task per node, each running ``accelerate launch`` for its GPUs."""
     opts = opts or SlurmOptions()
-    job = opts.job_name or default_job_name(plan.recipe)
-    sbatch = [
-        f"--job-name={job}",
-        f"--nodes={plan.nodes}",
-        "--ntasks-per-node=1",
-    ]
-    sbatch.append(
-        f"--gres=gpu:{plan.gpus_per_node}"
-        if opts.gpu_flag == "gres"
-        else f"--gpus-per-node={plan.gpus_per_node}"
-    )
-    for flag, value in (
-        ("cpus-per-task", opts.cpus_per_task),
-        ("mem", opts.mem),
-        ("time", opts.time),
-        ("partition", opts.partition),
-        ("account", opts.account),
-    ):
-        if value is not None:
-            sbatch.append(f"--{flag}={value}")
-    sbatch.append(f"--output={opts.log_dir}/%x-%j.out")
-    sbatch += list(opts.extra)
-    for line in sbatch:
-        if not _SBATCH_VALUE.fullmatch(line.lstrip("-")):
-            raise LaunchError(
-                f"{line!r} has characters a batch script cannot hold", field="SLURM option"
-            )
-
-    args = accelerate_args(plan, include_rank=False, main_process_ip=_IP_PLACEHOLDER)
-    quoted = "\n  ".join(_array_lines(_shell_words(args)))
+    check_value(opts.log_dir, "--log-dir")
+    script = BatchScript(directives=sbatch_directives(plan, opts), notes=list(plan.notes))
+    script.env = dict(plan.env)
+    args = accelerate_args(plan, include_rank=False, main_process_ip=MAIN_IP_VAR)
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    header = [
-        "#!/bin/bash",
-        f"# Rendered by `medfr-train launch` on {stamp}: {plan.recipe}",
-        f"# {plan.nodes} node(s) x {plan.gpus_per_node} GPU(s) = {plan.num_processes} processes, "
-        f"{plan.distributed_type} ({plan.config_file}).",
-        "# Submit from the repository root: sbatch THIS_FILE",
-        *[f"#SBATCH {line}" for line in sbatch],
-        *[f"# note: {n}" for n in plan.notes],
-    ]
-    exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in plan.env.items())
-    body = f"""
-set -euo pipefail
-mkdir -p {shlex.quote(opts.log_dir)}
-
-# The main process runs on the first node of the allocation.
-# sed reads the whole list: `head` would exit early and, under pipefail, the
-# SIGPIPE of a long host list would fail the job (exit 141)
-MAIN_PROCESS_IP=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | sed -n 1p)
-export MAIN_PROCESS_IP
-{exports}echo "main process: $MAIN_PROCESS_IP:{plan.main_process_port}, nodes: $SLURM_JOB_NUM_NODES"
-
-# Everything but the node rank is fixed here; each srun task adds its own rank.
-LAUNCH_ARGS=(
-  {quoted}
-)
-
-# One task per node; each starts {plan.gpus_per_node} process(es) with its node rank.
-# The single quotes keep $SLURM_NODEID for the task's shell, where it is the node's index.
-srun --nodes={plan.nodes} --ntasks-per-node=1 --kill-on-bad-exit=1 \\
-  bash -c 'exec accelerate launch --machine_rank "$SLURM_NODEID" "$@"' medfr-launch "${{LAUNCH_ARGS[@]}}"
-"""
-    return "\n".join(header) + "\n" + body
+    return render_batch(
+        script,
+        "accelerate.sbatch.j2",
+        plan=plan,
+        stamp=stamp,
+        launch_args=_array_lines(args),
+        log_dir=opts.log_dir,
+    )
 
 
 def write_atomic(path: Path, text: str, executable: bool = False) -> None:

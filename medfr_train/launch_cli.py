@@ -79,8 +79,13 @@ def launch(recipe: str, recipe_args: tuple[str, ...], **opts) -> None:
     recipe (TRL-style overrides).
     """
     from medfr_eval.errors import LaunchError
+    from medfr_eval.slurm import check_value
     from medfr_train.launch import SlurmOptions, write_atomic
     from medfr_train.launch_stages import commands_text, plan_jobs, slurm_texts
+
+    # A line break in a file name would end a comment line of the script (and then run).
+    for flag, key in (("-o", "output"), ("--slurm", "slurm"), ("--log-dir", "log_dir")):
+        check_value(opts[key], flag)
 
     # the click options are named after plan_jobs' and SlurmOptions' arguments
     plan_keys = ("nodes", "gpus_per_node", "sft_config", "sft_gpus", "main_process_ip")

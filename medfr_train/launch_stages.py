@@ -16,11 +16,11 @@ differ.
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from medfr_eval.errors import LaunchError
+from medfr_eval.slurm import Submission, Var, check_value, render_submit
 from medfr_train.launch import (
     LaunchPlan,
     SlurmOptions,
@@ -97,13 +97,14 @@ def plan_jobs(
 
 def commands_text(jobs: Jobs) -> str:
     """The shell commands of every job, in order (each job after the previous one finished)."""
-    parts = [f"# note: {n}" for n in jobs.notes]
+    parts = []
     for i, job in enumerate(jobs.jobs):
+        lines = [f"note: {n}" for n in jobs.notes] if i == 0 else []
         if job.stage is not None:
             wait = " (after the previous job finished)" if i else ""
-            parts.append(f"# ---- stage {job.stage}{wait}")
-        parts.append(render_commands(job.plan).rstrip("\n"))
-    return "\n".join(parts) + "\n"
+            lines.append(f"---- stage {job.stage}{wait}")
+        parts.append(render_commands(job.plan, lines))
+    return "".join(parts)
 
 
 def stage_script_path(path: Path, stage: str) -> Path:
@@ -115,19 +116,14 @@ def slurm_texts(jobs: Jobs, opts: SlurmOptions, path: Path) -> list[tuple[Path, 
     """The batch script(s), as (file, text): one for a one-stage recipe; for a chained one,
     each stage's (``job.cpt.sbatch``, ...) and, at ``path``, a submit script that chains them
     with ``--dependency=afterok``."""
+    check_value(path, "--slurm")
     if len(jobs.jobs) == 1 and jobs.jobs[0].stage is None:
         extra = [f"--dependency=afterok:{jobs.after}"] if jobs.after else []
         one = SlurmOptions(**{**opts.__dict__, "extra": [*opts.extra, *extra]})
         return [(path, render_slurm(jobs.jobs[0].plan, one))]
     out: list[tuple[Path, str]] = []
-    lines = [
-        "#!/bin/bash",
-        "# Rendered by `medfr-train launch`: one SLURM job per stage, each waiting for the one",
-        "# before it (afterok). Run from the repository root: bash THIS_FILE",
-        *[f"# note: {n}" for n in jobs.notes],
-        "set -euo pipefail",
-    ]
-    previous = jobs.after
+    submissions: list[Submission] = []
+    previous: list[str | Var] = [jobs.after] if jobs.after else []
     for job in jobs.jobs:
         assert job.stage is not None
         name = opts.job_name or default_job_name(job.plan.recipe)
@@ -136,10 +132,13 @@ def slurm_texts(jobs: Jobs, opts: SlurmOptions, path: Path) -> list[tuple[Path, 
         )
         script_path = stage_script_path(path, job.stage)
         out.append((script_path, render_slurm(job.plan, stage_opts)))
-        dep = f" --dependency=afterok:{previous}" if previous else ""
         var = f"JOB_{job.stage.upper()}"
-        lines.append(f"{var}=$(sbatch --parsable{dep} {shlex.quote(str(script_path))})")
-        lines.append(f'echo "{job.stage}: job ${var}"')
-        previous = f"${var}"
-    out.append((path, "\n".join(lines) + "\n"))
+        submissions.append(Submission(var, script_path, job.stage, previous))
+        previous = [Var(var)]
+    comments = [
+        "Rendered by `medfr-train launch`: one SLURM job per stage, each waiting for the one",
+        "before it (afterok). Run from the repository root: bash THIS_FILE",
+        *[f"note: {n}" for n in jobs.notes],
+    ]
+    out.append((path, render_submit(submissions, comments)))
     return out

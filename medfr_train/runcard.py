@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from medfr_eval.fileio import sha256_file, write_json_atomic
+from medfr_eval.secret_keys import redact_secrets
 
 RUN_CARD = "run_card.json"
 
@@ -244,9 +245,14 @@ def finite_or_null(value: Any, path: str = "", found: list[str] | None = None) -
 
 
 def write_card(card: dict[str, Any], output_dir: str | Path) -> Path:
-    """Write ``run_card.json`` atomically (temp file then ``os.replace``), as strict JSON."""
+    """Write ``run_card.json`` atomically (temp file then ``os.replace``), as strict JSON.
+
+    Secret-bearing fields (``hub_token``, any ``*_token`` / ``*key*`` / ``*password*`` /
+    ``*secret*`` name: :func:`medfr_eval.secret_keys.is_secret_key`) are written as
+    ``"<redacted>"``: a run card travels with the model, into shared folders and
+    onto the board."""
     found: list[str] = []
-    card = finite_or_null(card, found=found)
+    card = finite_or_null(redact_secrets(card), found=found)
     if found:
         card["non_finite"] = found  # e.g. ["stages[0].train_loss"]: NaN in the run, null here
     return write_json_atomic(Path(output_dir) / RUN_CARD, card, default=str)

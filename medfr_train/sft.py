@@ -11,6 +11,9 @@ on TRL's ``ModelConfig`` (``use_dora``), i.e. peft's ``LoraConfig(use_dora=True)
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +189,24 @@ def _remove(folder: Path, names: tuple[str, ...]) -> None:
         (Path(folder) / name).unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def peft_reads_the_old_checkpointing_name() -> Iterator[None]:
+    """Silence exactly transformers' FutureWarning on ``model.is_gradient_checkpointing``.
+
+    Why a filter and not a fix: the deprecated property is read by peft
+    (``PeftModel.__init__``) and TRL, not by medfr, which passes checkpointing
+    under its current name (``activation_checkpointing``, see
+    ``medfr_train.recipe.stage``); the warning tells the user of nothing they can
+    change. Only this message is ignored, only while the trainer is built and runs."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore",
+            message=r"`is_gradient_checkpointing` is deprecated",
+            category=FutureWarning,
+        )
+        yield
+
+
 def train_sft(stage: Stage, recipe_path: Path, resume_from: str | None, callbacks=()) -> dict:
     """Run the SFT stage; save the adapter (or the merged model) and the tokenizer."""
     from accelerate import PartialState
@@ -195,16 +216,17 @@ def train_sft(stage: Stage, recipe_path: Path, resume_from: str | None, callback
         train, evald = build_datasets(stage, recipe_path)
     tokenizer = load_tokenizer(stage)
     model = load_model(stage)
-    trainer = SFTTrainer(
-        model=model,
-        args=stage.args,
-        train_dataset=train,
-        eval_dataset=evald,
-        processing_class=tokenizer,
-        peft_config=get_peft_config(stage.model),
-        callbacks=list(callbacks),
-    )
-    result = trainer.train(resume_from_checkpoint=resume_from)
+    with peft_reads_the_old_checkpointing_name():
+        trainer = SFTTrainer(
+            model=model,
+            args=stage.args,
+            train_dataset=train,
+            eval_dataset=evald,
+            processing_class=tokenizer,
+            peft_config=get_peft_config(stage.model),
+            callbacks=list(callbacks),
+        )
+        result = trainer.train(resume_from_checkpoint=resume_from)
     out = stage.output_dir
     merged = False
     if stage.merge_adapter and stage.model.use_peft:

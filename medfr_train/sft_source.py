@@ -75,13 +75,24 @@ def _parquet_chunks(path: Path, start: int) -> Iterator[Chunk]:
 
     try:
         pf = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowException, OSError) as exc:
         raise SFTDataError(f"not a readable parquet file: {exc}", file=path) from None
     names = pf.schema_arrow.names
     _check_columns(names, str(path))
     cols = [c for c in COLUMNS if c in names]
-    for rb in pf.iter_batches(batch_size=READ_ROWS, columns=cols):
-        data = {c: rb.column(c).to_pylist() if c in cols else [None] * rb.num_rows for c in COLUMNS}
+    batches = pf.iter_batches(batch_size=READ_ROWS, columns=cols)
+    while True:
+        try:  # a corrupt page (bad compressed data, a truncated file) shows only here
+            rb = next(batches, None)
+            if rb is None:
+                return
+            data = {
+                c: rb.column(c).to_pylist() if c in cols else [None] * rb.num_rows for c in COLUMNS
+            }
+        except (pa.ArrowException, OSError) as exc:
+            raise SFTDataError(
+                f"not a readable parquet file (rows from {start}: {exc})", file=path
+            ) from None
         yield Chunk(str(path), start, None, data)
         start += rb.num_rows
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from medfr_eval.errors import RecipeError
 
-#: per-device batch, gradient accumulation, processes of the study's runs (PAPER.md).
+#: per-device batch, gradient accumulation, processes of the study's runs (Table 8).
 STUDY_SHAPE: dict[str, tuple[int, int, int]] = {"cpt": (16, 2, 32), "sft": (4, 2, 1)}
 STUDY_PROCESSES = {k: v[2] for k, v in STUDY_SHAPE.items()}
 

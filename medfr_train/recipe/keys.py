@@ -1,17 +1,18 @@
-"""The recipe's vocabulary beyond TRL: medfr's dataclasses and the study's defaults.
+"""The recipe's vocabulary beyond TRL: medfr's dataclasses.
 
 A recipe is flat YAML as in alignment-handbook: its keys are fields of TRL's
 ``SFTConfig`` (``transformers.TrainingArguments`` plus SFT options) and
 ``ModelConfig`` (model path, dtype, peft/DoRA). What TRL lacks is declared here
 as dataclasses, so that ``TrlParser`` / ``HfArgumentParser`` type-check them and
 list them in ``medfr-train check --help-keys`` exactly like TRL's own fields.
+The study's hyperparameters are not restated here: the recipe files state them,
+each with its source, and a key a recipe leaves out takes its field's default.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from medfr_eval import strategies
 
@@ -19,53 +20,8 @@ STAGE_KINDS = ("cpt", "sft")
 #: strategy key -> its stages, from the one table of strategies.
 STAGES_OF: dict[str, tuple[str, ...]] = {k: strategies.get(k).stages for k in strategies.TRAINED}
 
-# The seven projections of a Mistral decoder layer, as DoRA targets in the study.
+# The seven projections of a Mistral decoder layer, the DoRA targets of the study's recipes.
 DORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-
-# Study settings (../shared/PAPER.md, "Training procedure"), used when a recipe
-# does not say otherwise. bf16 is absent on purpose: it is decided per machine.
-CPT_DEFAULTS: dict[str, Any] = {
-    "learning_rate": 2e-5,
-    "lr_scheduler_type": "cosine",
-    "warmup_steps": 0,
-    "weight_decay": 0.01,
-    "optim": "adamw_torch",
-    "per_device_train_batch_size": 16,
-    "gradient_accumulation_steps": 2,
-    "max_grad_norm": 1.0,
-    "gradient_checkpointing": True,
-    "num_train_epochs": 2.8,
-    "block_size": 2048,
-    "document_framing": "bos+eos",
-    "seed": 42,
-    "report_to": "none",
-    "save_strategy": "steps",
-    "save_steps": 500,
-}
-SFT_DEFAULTS: dict[str, Any] = {
-    "use_peft": True,
-    "use_dora": True,
-    "lora_r": 16,
-    "lora_alpha": 16,
-    "lora_dropout": 0.05,
-    "lora_target_modules": list(DORA_TARGETS),
-    "learning_rate": 2e-5,
-    "lr_scheduler_type": "cosine",
-    "optim": "adamw_torch",
-    "per_device_train_batch_size": 4,
-    "per_device_eval_batch_size": 8,
-    "gradient_accumulation_steps": 2,
-    "gradient_checkpointing": True,
-    "num_train_epochs": 10,
-    "seed": 42,
-    "packing": True,
-    "max_length": 2048,
-    "report_to": "none",
-    "save_strategy": "steps",
-    "save_steps": 500,
-    "merge_adapter": False,
-}
-DEFAULTS = {"cpt": CPT_DEFAULTS, "sft": SFT_DEFAULTS}
 
 
 def _help(text: str, choices: list[str] | None = None) -> dict:

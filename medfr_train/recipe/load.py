@@ -1,22 +1,25 @@
 """Load a recipe: YAML + command-line overrides -> validated stages, nothing written.
 
-Order of precedence for a stage key, lowest first: the study defaults
-(:mod:`medfr_train.recipe.keys`), the recipe's top level (shared by every
-stage), the stage's own mapping (``stages: {cpt: ..., sft: ...}``), ``--key
-value`` on the command line, then ``--stage.NAME.key value``.
+Order of precedence for a stage key, lowest first: the default of its field
+(TRL's or transformers'), the recipe's top level (shared by every stage), the
+stage's own mapping (``stages: {cpt: ..., sft: ...}``), ``--key value`` on the
+command line, then ``--stage.NAME.key value``. The study's settings are not
+defaults: every shipped recipe states them, each with its source.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from medfr_eval.errors import RecipeError
-from medfr_train.recipe.keys import DEFAULTS, NESTED_KEYS, STAGES_OF, TOP_KEYS
+from medfr_train.recipe.keys import NESTED_KEYS, STAGES_OF, TOP_KEYS
 from medfr_train.recipe.parse import (
     KeyValueError,
     is_stage_key,
+    known_keys,
     parse_values,
     recipe_parser,
     run_card_parser,
@@ -103,15 +106,29 @@ def read_top(src: RecipeSource, over: Overrides) -> tuple[Any, dict[str, Any]]:
         k: (f"--run_card.{k}",) for k in over.run_card
     }
     run_card = {**run_card, **over.run_card}
-    known = run_card_parser()._option_string_actions
+    known = known_keys(run_card_parser())
     for key in run_card:
-        if f"--{key}" not in known:
+        if key not in known:
             raise src.error(rc_where[key], f"unknown key; expected one of {_rc_keys()}")
     if top.get("strategy") is None:
         raise src.error(("strategy",), f"missing: one of {sorted(STAGES_OF)}")
     args, _ = _parse_flat(src, recipe_parser(), top, where)
     _, rc = _parse_flat(src, run_card_parser(), run_card, rc_where)
+    for key in RUN_CARD_FIGURES:
+        value = rc.get(key)
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            # a NaN or negative figure would give every run card a meaningless footprint
+            raise src.error(rc_where[key], f"must be a finite number >= 0, got {value!r}")
     return args, rc
+
+
+#: ``run_card:`` figures that enter the footprint: finite and >= 0.
+RUN_CARD_FIGURES = (
+    "carbon_intensity_kg_per_kwh",
+    "price_per_gpu_hour",
+    "gpu_tdp_watts",
+    "gpu_count",
+)
 
 
 def _rc_keys() -> list[str]:
@@ -138,7 +155,6 @@ def stage_inputs(src: RecipeSource, strategy: str, over: Overrides) -> list[Stag
         if not isinstance(stage_raw, dict):
             raise src.error(("stages", name), "must be a mapping of keys")
         layers = [
-            (DEFAULTS[name], lambda k: None),
             (shared, lambda k: (k,)),
             (stage_raw, lambda k, n=name: ("stages", n, k)),
             (over.shared, lambda k: (f"--{k}",)),
@@ -219,6 +235,8 @@ def load_recipe(
             stage = reused_stage(inp, base, chained, check_data, err)
         else:
             stage = build_stage(inp, previous, base, check_data, err)
+            if check_data:
+                _check_start_model(stage, previous, src.path, err)
         previous[inp.name] = stage.values
         stages.append(stage)
     recipe = Recipe(
@@ -232,6 +250,19 @@ def load_recipe(
     )
     check_context(recipe, src)
     return recipe
+
+
+def _check_start_model(stage: Stage, previous: dict, recipe_path: Path, err) -> None:
+    """A local model path that is not there (and no earlier stage writes) is one line."""
+    from medfr_train.recipe.models import missing_model_message
+
+    model = str(stage.model.model_name_or_path)
+    earlier = {Path(str(v.get("output_dir"))).resolve() for v in previous.values()}
+    if Path(model).expanduser().resolve() in earlier:
+        return  # trained by the stage before this one
+    message = missing_model_message(model, recipe_path)
+    if message is not None:
+        raise err("model_name_or_path", message)
 
 
 def check_context(recipe: Recipe, src: RecipeSource) -> None:

@@ -3,12 +3,17 @@
 TRL reads a YAML config by making its values argparse *defaults*
 (``TrlParser.set_defaults_with_config``); argparse converts string defaults
 but passes every other value through unchecked (``num_train_epochs: [1]`` or
-``use_peft: 3`` would reach the trainer). So each value is handed to the same
-parser as a command-line token instead (``--key=value``): argparse then converts
-and checks it with the field's type and choices, exactly as a command-line
-override. What we add is the translation of YAML values into tokens and of
-argparse's message into the key it is about, so that the caller can name the
-recipe file and line.
+``use_peft: 3`` would reach the trainer). So each value is converted as a
+command-line token of its own (``--key=value``) by the parser's public
+``parse_known_args``: the field's type and choices check it exactly as they
+check a command-line override, and since the tokens hold one key, a refusal
+(argparse's ``ArgumentError``, the parser built with ``exit_on_error=False``) is
+about that key. The dataclasses are then built by ``parse_dict``, which runs
+their own checks (``__post_init__``, TRL's and transformers'). Which keys a
+parser knows is read from its dataclasses' fields.
+
+No default lives here: a key a recipe leaves out takes its dataclass's default
+(TRL's, transformers'); the study's settings are stated in the recipe files.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import dataclasses
 import functools
 import json
 import re
+import typing
 from typing import Any
 
 from medfr_train.recipe.keys import MedfrStageArguments, RecipeArguments, RunCardArguments
@@ -30,26 +36,12 @@ class KeyValueError(Exception):
         self.key, self.message = key, message
 
 
-def _raising(cls: type) -> type:
-    """``cls`` with argparse's ``error`` raising instead of printing usage and exiting."""
-
-    class Raising(cls):  # type: ignore[misc, valid-type]
-        def error(self, message: str):  # noqa: D401 - argparse API
-            match = re.match(r"argument (--[\w.-]+)(?:/[^:]*)?: (.*)", message, re.S)
-            if match:
-                action = self._option_string_actions.get(match.group(1))
-                raise KeyValueError(action.dest if action else None, match.group(2))
-            raise KeyValueError(None, message)
-
-    return Raising
-
-
 @functools.cache
 def stage_parser():
     """One stage's parser: TRL's ``SFTConfig`` and ``ModelConfig`` plus medfr's stage keys."""
     from trl import ModelConfig, SFTConfig, TrlParser
 
-    return _raising(TrlParser)((SFTConfig, ModelConfig, MedfrStageArguments))
+    return TrlParser((SFTConfig, ModelConfig, MedfrStageArguments), exit_on_error=False)
 
 
 @functools.cache
@@ -57,7 +49,7 @@ def recipe_parser():
     """The top-level keys (strategy, names)."""
     from transformers import HfArgumentParser
 
-    return _raising(HfArgumentParser)((RecipeArguments,))
+    return HfArgumentParser((RecipeArguments,), exit_on_error=False)
 
 
 @functools.cache
@@ -65,27 +57,24 @@ def run_card_parser():
     """The ``run_card:`` keys."""
     from transformers import HfArgumentParser
 
-    return _raising(HfArgumentParser)((RunCardArguments,))
+    return HfArgumentParser((RunCardArguments,), exit_on_error=False)
 
 
-def dest_of(parser, key: str) -> str | None:
-    """The field a ``key`` (``learning_rate`` or ``learning-rate``) names, or None if unknown."""
-    action = parser._option_string_actions.get(f"--{key}")
-    return action.dest if action is not None and action.dest != "help" else None
+@functools.cache
+def known_keys(parser) -> frozenset[str]:
+    """The keys a parser takes: the fields of its dataclasses (YAML keys are field names)."""
+    return frozenset(name for cls in parser.dataclass_types for name in field_names(cls))
 
 
 def is_stage_key(key: str) -> bool:
-    return dest_of(stage_parser(), key) == key
+    return key in known_keys(stage_parser())
 
 
-def _tokens(parser, key: str, value: Any) -> list[str]:
-    """``--key=value`` tokens for one YAML value (lists become several tokens)."""
-    action = parser._option_string_actions[f"--{key}"]
+def _tokens(key: str, value: Any) -> list[str]:
+    """``--key=value`` tokens for one YAML value (a list becomes ``--key v1 v2``)."""
     if isinstance(value, dict):
         return [f"--{key}={json.dumps(value)}"]
     if isinstance(value, (list, tuple)):
-        if action.nargs not in ("+", "*"):
-            raise KeyValueError(key, f"expected one value, got a list {list(value)!r}")
         if not value:
             raise KeyValueError(key, "expected at least one value, got an empty list")
         bad = [v for v in value if isinstance(v, (list, dict))]
@@ -101,30 +90,50 @@ def _scalar(value: Any) -> str:
     return str(value)
 
 
+@functools.cache
+def list_keys(parser) -> frozenset[str]:
+    """The keys whose field holds a list (``list[str]``, ``Optional[list[str]]``), from the
+    dataclasses' type hints, as ``HfArgumentParser`` decides to take several values."""
+    out = set()
+    for cls in parser.dataclass_types:
+        hints = typing.get_type_hints(cls)
+        for name in field_names(cls):
+            kinds = typing.get_args(hints[name]) or (hints[name],)
+            if any(k is list or typing.get_origin(k) is list for k in (hints[name], *kinds)):
+                out.add(name)
+    return frozenset(out)
+
+
+def convert(parser, key: str, value: Any) -> Any:
+    """One value converted and checked by the field's type and choices, as on a command line."""
+    if isinstance(value, (list, tuple)) and key not in list_keys(parser):
+        raise KeyValueError(key, f"expected one value, got a list {list(value)!r}")
+    try:
+        namespace, rest = parser.parse_known_args(_tokens(key, value))
+    except Exception as exc:
+        # argparse.ArgumentError, raised by the parser TRL builds; argparse is not imported
+        # here (medfr's commands are click), so the error is known by its argparse fields
+        if not hasattr(exc, "argument_name") or not hasattr(exc, "message"):
+            raise
+        raise KeyValueError(key, exc.message) from None
+    if rest:  # the field takes one value: the other items of the list were left over
+        raise KeyValueError(key, f"expected one value, got a list {list(value)!r}")
+    return getattr(namespace, key)
+
+
 def parse_values(parser, values: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """Build the parser's dataclasses from ``values``; also return the converted values.
 
+    Every key must be one the parser knows (the caller checks, naming the line).
     Raises ``KeyValueError`` naming the key for a refused value (type, choice,
     or a check in the dataclass's ``__post_init__``, e.g. TRL's or transformers').
     """
-    argv: list[str] = []
-    nulls = []
-    for key, value in values.items():
-        if value is None:
-            nulls.append(key)
-        else:
-            argv += _tokens(parser, key, value)
-    namespace, rest = parser.parse_known_args(argv)
-    if rest:  # every key was checked by the caller; this is a bug, not bad input
-        raise AssertionError(f"tokens not consumed: {rest}")
-    converted = vars(namespace)
-    for key in nulls:
-        converted[key] = None
+    converted = {k: None if v is None else convert(parser, k, v) for k, v in values.items()}
     try:
         built = parser.parse_dict(converted)
     except (ValueError, TypeError) as exc:
         raise KeyValueError(_guess_key(str(exc), values), str(exc)) from None
-    return built, {k: converted[k] for k in values}
+    return built, converted
 
 
 def _guess_key(message: str, keys: dict[str, Any]) -> str | None:

@@ -59,8 +59,13 @@ class Stage:
 
     @property
     def hash(self) -> str:
-        """Identity of the stage's settings: a finished stage is skipped only when it matches."""
-        blob = json.dumps(self.values, sort_keys=True, default=str)
+        """Identity of the stage's settings: a finished stage is skipped only when it matches.
+
+        Over the values as the run card records them (secrets redacted): a new
+        ``hub_token`` does not change what is trained."""
+        from medfr_eval.secret_keys import redact_secrets
+
+        blob = json.dumps(redact_secrets(self.values), sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -103,7 +108,9 @@ def check_stage_rules(inp: StageInput, values: dict[str, Any], err: KeyErr) -> N
         raise err("output_dir", "missing: where to write the model")
     if inp.name == "cpt":
         bs = values.get("block_size")
-        if bs is None or bs < 2:
+        if bs is None:
+            raise err("block_size", "missing: tokens per packed block (the study's: 2048)")
+        if bs < 2:
             raise err("block_size", f"must be an integer >= 2, got {bs!r}")
         if values.get("packing"):
             raise err(
@@ -206,6 +213,10 @@ def build_stage(
         # bf16 where the hardware has it (study setting), fp32 elsewhere.
         merged["bf16"] = bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
     merged.setdefault("include_num_input_tokens_seen", True)
+    if "dataloader_pin_memory" not in merged:
+        # Pinned memory speeds copies to a GPU; without one torch warns at every epoch
+        # that it cannot pin. Not a setting of the run: not in its values nor its hash.
+        merged["dataloader_pin_memory"] = bool(torch.cuda.is_available())
     try:
         (args, model, medfr), values = parse_values(stage_parser(), merged)
     except KeyValueError as exc:

@@ -126,3 +126,30 @@ def test_card_costs_for_the_run_card():
     assert cpu["gpu_hours"] == 0 and cpu["kgco2e"] == 0.0
     other = fp.card_costs({"gpu_name": "NVIDIA L40S", "num_gpus": 1}, 3600)
     assert other["kgco2e"] is None and "no Table 8 rate" in other["energy_method"]
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["--hours", "nan"], "--hours"),
+        (["--hours", "inf"], "--hours"),
+        (["--hours", "3", "--profile", "tdp", "--carbon-intensity", "-0.05"], "--carbon-intensity"),
+        (["--hours", "3", "--profile", "tdp", "--carbon-intensity", "nan"], "--carbon-intensity"),
+        (["--hours", "3", "--profile", "tdp", "--price", "-2"], "--price"),
+        (["--hours", "3", "--profile", "tdp", "--price", "inf"], "--price"),
+        (["--hours", "3", "--profile", "tdp", "--tdp-watts", "-700"], "--tdp-watts"),
+    ],
+)
+def test_negative_or_non_finite_figures_are_refused(capsys, args, flag):
+    assert run(footprint, ["--gpu", "H100", *args]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"error: command line: {flag}: expected ") and ">= 0" in line, line
+
+
+def test_the_source_names_the_paper_and_explains_the_split(capsys):
+    assert run(footprint, ["--gpu", "H100", "--gpus", "32", "--hours", "12"]) == 0
+    out = capsys.readouterr().out
+    assert f"source: {fp.SOURCE}" in out
+    assert "Table 8" in fp.SOURCE and "the pairing that matches" in fp.SOURCE
+    rec = fp.card_costs({"num_gpus": 1, "gpu_name": "NVIDIA A100"}, 3600)
+    assert fp.SOURCE in rec["energy_method"]

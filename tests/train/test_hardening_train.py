@@ -71,7 +71,7 @@ def test_negative_dora_rank_is_refused(tmp_path, tiny_model_dir, train_data, cap
     recipe = tmp_path / "sft.yaml"
     recipe.write_text(
         f"strategy: SFT\nmodel_name_or_path: {tiny_model_dir}\ndataset_files: [sft.jsonl]\n"
-        f"output_dir: {tmp_path / 'o'}\nlora_r: -16\n"
+        f"output_dir: {tmp_path / 'o'}\nlora_r: -16\nuse_peft: true\n"
     )
     assert main(["check", str(recipe)]) == 2
     assert f"{recipe}:5: lora_r: must be an integer >= 1" in _one_line(capsys.readouterr().err)

@@ -34,7 +34,7 @@ def _recipe(tmp_path: Path, name: str = "cpt.yaml") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         "# recette de test\nstrategy: CPT\nmodel_name_or_path: tiny\n"
-        "dataset_files: [corpus.txt]\noutput_dir: out\n",
+        "dataset_files: [corpus.txt]\nblock_size: 32\noutput_dir: out\n",
         encoding="utf-8",
     )
     return path

@@ -40,7 +40,8 @@ def test_slurm_chains_the_jobs_afterok(tmp_path):
     assert "--only-stage sft" in files[sft]
     submit = files[tmp_path / "job.sbatch"].splitlines()
     assert f"JOB_CPT=$(sbatch --parsable --dependency=afterok:777 {cpt})" in submit
-    assert f"JOB_SFT=$(sbatch --parsable --dependency=afterok:$JOB_CPT {sft})" in submit
+    # the job id is quoted where the shell expands it
+    assert f'JOB_SFT=$(sbatch --parsable --dependency=afterok:"${{JOB_CPT}}" {sft})' in submit
 
 
 def test_reused_cpt_gets_no_job():

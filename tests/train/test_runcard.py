@@ -96,3 +96,32 @@ def test_chained_card_counts_the_reused_cpt_once():
     assert card["excluding_reused"]["kgco2e"] == pytest.approx(sft.kgco2e, rel=0.01)
     assert card["excluding_reused"]["cost_usd"] == pytest.approx(sft.usd, rel=0.01)
     assert card["footprint_profile"] == "study"
+
+
+def test_negative_or_nan_run_card_figures_name_file_line_key(tmp_path, capsys):
+    from medfr_eval.cli import train_main
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(
+        "strategy: CPT\nmodel_name_or_path: tiny\ndataset_files: [c.txt]\noutput_dir: o\n"
+        "run_card: {carbon_intensity_kg_per_kwh: -5, price_per_gpu_hour: .nan}\n",
+        encoding="utf-8",
+    )
+    assert train_main(["check", str(recipe), "--skip-data"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line == (
+        f"error: {recipe}:5: run_card.carbon_intensity_kg_per_kwh: "
+        "must be a finite number >= 0, got -5.0"
+    )
+    args = ["check", str(recipe), "--skip-data", "--run_card.carbon_intensity_kg_per_kwh", "0.05"]
+    assert train_main(args) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert (
+        line
+        == f"error: {recipe}:5: run_card.price_per_gpu_hour: must be a finite number >= 0, got nan"
+    )
+    fixed = [*args, "--run_card.price_per_gpu_hour", "1"]
+    assert train_main([*fixed, "--run_card.gpu_tdp_watts", "inf"]) == 2
+    assert (
+        "command line: --run_card.gpu_tdp_watts: must be a finite number" in capsys.readouterr().err
+    )

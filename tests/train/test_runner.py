@@ -81,6 +81,9 @@ stages:
     per_device_train_batch_size: 2
     num_train_epochs: 1
     learning_rate: 1.0e-3
+    use_peft: true
+    use_dora: true
+    lora_target_modules: [q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj]
     lora_dropout: 0.0
 """,
     )

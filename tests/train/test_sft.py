@@ -35,12 +35,18 @@ def test_dora_magnitude_vectors_on_the_seven_projections(tiny_model_dir):
     from transformers import AutoModelForCausalLM
     from trl import ModelConfig, get_peft_config
 
-    from medfr_train.recipe import SFT_DEFAULTS
+    from medfr_eval.resources import recipes_dir
+    from medfr_train.recipe import load_recipe
 
-    keys = {k: v for k, v in SFT_DEFAULTS.items() if k.startswith(("lora_", "use_"))}
+    study = recipes_dir() / "medmistral-sft-7b" / "sft" / "config_dora.yaml"
+    (stage,) = load_recipe(study, check_data=False).stages
+    keys = {k: v for k, v in stage.values.items() if k.startswith(("lora_", "use_"))}
     cfg = get_peft_config(ModelConfig(model_name_or_path=str(tiny_model_dir), **keys))
     assert cfg.use_dora and cfg.r == 16 and cfg.lora_alpha == 16
-    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_model_dir), cfg)
+    from medfr_train.sft import peft_reads_the_old_checkpointing_name
+
+    with peft_reads_the_old_checkpointing_name():  # peft reads the deprecated name
+        model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_model_dir), cfg)
     names = [n for n, _ in model.named_parameters() if "lora_magnitude_vector" in n]
     layers = model.config.num_hidden_layers
     assert len(names) == 7 * layers

@@ -1,4 +1,4 @@
-"""Activation checkpointing reaches transformers under its current name: no FutureWarning (issue 15)."""
+"""Activation checkpointing reaches transformers under its current name: no FutureWarning."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from medfr_train.recipe import load_recipe
 def test_no_gradient_checkpointing_deprecation_warning(
     tmp_path, tiny_model_dir, train_data, line, expected
 ):
-    """Unset (the study default: on) or set with the name recipes use: same value, no warning."""
+    """Unset (TRL's default: on) or set with the name recipes use: same value, no warning."""
     p = write_recipe(
         tmp_path / "sft.yaml",
         f"strategy: SFT\nmodel_name_or_path: {tiny_model_dir}\ndataset_files: [sft.jsonl]\n"

@@ -21,20 +21,19 @@ def test_cpt_recipe_is_trl_dataclasses(cpt_recipe):
     assert s.args.learning_rate == pytest.approx(1e-3)  # "1.0e-3" coerced to float
     assert s.block_size == 32 and s.args.max_length == 32
     assert s.args.packing is False and s.args.completion_only_loss is False
-    # study defaults where the recipe says nothing
-    assert s.args.weight_decay == pytest.approx(0.01)
-    assert s.args.lr_scheduler_type == "cosine"
-    assert s.args.max_grad_norm == 1.0
+    # a key the recipe leaves out takes TRL's (transformers') default: no second copy of the
+    # study's settings, which the shipped recipes state
+    defaults = SFTConfig.__dataclass_fields__
+    assert s.args.weight_decay == defaults["weight_decay"].default
+    assert s.args.lr_scheduler_type.value == defaults["lr_scheduler_type"].default
     assert s.args.bf16 is False  # no bf16 GPU here
 
 
-def test_sft_defaults_are_the_study_dora(tmp_path, tiny_model_dir, train_data):
-    p = write_recipe(
-        tmp_path / "sft.yaml",
-        f"strategy: SFT\nmodel_name_or_path: {tiny_model_dir}\ndataset_files: [sft.jsonl]\n"
-        f"output_dir: {tmp_path / 'o'}\nmax_length: 256\n",
-    )
-    (s,) = load_recipe(p).stages
+def test_the_study_dora_is_stated_by_the_shipped_recipe():
+    from medfr_eval.resources import recipes_dir
+
+    recipe = recipes_dir() / "medmistral-sft-7b" / "sft" / "config_dora.yaml"
+    (s,) = load_recipe(recipe, check_data=False).stages
     m, a = s.model, s.args
     assert (m.use_peft, m.use_dora, m.lora_r, m.lora_alpha, m.lora_dropout) == (
         True,
@@ -63,6 +62,7 @@ stages:
     model_name_or_path: ${{cpt.output_dir}}
     dataset_files: [sft.jsonl]
     max_length: 128
+    num_train_epochs: 10
 """,
     )
     r = load_recipe(
@@ -115,10 +115,7 @@ def test_bad_recipe_names_file_field_line(
     p = write_recipe(
         tmp_path / "bad.yaml",
         f"strategy: CPT\nmodel_name_or_path: {tiny_model_dir}\ndataset_files: [corpus.txt]\n"
-        f"output_dir: {tmp_path / 'out'}\nmax_position_embeddings_note: 0\n".replace(
-            "max_position_embeddings_note: 0\n", "# pad line 5\n"
-        )
-        + extra,
+        f"output_dir: {tmp_path / 'out'}\nblock_size: 32\n" + extra,
     )
     with pytest.raises(RecipeError) as ei:
         load_recipe(p)
@@ -128,14 +125,15 @@ def test_bad_recipe_names_file_field_line(
 
 def test_bad_inputs_more(tmp_path, tiny_model_dir, train_data):
     head = f"model_name_or_path: {tiny_model_dir}\noutput_dir: {tmp_path / 'o'}\n"
+    cpt = "strategy: CPT\nblock_size: 32\n" + head
     cases = {
         "missing.yaml": None,
         "yaml.yaml": "strategy: CPT\n  bad: [indent\n",
         "list.yaml": "- a\n- b\n",
         "strategy.yaml": "strategy: DPO\n" + head + "dataset_files: [corpus.txt]\n",
-        "nofile.yaml": "strategy: CPT\n" + head + "dataset_files: [absent.txt]\n",
-        "nodata.yaml": "strategy: CPT\n" + head,
-        "empty.yaml": "strategy: CPT\n" + head + "dataset_files: [vide.txt]\n",
+        "nofile.yaml": cpt + "dataset_files: [absent.txt]\n",
+        "nodata.yaml": cpt,
+        "empty.yaml": cpt + "dataset_files: [vide.txt]\n",
         "stage.yaml": "strategy: CPT+SFT\n" + head + "stages:\n  cpt: {}\n  dpo: {}\n",
         "sftbad.yaml": "strategy: SFT\n" + head + "dataset_files: [bad.jsonl]\n",
         "interp.yaml": "strategy: SFT\nmodel_name_or_path: ${cpt.output_dir}\n"

@@ -26,6 +26,9 @@ def test_yaml_values_are_converted_like_command_line_tokens(tmp_path):
             "column_mapping": {"question": "q", "answer": "a"},
             "max_steps": None,
             "bf16": False,  # load_recipe decides it per machine
+            # load_recipe passes checkpointing under both names (recipe.stage._checkpointing_names)
+            "gradient_checkpointing": True,
+            "activation_checkpointing": True,
         },
     )
     assert args.learning_rate == 2e-5 and values["learning_rate"] == 2e-5
