@@ -14,6 +14,7 @@
 
     python benchmarks/judge.py                       # N = 400 endpoint items, 64 local items
     python benchmarks/judge.py --n 1000 --hidden-size 256 --layers 4
+    python benchmarks/judge.py --openai --skip-local  # medfr's client beside openai's
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "eval" / "judge"))  # the loopback test server
 
+from medfr_eval.judge.client import EndpointJudge  # noqa: E402
 from medfr_eval.judge.config import JudgeConfig  # noqa: E402
 from medfr_eval.judge.engine import Judge, JudgeItem  # noqa: E402
 
@@ -71,7 +73,9 @@ def _serve(queue) -> None:
         server.thread.join()
 
 
-def endpoint_bench(n: int, concurrency: int, repeats: int) -> dict[str, float]:
+def endpoint_bench(
+    n: int, concurrency: int, repeats: int, with_openai: bool = False
+) -> dict[str, float]:
     tmp = Path(tempfile.mkdtemp(prefix="medfr-judge-bench-"))
     # (a) medfr's own work, instant in-process backend, fresh cache each time
     counter = iter(range(10**6))
@@ -138,10 +142,46 @@ def endpoint_bench(n: int, concurrency: int, repeats: int) -> dict[str, float]:
             conn.close()
 
         bare_s = median_time(bare, repeats)
+        client = EndpointJudge(JudgeConfig(model="bench", url=url, cache_path=None))
+        prompts = [json.loads(b)["messages"][0]["content"] for b in bodies]
+        loops = {"bare": bare, "client": lambda: [client.ask(p) for p in prompts]}
+        if with_openai:
+            loops["openai"] = openai_loop(url, prompts)
+        # CPU time of this process: the client's own cost, the server's excluded
+        cpu = {k: median_time(fn, repeats, time.process_time) / n for k, fn in loops.items()}
+        client_s = median_time(loops["client"], repeats)
+        openai_s = median_time(loops["openai"], repeats) if with_openai else None
     finally:
         proc.terminate()
         proc.join(5)
-    return {"own": own_s / n, "server": server_s / n, "cached": cached_s / n, "bare": bare_s / n}
+    out = {"own": own_s / n, "server": server_s / n, "cached": cached_s / n, "bare": bare_s / n}
+    out["client"] = client_s / n
+    if openai_s is not None:
+        out["openai"] = openai_s / n
+    out |= {f"{k}_cpu": v for k, v in cpu.items()}
+    return out
+
+
+def openai_loop(url: str, prompts: list[str]):
+    """The ``openai`` package's client posting the same prompts one after the other (if installed)."""
+    import openai
+
+    client = openai.OpenAI(base_url=url, api_key="bench", max_retries=0, timeout=30)
+
+    def run():
+        return [
+            client.chat.completions.create(
+                model="bench",
+                messages=[{"role": "user", "content": p}],
+                temperature=0,
+                max_tokens=1,
+            )
+            .choices[0]
+            .message.content
+            for p in prompts
+        ]
+
+    return run
 
 
 def local_bench(n: int, batch: int, hidden: int, layers: int, repeats: int) -> dict[str, float]:
@@ -195,16 +235,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hidden-size", type=int, default=64)
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--openai", action="store_true", help="also time the openai package's client (installed)"
+    )
+    parser.add_argument("--skip-local", action="store_true", help="endpoint path only")
     args = parser.parse_args(argv)
 
-    ep = endpoint_bench(args.n, args.concurrency, args.repeats)
+    ep = endpoint_bench(args.n, args.concurrency, args.repeats, args.openai)
     print(f"endpoint path, N = {args.n} items (ms per item, median of {args.repeats})")
     print(f"  medfr's own work (instant in-process backend)      {ep['own'] * 1e3:7.3f}   goal < 2")
     print(
         f"  medfr via loopback server, concurrency {args.concurrency:<3}       {ep['server'] * 1e3:7.3f}"
     )
     print(f"  bare http.client loop, same requests, sequential   {ep['bare'] * 1e3:7.3f}")
+    print(f"  medfr's client alone, same requests, sequential    {ep['client'] * 1e3:7.3f}")
+    if "openai" in ep:
+        print(f"  openai package's client, same requests, sequential {ep['openai'] * 1e3:7.3f}")
+    cpu = "   ".join(f"{k[:-4]} {v * 1e3:.3f}" for k, v in ep.items() if k.endswith("_cpu"))
+    print(f"  client CPU per item (this process): {cpu}")
     print(f"  medfr rerun, every verdict from the cache          {ep['cached'] * 1e3:7.3f}")
+    if args.skip_local:
+        return 0 if ep["own"] < 2e-3 else 1
     lo = local_bench(args.local_n, args.batch_size, args.hidden_size, args.layers, args.repeats)
     print(
         f"in-process judge, {args.local_n} items, batch {args.batch_size}, hidden {args.hidden_size} x {args.layers} layers"

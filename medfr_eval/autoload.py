@@ -124,10 +124,15 @@ def wrap_simple_evaluate(module: Any) -> None:
                 bound.get("metadata"),
                 bound.get("task_manager"),
             )
-            # the user's data files and templates, before the model loads (medfr_eval.preflight)
-            from medfr_eval.preflight import check_data
+            # every set's data, the user's files and templates, before the model loads
+            from medfr_eval.preflight import check_data, check_sources
 
+            check_sources(bound.get("tasks"), bound.get("metadata"), bound.get("task_manager"))
             check_data(bound.get("tasks"), bound.get("metadata"), bound.get("task_manager"))
+            # the LLM judge's settings, before generation is paid for (medfr_eval.judge.check)
+            from medfr_eval.judge.check import check_judge
+
+            check_judge(bound.get("tasks"))
             return original(*args, **kwargs)
         except MedfrError as exc:
             if _under_lm_eval_cli():

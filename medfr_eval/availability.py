@@ -4,12 +4,15 @@ Kept apart from :mod:`medfr_eval.data` (reading and checking records) because
 these answer questions about *all* sets at once: lm-eval stops at the first
 task whose data is missing, so that one error lists every set without data,
 saying which are public (``medfr-data fetch``) and which must be requested
-from the study's authors.
+from the study's authors. :func:`check_available` asks it of the requested
+sets before lm-eval loads the model (:mod:`medfr_eval.preflight`).
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +61,94 @@ def missing_data_error(es: EvalSet, folder: str | None, sources_file: str | None
             )
     parts.append('Shipped samples: --metadata \'{"medfr_data": "sample"}\'.')
     return DataError(" ".join(parts), field="medfr_set")
+
+
+def hub_offline() -> bool:
+    """Whether downloads from the Hub are switched off (``HF_HUB_OFFLINE``, as huggingface_hub reads it)."""
+    try:
+        from huggingface_hub import constants
+    except ImportError:  # pragma: no cover - a dependency of lm-eval and datasets
+        constants = None
+    if constants is not None and constants.HF_HUB_OFFLINE:
+        return True
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in ("1", "ON", "YES", "TRUE")
+
+
+def _public_cached(es: EvalSet) -> bool:
+    """Whether the public copy of ``es`` is already converted in medfr's cache (no download)."""
+    from medfr_eval.fetch import cached_folder, read_manifest
+    from medfr_eval.public_sources import SOURCES
+
+    folder = cached_folder(SOURCES[es.public_source])
+    if not (folder / f"{es.name}.jsonl").is_file():
+        return False
+    manifest = read_manifest(folder)
+    return bool(manifest and es.name in manifest.get("sets", {}))
+
+
+def _has_local_data(es: EvalSet, folder: str | None, sources_file: str | None) -> bool:
+    """Whether the loader will find data for ``es`` without downloading a public copy.
+
+    A Hub source the user named counts as data: whether it can be read (or is in
+    the datasets cache) is the loader's to find out, with its own message."""
+    if folder and (Path(folder) / f"{es.name}.jsonl").is_file():
+        return True
+    return (es.in_study and _has_hub_path(es, sources_file)) or (
+        bool(es.public_source) and _public_cached(es)
+    )
+
+
+def check_available(
+    sets: Iterable[EvalSet], medfr_data: str | None = None, medfr_hub: str | None = None
+) -> None:
+    """Raise one :class:`DataError` naming every set of ``sets`` that cannot have data.
+
+    A set cannot have data when it has no file in the chosen folder, no Hub
+    source named by the user, and either no public copy or a public copy that
+    is not in medfr's cache while ``HF_HUB_OFFLINE`` forbids the download.
+    Public copies that a connected machine would download are left to the
+    loader; so are the shipped samples (every set has one)."""
+    from medfr_eval.data import _resolve_choice
+
+    how, folder = _resolve_choice(medfr_data)
+    if how == "sample":
+        return
+    offline = hub_offline()
+    sets = list(sets)
+    private, public = [], []
+    for es in sets:
+        if _has_local_data(es, folder, medfr_hub):
+            continue
+        if not es.public_source:
+            private.append(es.name)
+        elif offline:
+            public.append(es.name)
+    if private or public:
+        raise _unavailable_error(private, public, folder, len(sets))
+
+
+def _unavailable_error(
+    private: list[str], public: list[str], folder: str | None, n_requested: int
+) -> DataError:
+    """The one message for every requested set without data: what to run for each kind."""
+    n = len(private) + len(public)
+    looked = f"none in {folder}" if folder else "no medfr_data / MEDFR_DATA folder given"
+    parts = [f"no data for {n} of the {n_requested} requested sets ({looked}):"]
+    target = folder or "DIR"
+    if public:
+        parts.append(
+            f"public, not in medfr's cache and HF_HUB_OFFLINE is set: {', '.join(public)}: run "
+            f"`medfr-data fetch -o {target}` on a connected machine (or with --from a local copy "
+            f"of the source repos) and set MEDFR_DATA={target}" + (";" if private else ".")
+        )
+    if private:
+        parts.append(
+            f"no public copy: {', '.join(private)}: request them from the study's authors and "
+            f"put <set>.jsonl (medfr schema, README section Data) in {target}, or name a Hub "
+            "copy with --metadata '{\"medfr_hub\": FILE}'."
+        )
+    parts.append('Shipped samples: --metadata \'{"medfr_data": "sample"}\'.')
+    return DataError(" ".join(parts), field="medfr_data")
 
 
 def flag(value: Any) -> bool:

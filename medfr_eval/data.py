@@ -20,17 +20,33 @@ was loaded: a difference is a warning, recorded in the task's config metadata
 error.
 
 Every record is checked against the schema of its set's kind; a bad row fails
-with the file, line and field. The prompt is rendered into each doc here (see
+with the file, line and field; every text is read in Unicode NFC
+(:mod:`medfr_eval.textnorm`). The prompt is rendered into each doc here (see
 :mod:`medfr_eval.prompts`), together with the answer choices and the gold index
 that the lm-eval YAML reads.
+
+Served order: every set reaches lm-eval sorted by the SHA-256 of its item ids
+(:func:`serving_order`), whatever the order of its file. Sources group their
+items (FrenchMedMCQA lists its single-answer items first, a clinical case keeps
+its questions together), and ``--limit N`` takes the first N docs: in file
+order those would be one kind of item only. The order is the same on every
+machine and for every source of the same items, and the English twins, whose
+ids are their French sets', are served in the same order.
+
+:func:`load_set` is the one loader of every medfr task: restricted, ``_gen``,
+``_constrained``, ``_perm*`` and ``medfr_permutations`` runs all go through
+it (the option orders of :mod:`medfr_eval.mcq.permute` only change how the
+final records become docs), so the exclusion list, the size check and the
+early BERTScore check hold for every one of them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +56,7 @@ from medfr_eval.jsonl import iter_jsonl
 from medfr_eval.resources import samples_dir
 from medfr_eval.sets import EvalSet, get_set
 from medfr_eval.sources import HubSource, get_source
+from medfr_eval.textnorm import nfc
 
 LETTERS = "ABCDE"
 
@@ -72,10 +89,11 @@ def _need(rec: dict, key: str, typ: type | tuple[type, ...], where: dict) -> Any
 def validate_record(
     es: EvalSet, rec: Any, *, file: str | Path | None = None, line: int | None = None
 ) -> dict:
-    """Check one record against its set's schema and return it normalised."""
+    """Check one record against its set's schema and return it normalised (texts in NFC)."""
     where = {"file": file, "line": line}
     if not isinstance(rec, dict):
         raise DataError(f"expected a JSON object, got {type(rec).__name__}", **where)
+    rec = nfc(rec)
     out: dict[str, Any] = {
         "id": str(_need(rec, "id", (str, int), where)),
         "question": _need(rec, "question", str, where),
@@ -130,6 +148,11 @@ def validate_record(
                 out["context"] = context
         else:
             out["context"] = _need(rec, "context", str, where)
+    for key in es.extra_fields:  # e.g. MediQAl's question_type: kept for per-type scores
+        value = rec.get(key)
+        if value is not None and not isinstance(value, str):
+            raise DataError(f"expected a string, got {value!r}", field=key, **where)
+        out[key] = value or ""
     return out
 
 
@@ -369,6 +392,7 @@ def build_docs(es: EvalSet, records: list[dict], prompt_dir: str | None = None) 
                 "letters": list(es.letters),
                 "n_options": es.n_options,
                 "context": rec.get("context", ""),
+                "clinical_case": es.clinical_case,  # the context's label (mcq.j2)
             }
             gold = rec["answer"] if es.kind == "mcq" else " ".join(rec["answers"])
             docs.append(
@@ -414,6 +438,30 @@ def _exclude_contaminated(es: EvalSet, records: list[dict], report: str) -> list
     return exclude_records(es, records, report)
 
 
+#: What :func:`serving_order` sorts by, as recorded in ``metadata.medfr_loaded``.
+SERVING_ORDER = "sha256(id)"
+
+
+def serving_key(item_id: str) -> str:
+    """The sort key of one item: the hex SHA-256 of its id's UTF-8 bytes (ids are NFC)."""
+    return hashlib.sha256(item_id.encode("utf-8")).hexdigest()
+
+
+def serving_order(records: list[dict]) -> list[dict]:
+    """``records`` in the order lm-eval is given them: by :func:`serving_key` of their ids.
+
+    Why a hash and not the file's order: sources group their items (by answer
+    count, by case, by subject), so the first N of a file (``--limit N``) are
+    not a sample of the set. Why not a seeded shuffle: the key of an item does
+    not depend on the other items, so a subset (``medfr_exclude``, a partial
+    file) keeps the relative order of the full set."""
+    return sorted(records, key=lambda rec: serving_key(rec["id"]))
+
+
+#: Turns a set's final records into lm-eval docs: (set, records, prompt folder) -> docs.
+DocsBuilder = Callable[[EvalSet, list[dict], "str | None"], list[dict]]
+
+
 def load_set(
     medfr_set: str,
     medfr_data: str | None = None,
@@ -421,16 +469,21 @@ def load_set(
     medfr_hub: str | None = None,
     medfr_exclude: str | None = None,
     medfr_strict_sizes: Any = False,
+    *,
+    docs_builder: DocsBuilder | None = None,
     **_metadata: Any,
 ):
     """lm-eval ``custom_dataset`` entry point: a ``DatasetDict`` with a ``test`` split.
 
     lm-eval calls it with the task's ``metadata`` (which includes ``--metadata``
     and the model arguments) plus ``dataset_kwargs``; keys that are not ours
-    are ignored. Where the data came from and its size check are written to
-    the task's config metadata (``medfr_loaded``), so they are in the results.
-    ``medfr_exclude`` names a contamination report whose ids are then left out
-    (:func:`_exclude_contaminated`); the size check sees the full set.
+    are ignored. Where the data came from, its size check and the served order
+    are written to the task's config metadata (``medfr_loaded``), so they are in
+    the results. ``medfr_exclude`` names a contamination report whose ids are
+    then left out (:func:`_exclude_contaminated`); the size check sees the full
+    set. The records left are put in :func:`serving_order`, then made into docs
+    by ``docs_builder`` (default :func:`build_docs`; the option orders of
+    :func:`medfr_eval.mcq.permute.load_set` pass their own).
     """
     import datasets
 
@@ -442,6 +495,11 @@ def load_set(
         loaded = {"source": origin, "items": len(records), "expected_items": None}
     else:
         loaded = check_size(es, len(records), origin, flag(medfr_strict_sizes))
+    loaded["order"] = SERVING_ORDER
+    if es.public_source:  # the commit a fetched copy came from (MANIFEST.json)
+        from medfr_eval.fetch import provenance
+
+        loaded.update(provenance(es.name, origin))
     task = building_task()
     if task is not None:  # called by lm-eval while it builds the task, before any generation
         record_in_task(task, "medfr_loaded", loaded)
@@ -453,5 +511,6 @@ def load_set(
             record_in_task(task, "medfr_bertscore", check_scorer(ScorerSpec.from_env()))
     if medfr_exclude:
         records = _exclude_contaminated(es, records, medfr_exclude)
-    docs = build_docs(es, records, prompts.prompt_dir_from(medfr_prompts))
+    build = docs_builder or build_docs
+    docs = build(es, serving_order(records), prompts.prompt_dir_from(medfr_prompts))
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})

@@ -138,7 +138,7 @@ def sets_tables(hub_sources: str | None = None) -> list:
         table.add_column("metric", no_wrap=True)
         table.add_column("data", no_wrap=True)
         for s in members:
-            size = f"{s.study_size:,}" if s.study_size else "?"
+            size = f"{s.study_size:,}" if s.study_size else "unknown"
             table.add_row(s.task, size, s.metric, _data_column(s, hub_sources))
         tables.append(table)
     return tables

@@ -36,19 +36,25 @@ import click
 def fetch(sets: tuple[str, ...], out: str, from_dir: str | None) -> int:
     """Download the public sets (all of them with no SET), check every record and write
     them in medfr's JSONL schema to OUT, atomically, with a MANIFEST.json (source repo,
-    revision, file sha256, item counts). Then run with MEDFR_DATA=OUT, offline.
+    the commit read, file sha256, item counts, what was skipped). Then run with
+    MEDFR_DATA=OUT, offline. A file in OUT that fetch did not write (or that was edited
+    since) is never replaced.
 
     The study's FrBMedQA, FrMedMCQA, K-QA, FrClinicalQA and FrMedQA have no public copy:
     request them from the authors and put their <set>.jsonl in the same folder.
     """
     from medfr_eval.fetch import fetch as do_fetch
-    from medfr_eval.fetch import size_warnings
+    from medfr_eval.fetch import size_warnings, summary_lines
 
     manifest = do_fetch(list(sets), out, from_dir)
-    for name, entry in manifest["sets"].items():
-        if name in sets or not sets:
-            click.echo(f"{name}: {entry['items']} items -> {out}/{entry['file']}")
+    for line in summary_lines(manifest, out):
+        click.echo(line)
     for line in size_warnings(manifest):
         click.echo(f"warning: {line}", err=True)
-    click.echo(f"wrote {out}/MANIFEST.json; run with MEDFR_DATA={out}")
+    skipped: dict[str, int] = {}
+    for source in manifest["sources"].values():
+        for key, n in (source.get("skipped") or {}).items():
+            skipped[key] = skipped.get(key, 0) + n
+    said = ", ".join(f"{k}: {v}" for k, v in sorted(skipped.items())) or "none"
+    click.echo(f"wrote {out}/MANIFEST.json (skipped: {said}); run with MEDFR_DATA={out}")
     return 0

@@ -16,10 +16,11 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -236,3 +237,87 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def check_output_folder(
+    out: Path, names: tuple[str, ...], *, error: type[MedfrError] = DataError, field: str
+) -> None:
+    """A folder a command replaces whole may hold only the files that command writes there.
+
+    Why: replacing ``--out mywork`` whole would delete the user's own files in it."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise error("output path exists and is not a folder", file=out, field=field)
+    others = sorted(p.name for p in out.iterdir() if p.name not in names)
+    if others:
+        more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+        raise error(
+            f"output folder holds other files ({', '.join(others[:3])}{more}); it is replaced "
+            "whole: choose a new or empty folder, or one this command wrote",
+            file=out,
+            field=field,
+        )
+
+
+@contextlib.contextmanager
+def _folder_lock(out: Path) -> Iterator[None]:
+    """An exclusive lock beside ``out`` while it is swapped (POSIX; elsewhere none)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(out.parent / f".{out.name}.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def replace_folder(
+    out: str | Path,
+    names: tuple[str, ...],
+    build: Callable[[Path], None],
+    *,
+    error: type[MedfrError] = DataError,
+    field: str,
+) -> Path:
+    """Build a folder's files with ``build(tmp)`` in a temp folder beside ``out``, then swap it in.
+
+    The output-folder rules: ``out`` is a new folder or one holding only
+    ``names`` (:func:`check_output_folder`, checked again under a lock just
+    before the swap); readers see the old folder or the new one, never a mix;
+    the new folder gets the umask's permissions (``mkdtemp`` alone makes 0700);
+    Ctrl-C, SIGTERM or an error leave the previous folder and no temp folder."""
+    out = Path(out)
+    check_output_folder(out, names, error=error, field=field)
+    tmp: Path | None = None
+    try:
+        with term_as_interrupt():
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+            os.chmod(tmp, 0o777 & ~_umask())
+            build(tmp)
+            with _folder_lock(out):
+                check_output_folder(out, names, error=error, field=field)
+                old = None
+                if out.exists() or out.is_symlink():
+                    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+                    os.replace(out, old / out.name)
+                try:
+                    os.replace(tmp, out)
+                except OSError:
+                    if old is not None:
+                        os.replace(old / out.name, out)
+                    raise
+                finally:
+                    if old is not None:
+                        shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        raise error(f"cannot write: {exc.strerror or exc}", file=out, field=field) from None
+    finally:
+        if tmp is not None and tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out

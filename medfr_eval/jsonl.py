@@ -39,6 +39,7 @@ def iter_jsonl(
     objects: bool = True,
     problem: Problem | None = None,
     errors: str = "strict",
+    max_line_bytes: int | None = None,
 ) -> Iterator[JsonLine]:
     """``(line number, value, bytes)`` for each non-blank line of ``path``.
 
@@ -48,6 +49,8 @@ def iter_jsonl(
     a value that is not a JSON object. A caller that may skip bad lines (lm-eval
     sample logs under ``--lenient``) passes ``problem(message, line)`` instead,
     and the line is left out. A missing or unreadable file is one error too.
+    ``max_line_bytes`` bounds the memory one line may take: a longer line is a bad
+    line, never held whole (the rest of it is read in bounded chunks and dropped).
     """
     path = Path(path)
     fh = open_binary(path, error=error)
@@ -58,7 +61,10 @@ def iter_jsonl(
         problem(message, lineno)
 
     with fh:
-        for lineno, raw in enumerate(fh, start=1):
+        for lineno, raw in enumerate(_lines(fh, max_line_bytes), start=1):
+            if raw is None:
+                bad(f"line longer than {max_line_bytes} bytes: too long for one record", lineno)
+                continue
             try:
                 text = raw.decode("utf-8", errors=errors)
             except UnicodeDecodeError as exc:
@@ -84,3 +90,18 @@ def iter_jsonl(
                 bad("expected a JSON object", lineno)
                 continue
             yield JsonLine(lineno, value, len(raw))
+
+
+def _lines(fh, limit: int | None) -> Iterator[bytes | None]:
+    """The file's lines as bytes; None for a line longer than ``limit`` (its rest is
+    read in bounded chunks and dropped)."""
+    if limit is None:
+        yield from fh
+        return
+    while raw := fh.readline(limit + 1):
+        if len(raw) <= limit or (len(raw) == limit + 1 and raw.endswith(b"\n")):
+            yield raw
+            continue
+        while raw and not raw.endswith(b"\n"):
+            raw = fh.readline(1 << 20)
+        yield None

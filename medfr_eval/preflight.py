@@ -10,8 +10,11 @@ task names and the ``--metadata`` are known; under the ``lm_eval`` command its
 error is one ``error:`` line and exit 2 (the same wrapper as the MCQ checks).
 
 Only local inputs are looked at (files in the named folder, the user's
-templates): the Hub and the public copies are left to the loader, which may
-download.
+templates, medfr's cache of public copies): the Hub is never asked. Before
+that, :func:`check_sources` names in one error every requested set that cannot
+have data (no file, no Hub source named, no public copy or one that
+``HF_HUB_OFFLINE`` forbids downloading), instead of lm-eval loading the model and
+stopping at the first such set.
 """
 
 from __future__ import annotations
@@ -31,6 +34,24 @@ def _settings(metadata: Any, task_manager: Any) -> dict:
     return meta
 
 
+def _requested(tasks: Any) -> list:
+    from medfr_eval.mcq.modes import requested_sets
+
+    if isinstance(tasks, str):
+        tasks = tasks.split(",")
+    return requested_sets(tasks or ())
+
+
+def check_sources(tasks: Any, metadata: Any = None, task_manager: Any = None) -> None:
+    """Every requested set can have data, or one :class:`DataError` names all that cannot."""
+    from medfr_eval.availability import check_available
+
+    sets = _requested(tasks)
+    if sets:
+        meta = _settings(metadata, task_manager)
+        check_available(sets, meta.get("medfr_data"), meta.get("medfr_hub"))
+
+
 def check_data(tasks: Any, metadata: Any = None, task_manager: Any = None) -> int:
     """Validate every requested set's file in the user's data folder and render their prompts.
 
@@ -43,11 +64,8 @@ def check_data(tasks: Any, metadata: Any = None, task_manager: Any = None) -> in
         build_docs,
         load_records,
     )
-    from medfr_eval.mcq.modes import requested_sets
 
-    if isinstance(tasks, str):
-        tasks = tasks.split(",")
-    sets = requested_sets(tasks or ())
+    sets = _requested(tasks)
     if not sets:
         return 0
     meta = _settings(metadata, task_manager)

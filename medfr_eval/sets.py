@@ -11,13 +11,15 @@ lm-eval or torch.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Family = Literal["mcq_translated", "mcq_native", "openqa", "mcq_english", "public_native"]
 Kind = Literal["mcq", "mcq_multi", "openqa", "openqa_case"]
 
 #: The study's three families: its tables, win rates, the board's overall score.
 #: Display names in English: the interface is English, data and prompts French (README).
+#: The one table of family names: ``medfr signif``, the board, ``medfr data list`` and
+#: the demo read it, and lm-eval's ``group_alias`` values say the same words.
 FAMILIES: dict[str, str] = {
     "mcq_translated": "Translated MCQ",
     "mcq_native": "Native MCQ",
@@ -27,7 +29,7 @@ FAMILIES: dict[str, str] = {
 #: that every "all families" average stays the study's.
 EXTRA_FAMILIES: dict[str, str] = {
     "mcq_english": "English MCQ (twins of the translated MCQ)",
-    "public_native": "Public native sets",
+    "public_native": "Public native French sets",
 }
 ALL_FAMILIES: dict[str, str] = {**FAMILIES, **EXTRA_FAMILIES}
 
@@ -46,7 +48,8 @@ class EvalSet:
     kind: Kind
     n_options: int  # 0 for open QA
     # test size in the study (PAPER.md, Table 6); for the public extras, the size the source
-    # states (the English twins: their French set's), 0 when not known (no size check)
+    # states (the English twins: their French set's); 0 means unknown (no size check, and
+    # "unknown" where a size is shown)
     study_size: int
     has_context: bool
     description: str  # what it measures, in French, for people
@@ -57,6 +60,11 @@ class EvalSet:
     twin_of: str | None = None  # English twin: name of the French set with the same items
     context_optional: bool = False  # context (e.g. MediQAl's clinical case) may be empty
     in_study: bool = True  # one of the study's 15 sets
+    # the context is a clinical case: the prompts call it "Cas clinique", not "Contexte"
+    clinical_case: bool = False
+    # string fields of a record kept in every doc besides the schema's (e.g. MediQAl's
+    # question_type, by which its scores are split); "" where a record has none
+    extra_fields: tuple[str, ...] = ()
 
     @property
     def task(self) -> str:
@@ -143,6 +151,9 @@ SETS: tuple[EvalSet, ...] = (
         True,
         "Questions de recherche biomédicale avec un résumé d'article ; réponse oui, non ou peut-être.",
         BIOINSTRUCTQA,
+        # BioMistral's loader serves a record whose abstract is missing without one; so
+        # does medfr (the fetch counts them in MANIFEST.json)
+        context_optional=True,
     ),
     _mmlu("anatomy", "Anatomie", 135, "anatomie"),
     _mmlu("clinical_knowledge", "Connaissances cliniques", 265, "connaissances cliniques"),
@@ -206,10 +217,18 @@ SETS: tuple[EvalSet, ...] = (
 # Public sets that are not among the study's 15: the English originals of the
 # 10 translated sets (same items, same ids: the translation gap can be paired
 # item by item), FrenchMedMCQA and MediQAl. ``study_size`` holds the expected
-# test size where the source states it (0: not known; no size check).
+# test size where the source states it (0: unknown; no size check). MediQAl's are
+# the test splits of its dataset card (``dataset_info``, at the pinned commit):
+# 4,343 + 2,561 + 10,113 = 17,017 MCQU and 3,384 + 1,466 + 5,767 = 10,617 MCQM
+# questions in all, as its paper counts them; OEQ has a test split only (4,969).
 
 FRENCHMEDMCQA = "frenchmedmcqa"
 MEDIQAL = "mediqal"
+#: MediQAl's labels kept in each doc: its authors report every score per question_type
+#: (Understanding / Reasoning); medical_subject is one of its 41 subjects.
+MEDIQAL_FIELDS = ("question_type", "medical_subject")
+#: the values of question_type, as MediQAl's card spells them
+QUESTION_TYPES = ("Understanding", "Reasoning")
 
 
 def _english_twin(fr: EvalSet) -> EvalSet:
@@ -248,12 +267,14 @@ PUBLIC_NATIVE: tuple[EvalSet, ...] = (
         "public_native",
         "mcq",
         5,
-        0,
+        4343,
         True,
         "QCM d'examens de médecine français à réponse unique, parfois précédés d'un cas clinique.",
         MEDIQAL,
         context_optional=True,
         in_study=False,
+        clinical_case=True,
+        extra_fields=MEDIQAL_FIELDS,
     ),
     EvalSet(
         "mediqal_mcqm",
@@ -261,12 +282,14 @@ PUBLIC_NATIVE: tuple[EvalSet, ...] = (
         "public_native",
         "mcq_multi",
         5,
-        0,
+        3384,
         True,
         "QCM d'examens de médecine français à réponses multiples, parfois précédés d'un cas clinique.",
         MEDIQAL,
         context_optional=True,
         in_study=False,
+        clinical_case=True,
+        extra_fields=MEDIQAL_FIELDS,
     ),
     EvalSet(
         "mediqal_oeq",
@@ -274,12 +297,14 @@ PUBLIC_NATIVE: tuple[EvalSet, ...] = (
         "public_native",
         "openqa",
         0,
-        0,
+        4969,
         True,
         "Questions ouvertes à réponse courte d'examens de médecine français ; score BERTScore F1.",
         MEDIQAL,
         context_optional=True,
         in_study=False,
+        clinical_case=True,
+        extra_fields=MEDIQAL_FIELDS,
     ),
 )
 
@@ -316,3 +341,67 @@ def get_set(name_or_task: str) -> EvalSet:
 def twin_pairs() -> dict[str, str]:
     """French task -> its English twin task (same items, same ids), for paired comparisons."""
     return {BY_NAME[s.twin_of].task: s.task for s in ENGLISH_TWINS if s.twin_of}
+
+
+# ------------------------------------------------------------------ English display names
+# What people read about a set, in English (the interface language): the one table
+# that ``medfr signif``'s reports and the board's pages both read, so that a set or a
+# family is named alike everywhere. ``EvalSet.title`` and ``description`` stay French
+# for the task files; a test checks that every set of ALL_SETS has its line here.
+
+
+class SetLabel(NamedTuple):
+    """A set's English title and what it measures, in one sentence."""
+
+    title: str
+    description: str
+
+
+SET_LABELS: dict[str, SetLabel] = {
+    name: SetLabel(title, what)
+    for name, (title, what) in {
+        "medqa_4opt": ("MedQA (4 options)", "US medical licensing exam (USMLE) questions, translated, four options."),
+        "medqa_5opt": ("MedQA (5 options)", "The same translated USMLE questions with five options."),
+        "medmcqa": ("MedMCQA", "Indian medical entrance exam MCQs, translated."),
+        "pubmedqa": ("PubMedQA", "Biomedical research questions with an article abstract; answer yes, no or maybe."),
+        "mmlu_anatomy": ("MMLU Anatomy", "MMLU multiple-choice questions on anatomy, translated from English."),
+        "mmlu_clinical_knowledge": ("MMLU Clinical knowledge", "MMLU questions on clinical knowledge, translated from English."),
+        "mmlu_college_biology": ("MMLU College biology", "MMLU questions on college-level biology, translated from English."),
+        "mmlu_college_medicine": ("MMLU College medicine", "MMLU questions on college-level medicine, translated from English."),
+        "mmlu_professional_medicine": ("MMLU Professional medicine", "MMLU questions on professional medicine, translated from English."),
+        "mmlu_medical_genetics": ("MMLU Medical genetics", "MMLU questions on medical genetics, translated from English."),
+        "frbmedqa": ("FrBMedQA", "Cloze questions from French biomedical Wikipedia over eight UMLS semantic groups, asked as MCQs."),
+        "frmedmcqa": ("FrMedMCQA", "Native French MCQs (S-Editions) with one or more right answers; scored by exact match (EMR)."),
+        "kqa": ("K-QA", "Patient questions with physicians' answers, translated; scored by BERTScore F1."),
+        "frclinicalqa": ("FrClinicalQA", "Chained questions on one clinical case; each question sees the case and the earlier questions."),
+        "frmedqa": ("FrMedQA", "General medical questions in French; scored by BERTScore F1."),
+        # public sets beyond the study
+        "en_medqa_4opt": ("MedQA (4 options), English", "The English originals of the translated MedQA items, four options."),
+        "en_medqa_5opt": ("MedQA (5 options), English", "The English originals of the translated MedQA items, five options."),
+        "en_medmcqa": ("MedMCQA, English", "The English originals of the translated MedMCQA items."),
+        "en_pubmedqa": ("PubMedQA, English", "The English originals of the translated PubMedQA items."),
+        "en_mmlu_anatomy": ("MMLU Anatomy, English", "The English originals of the translated MMLU anatomy items."),
+        "en_mmlu_clinical_knowledge": ("MMLU Clinical knowledge, English", "The English originals of the translated MMLU clinical knowledge items."),
+        "en_mmlu_college_biology": ("MMLU College biology, English", "The English originals of the translated MMLU college biology items."),
+        "en_mmlu_college_medicine": ("MMLU College medicine, English", "The English originals of the translated MMLU college medicine items."),
+        "en_mmlu_professional_medicine": ("MMLU Professional medicine, English", "The English originals of the translated MMLU professional medicine items."),
+        "en_mmlu_medical_genetics": ("MMLU Medical genetics, English", "The English originals of the translated MMLU medical genetics items."),
+        "frenchmedmcqa": ("FrenchMedMCQA", "French pharmacy exam MCQs with one or more right answers; scored by exact match (EMR)."),
+        "mediqal_mcqu": ("MediQAl MCQU", "French medical exam MCQs with one right answer, 41 subjects."),
+        "mediqal_mcqm": ("MediQAl MCQM", "French medical exam MCQs with several right answers; scored by exact match (EMR)."),
+        "mediqal_oeq": ("MediQAl OEQ", "French medical exam open questions with a short reference answer; scored by BERTScore F1."),
+    }.items()
+}  # fmt: skip
+
+#: What the "all" row of win rates and family means covers: the study's sets only.
+ALL_FAMILY_LABEL = "All study sets"
+
+
+def set_label(name_or_task: str) -> SetLabel:
+    """The English title and description of a set, by set or task name."""
+    return SET_LABELS[get_set(name_or_task).name]
+
+
+def family_label(key: str) -> str:
+    """The English name of a family key, ``all`` (the study's sets) included."""
+    return ALL_FAMILY_LABEL if key == "all" else ALL_FAMILIES.get(key, key)

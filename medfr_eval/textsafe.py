@@ -8,7 +8,9 @@ the same tricks:
 * bidirectional controls (U+202A-202E, U+2066-2069, U+200E/F, U+061C) make a name
   display as another (``\\u202eblah`` reads right to left): names lose them;
 * Markdown passes raw HTML through to most renderers: ``<``, ``>``, ``&`` become
-  entities, and ``|`` is escaped so that a name cannot open a table column.
+  entities, and ``|`` is escaped so that a name cannot open a table column;
+* matplotlib reads text between two ``$`` as mathtext (``$\\frac{$`` stops the
+  plot with a parse error): plot labels get every ``$`` escaped.
 """
 
 from __future__ import annotations
@@ -41,3 +43,8 @@ def markdown_text(text: str) -> str:
     """``text`` for a Markdown table cell or title: HTML escaped, ``|`` and newlines defused."""
     out = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return out.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def plot_text(text: str) -> str:
+    """``text`` for a matplotlib label, shown as typed: no mathtext from ``$``."""
+    return text.replace("$", r"\$")

@@ -7,7 +7,9 @@ of letters (``mcq_multi``) or a text (``open``); ``context`` optional str;
 ``source`` ``native`` | ``translated`` | ``synthetic``; ``explanation`` optional str.
 
 A bad row is reported with file, line and field, so that a 30K-row file can be
-fixed without guessing. Nothing is written.
+fixed without guessing. Nothing is written. Rows come back with every text in
+Unicode NFC (:func:`medfr_eval.textnorm.nfc`): a decomposed accent would give
+the model other tokens for the same word than the evaluation prompts do.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from medfr_eval.errors import SFTDataError
 from medfr_eval.jsonl import iter_jsonl
+from medfr_eval.textnorm import nfc
 
 TYPES = ("mcq", "mcq_multi", "open")
 SOURCES = ("native", "translated", "synthetic")
@@ -27,13 +30,14 @@ LETTERS = string.ascii_uppercase
 
 
 def validate_row(row: Any, file: str | Path = "<row>", line: int | None = None) -> dict[str, Any]:
-    """Check one item against the schema; return it unchanged or raise ``SFTDataError``."""
+    """Check one item against the schema; return it with its texts in NFC or raise ``SFTDataError``."""
 
     def bad(fld: str, msg: str) -> SFTDataError:
         return SFTDataError(msg, file=file, line=line, field=fld)
 
     if not isinstance(row, dict):
         raise bad("row", "must be a JSON object")
+    row = nfc(row)
     unknown = sorted(set(row) - FIELDS)
     if unknown:
         raise bad(unknown[0], f"unknown field; expected among {sorted(FIELDS)}")

@@ -3,55 +3,20 @@
 Decision (issue 15, "Output mixes three languages"): the site's interface is in
 English, like the README and every ``--help``; the items, prompts and model outputs
 stay French, as the study's data is. ``medfr_eval.sets`` keeps French titles and
-descriptions for the task files; the site reads the English ones here, keyed by
-set name, and a test checks that every set has them.
+descriptions for the task files; the site reads the English ones from
+``medfr_eval.sets.SET_LABELS``, keyed by set name, as ``medfr signif`` does.
 """
 
 from __future__ import annotations
 
-from medfr_eval import strategies
+from medfr_eval import sets, strategies
 
-FAMILIES: dict[str, str] = {
-    "mcq_translated": "Translated MCQ",
-    "mcq_native": "Native French MCQ",
-    "openqa": "Open questions",
-    "mcq_english": "English MCQ (twins of the translated MCQ)",
-    "public_native": "Public native French sets",
-}
+#: Family and set names come from the one table in :mod:`medfr_eval.sets`, which
+#: ``medfr signif`` reads too: the site and the significance report name them alike.
+FAMILIES: dict[str, str] = sets.ALL_FAMILIES
 
 #: Set name -> (English title, what it measures).
-SETS: dict[str, tuple[str, str]] = {
-    "medqa_4opt": ("MedQA (4 options)", "US medical licensing exam (USMLE) questions, translated, four options."),
-    "medqa_5opt": ("MedQA (5 options)", "The same translated USMLE questions with five options."),
-    "medmcqa": ("MedMCQA", "Indian medical entrance exam MCQs, translated."),
-    "pubmedqa": ("PubMedQA", "Biomedical research questions with an article abstract; answer yes, no or maybe."),
-    "mmlu_anatomy": ("MMLU Anatomy", "MMLU multiple-choice questions on anatomy, translated from English."),
-    "mmlu_clinical_knowledge": ("MMLU Clinical knowledge", "MMLU questions on clinical knowledge, translated from English."),
-    "mmlu_college_biology": ("MMLU College biology", "MMLU questions on college-level biology, translated from English."),
-    "mmlu_college_medicine": ("MMLU College medicine", "MMLU questions on college-level medicine, translated from English."),
-    "mmlu_professional_medicine": ("MMLU Professional medicine", "MMLU questions on professional medicine, translated from English."),
-    "mmlu_medical_genetics": ("MMLU Medical genetics", "MMLU questions on medical genetics, translated from English."),
-    "frbmedqa": ("FrBMedQA", "Cloze questions from French biomedical Wikipedia over eight UMLS semantic groups, asked as MCQs."),
-    "frmedmcqa": ("FrMedMCQA", "Native French MCQs (S-Editions) with one or more right answers; scored by exact match (EMR)."),
-    "kqa": ("K-QA", "Patient questions with physicians' answers, translated; scored by BERTScore F1."),
-    "frclinicalqa": ("FrClinicalQA", "Chained questions on one clinical case; each question sees the case and the earlier questions."),
-    "frmedqa": ("FrMedQA", "General medical questions in French; scored by BERTScore F1."),
-    # public sets beyond the study (issue 10)
-    "en_medqa_4opt": ("MedQA (4 options), English", "The English originals of the translated MedQA items, four options."),
-    "en_medqa_5opt": ("MedQA (5 options), English", "The English originals of the translated MedQA items, five options."),
-    "en_medmcqa": ("MedMCQA, English", "The English originals of the translated MedMCQA items."),
-    "en_pubmedqa": ("PubMedQA, English", "The English originals of the translated PubMedQA items."),
-    "en_mmlu_anatomy": ("MMLU Anatomy, English", "The English originals of the translated MMLU anatomy items."),
-    "en_mmlu_clinical_knowledge": ("MMLU Clinical knowledge, English", "The English originals of the translated MMLU clinical knowledge items."),
-    "en_mmlu_college_biology": ("MMLU College biology, English", "The English originals of the translated MMLU college biology items."),
-    "en_mmlu_college_medicine": ("MMLU College medicine, English", "The English originals of the translated MMLU college medicine items."),
-    "en_mmlu_professional_medicine": ("MMLU Professional medicine, English", "The English originals of the translated MMLU professional medicine items."),
-    "en_mmlu_medical_genetics": ("MMLU Medical genetics, English", "The English originals of the translated MMLU medical genetics items."),
-    "frenchmedmcqa": ("FrenchMedMCQA", "French pharmacy exam MCQs with one or more right answers; scored by exact match (EMR)."),
-    "mediqal_mcqu": ("MediQAl MCQU", "French medical exam MCQs with one right answer, 41 subjects."),
-    "mediqal_mcqm": ("MediQAl MCQM", "French medical exam MCQs with several right answers; scored by exact match (EMR)."),
-    "mediqal_oeq": ("MediQAl OEQ", "French medical exam open questions with a short reference answer; scored by BERTScore F1."),
-}  # fmt: skip
+SETS: dict[str, sets.SetLabel] = sets.SET_LABELS
 
 #: lm-eval metric name (the part before the comma of a result key) -> label.
 METRICS: dict[str, str] = {
@@ -106,4 +71,4 @@ def metric_label(key: str) -> str:
 
 
 def family_label(key: str) -> str:
-    return FAMILIES.get(key, "all families" if key == "all" else key)
+    return sets.family_label(key)

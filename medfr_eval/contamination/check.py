@@ -44,6 +44,10 @@ class EvalIndex:
     item_grams: np.ndarray
     seen: np.ndarray  # bool per unique n-gram
     evidence: dict[int, str] = field(default_factory=dict)  # n-gram -> first training document
+    #: n-gram -> rank of that first document in the scan (files in the given order,
+    #: then line or row): an item's evidence is its n-grams' earliest document.
+    evidence_rank: dict[int, int] = field(default_factory=dict)
+    documents_scanned: int = 0
 
     @classmethod
     def build(cls, items: Sequence[EvalItem], n: int = DEFAULT_N) -> EvalIndex:
@@ -59,14 +63,28 @@ class EvalIndex:
     def scan_batch(
         self, texts: Sequence[str], label: Callable[[int], str]
     ) -> tuple[np.ndarray, int]:
-        """Mark the n-grams found in ``texts``; return the hit documents' indices and words read."""
+        """Mark the n-grams found in ``texts``; return the hit documents' indices and words read.
+
+        An n-gram first seen in this batch gets its earliest document of the batch as
+        evidence (batches come in file order, so that is its first document overall)."""
         m = self.index.scan(texts)
         if len(m.ngram):
             fresh = ~self.seen[m.ngram]
-            for g, d in zip(m.ngram[fresh].tolist(), m.doc[fresh].tolist(), strict=True):
-                self.evidence.setdefault(g, label(d))
+            grams, docs = m.ngram[fresh], m.doc[fresh]
+            order = np.lexsort((docs, grams))  # by n-gram, then by document
+            grams, docs = grams[order], docs[order]
+            first = np.concatenate(([True], grams[1:] != grams[:-1])) if len(grams) else grams
+            for g, d in zip(grams[first].tolist(), docs[first].tolist(), strict=True):
+                self.evidence[g] = label(d)
+                self.evidence_rank[g] = self.documents_scanned + d
             self.seen[m.ngram] = True
+        self.documents_scanned += len(texts)
         return np.unique(m.doc), m.words
+
+    def first_evidence(self, grams: np.ndarray) -> str:
+        """The earliest training document (file order, then line or row) holding one of
+        ``grams``, which must all have been seen."""
+        return self.evidence[min(grams.tolist(), key=self.evidence_rank.__getitem__)]
 
 
 @dataclass
@@ -83,16 +101,26 @@ def scan_files(
     paths: Iterable[str | Path],
     fields: Sequence[str] | None = None,
     progress: Callable[[int], None] | None = None,
+    *,
+    encoding: str = "utf-8",
 ) -> list[TrainingStats]:
-    """Stream every training file through the index; statistics per file."""
+    """Stream every training file through the index; statistics per file.
+
+    The pieces of a long document (:mod:`.textfile`) count as one document, and
+    the words their overlaps repeat are counted once."""
     stats = []
     for path in expand(list(paths)):
         st = TrainingStats(str(path), bytes=path.stat().st_size)  # size on disk
-        for batch in read_batches(path, fields):
+        last_hit: int | None = None  # location of the last contaminated document counted
+        for batch in read_batches(path, fields, encoding=encoding, overlap=idx.n - 1):
             hit_docs, n_words = idx.scan_batch(batch.texts, batch.label)
-            st.documents += len(batch.texts)
-            st.words += n_words
-            st.contaminated_documents += len(hit_docs)
+            st.documents += batch.documents
+            st.words += n_words - batch.repeated_words
+            # a document's pieces share its location and come one after the other
+            for where in sorted({batch.where[d] for d in hit_docs.tolist()}):
+                if where != last_hit:
+                    st.contaminated_documents += 1
+                    last_hit = where
             if progress is not None:
                 progress(batch.nbytes)
         stats.append(st)
@@ -105,6 +133,7 @@ def report(
     *,
     data: str | None,
     skipped: dict[str, str] | None = None,
+    skipped_files: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The JSON report: settings, training files, and per set the overlap and its ids.
 
@@ -113,8 +142,10 @@ def report(
     set's items) and ``overlapping_ngrams`` (those found), whose ratio is
     ``ngram_share``; ``items_too_short`` (fewer words than n in every segment:
     they cannot be checked); ``ids`` and, per id, the first training document
-    (``evidence``) that holds one of its n-grams. ``skipped_sets``: sets left
-    out (``--skip-missing``) with the reason."""
+    (``evidence``: files in the order given, then line or row) that holds any
+    of its n-grams. ``skipped_sets``: sets left
+    out (``--skip-missing``) with the reason; ``skipped_files``: training paths not
+    read (empty files, links that lead nowhere or loop) with the reason."""
     sets: dict[str, dict[str, Any]] = {}
     for i, item in enumerate(idx.items):
         grams = idx.item_grams[idx.item_ptr[i] : idx.item_ptr[i + 1]]
@@ -134,7 +165,7 @@ def report(
         if len(hit):
             s["contaminated_items"] += 1
             s["ids"].append(item.id)
-            s["evidence"][item.id] = idx.evidence[int(hit[0])]
+            s["evidence"][item.id] = idx.first_evidence(hit)
     for s in sets.values():
         s["item_share"] = s["contaminated_items"] / s["items"] if s["items"] else 0.0
         s["ngram_share"] = s["overlapping_ngrams"] / s["ngrams"] if s["ngrams"] else 0.0
@@ -153,4 +184,5 @@ def report(
         },
         "sets": sets,
         "skipped_sets": dict(skipped or {}),
+        "skipped_files": dict(skipped_files or {}),
     }

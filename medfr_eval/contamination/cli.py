@@ -16,8 +16,18 @@ from medfr_eval.cli_options import eval_sets_options, output_file_option
 from medfr_eval.contamination.check import EvalIndex, check_n, report, scan_files
 from medfr_eval.contamination.evalitems import load_items, resolve_sets
 from medfr_eval.contamination.readers import expand
+from medfr_eval.contamination.textfile import check_encoding
 from medfr_eval.errors import DataError
 from medfr_eval.fileio import write_json_atomic
+
+
+def check_output(output: Path) -> None:
+    """Refuse an output that cannot be written before the scan, not after it."""
+    if output.is_dir():
+        raise DataError("is a folder; give a file name", file=output, field="-o")
+    parent = next((p for p in output.parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise DataError(f"{parent} is a file, not a folder", file=output, field="-o")
 
 
 def print_report(rep: dict) -> None:
@@ -57,6 +67,13 @@ def print_report(rep: dict) -> None:
     help="JSONL/parquet field(s) holding the text (default: all text fields).",
 )
 @click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    help="Encoding of the .txt files (e.g. latin-1); bytes not valid in it stop the check. "
+    "JSONL and parquet text is UTF-8.",
+)
+@click.option(
     "--hub-sources", default=None, type=click.Path(dir_okay=False), help="YAML of Hub sources."
 )
 @output_file_option("Report with the contaminated ids (JSON), for medfr_exclude.")
@@ -66,6 +83,7 @@ def contamination(
     n: int,
     data: str | None,
     fields: tuple[str, ...],
+    encoding: str,
     hub_sources: str | None,
     skip_missing: bool,
     output: Path,
@@ -74,7 +92,15 @@ def contamination(
     from tqdm.auto import tqdm
 
     check_n(n)
-    files = expand(train)  # bad paths fail before the evaluation data is loaded
+    check_encoding(encoding)
+    check_output(output)
+    # bad paths fail before the evaluation data is loaded
+    skipped_files: dict[str, str] = {}
+    files = expand(train, skipped_files)
+    for name, why in skipped_files.items():
+        click.echo(f"warning: {name}: not read: {why}", err=True)
+    if not files:
+        raise DataError("no training file to read (all skipped)", file=train[0])
     skipped: dict[str, str] | None = {} if skip_missing else None
     items = load_items(resolve_sets(against), data, hub_sources, skipped)
     for name, why in (skipped or {}).items():
@@ -86,8 +112,8 @@ def contamination(
     idx = EvalIndex.build(items, n)
     total = sum(f.stat().st_size for f in files)
     with tqdm(total=total, unit="B", unit_scale=True, desc="scanning", disable=None) as bar:
-        stats = scan_files(idx, files, fields or None, progress=bar.update)
-    rep = report(idx, stats, data=data, skipped=skipped)
+        stats = scan_files(idx, files, fields or None, progress=bar.update, encoding=encoding)
+    rep = report(idx, stats, data=data, skipped=skipped, skipped_files=skipped_files)
     print_report(rep)
     write_json_atomic(output, rep)
     t = rep["totals"]

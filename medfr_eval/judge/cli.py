@@ -25,7 +25,7 @@ def judge() -> None:
 @click.argument("runs", nargs=-1, required=True)
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # checked by the output-folder rules, in one line
     default=None,
     help="Folder for agreement.json, agreement.txt and agreement.png.",
 )
@@ -43,11 +43,16 @@ def agreement(
     """How well the judge agrees with human 0/1 labels, overall and per generating model.
 
     LABELS is JSONL ({"doc_id", "model", "human": 0|1}, optional "task"); each
-    RUN is an lm-eval output folder judged with --log_samples, as PATH or
-    NAME=PATH (NAME matching the labels' "model")."""
+    RUN is one model's lm-eval output folder judged with --log_samples, as PATH
+    or NAME=PATH (NAME matching the labels' "model"). --out is a new folder or
+    one this command wrote: it is replaced whole, and a folder holding other
+    files is refused."""
+    from medfr_eval.fileio import check_output_folder
     from medfr_eval.judge import labels as labels_mod
     from medfr_eval.judge import report
 
+    if out is not None:  # refused before any work, checked again when written
+        check_output_folder(out, report.OUTPUT_FILES, field="--out")
     rows = labels_mod.read_labels(labels)
     judged = {}
     for spec in runs:

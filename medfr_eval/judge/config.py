@@ -2,21 +2,24 @@
 
 - ``MEDFR_JUDGE_URL`` + ``MEDFR_JUDGE_MODEL``: an OpenAI-compatible chat
   endpoint (vLLM, TGI, a hosted API); the URL is the API base
-  (``http://host:8000/v1``) or the full ``.../chat/completions`` address; the
-  key, if any, comes from ``MEDFR_JUDGE_API_KEY`` and is never logged.
+  (``http://host:8000/v1``) or the full ``.../chat/completions`` address. The
+  key, if any, comes from ``MEDFR_JUDGE_API_KEY`` (sent as a Bearer token), or
+  from the URL's userinfo (sent as Basic auth) or query (sent as given); none
+  of them is ever written or logged (:mod:`.endpoint`).
 - ``MEDFR_JUDGE_MODEL`` alone: a local transformers model (hub id or path),
   loaded once per process.
 - Neither: no judge; open-QA tasks report no ``judge`` metric.
 
 Tuning (all optional): ``MEDFR_JUDGE_CONCURRENCY`` (8 requests in flight),
-``MEDFR_JUDGE_TIMEOUT`` (60 s per request), ``MEDFR_JUDGE_RETRIES`` (4 more
+``MEDFR_JUDGE_TIMEOUT`` (60 s for one request in all: connect, send, wait,
+read), ``MEDFR_JUDGE_RETRIES`` (4 more
 tries after the first, exponential backoff), ``MEDFR_JUDGE_BATCH_SIZE`` (8,
 local judge), ``MEDFR_JUDGE_DEVICE`` (local judge), ``MEDFR_JUDGE_CACHE`` (the
 verdict store; ``off`` disables it).
 
 The *identity* of a judge is what makes two judge scores comparable: the
-model, the endpoint (``local`` for in-process) and the SHA-256 of the prompt
-template. It is written into each task's config metadata (``metadata.judge``)
+model, the endpoint (its public form ``scheme://host[:port]/path``, ``local``
+for in-process) and the SHA-256 of the prompt template. It is written into each task's config metadata (``metadata.judge``)
 and into every judged sample, and :func:`judge_identity` reads it back from
 either so that significance tests can refuse to pair different judges.
 """
@@ -24,12 +27,14 @@ either so that significance tests can refuse to pair different judges.
 from __future__ import annotations
 
 import ast
+import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from medfr_eval.errors import DataError
+from medfr_eval.judge.endpoint import Endpoint, check_api_key, parse_endpoint, public_url
 
 LOCAL = "local"
 IDENTITY_KEYS = ("model", "endpoint", "template_sha256")
@@ -41,8 +46,10 @@ def _number(name: str, default: float, cast=float, minimum: float = 1e-9) -> Any
         return default
     try:
         value = cast(raw)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise DataError(f"expected a number, got {raw!r}", field=name) from None
+    if not math.isfinite(value):
+        raise DataError(f"expected a finite number, got {raw!r}", field=name)
     if value < minimum:
         raise DataError(f"expected a number >= {minimum:g}, got {raw!r}", field=name)
     return value
@@ -58,8 +65,8 @@ class JudgeConfig:
     """Everything a judge run needs; ``api_key`` stays out of identity, logs and repr."""
 
     model: str
-    url: str | None = None
-    api_key: str | None = None
+    url: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
     concurrency: int = 8
     timeout: float = 60.0
     retries: int = 4
@@ -69,12 +76,27 @@ class JudgeConfig:
     cache_path: str | None = None
     prompt_dir: str | None = None
 
-    def __repr__(self) -> str:  # never print the key
-        return f"JudgeConfig(model={self.model!r}, url={self.url!r})"
+    def __repr__(self) -> str:  # never print the key nor the URL's credentials
+        return f"JudgeConfig(model={self.model!r}, endpoint={self.endpoint!r})"
 
     @property
     def endpoint(self) -> str:
-        return self.url or LOCAL
+        """The public form of the URL (no userinfo, query or fragment), or ``local``."""
+        return public_url(self.url) if self.url else LOCAL
+
+    def parsed_endpoint(self) -> Endpoint:
+        """The checked URL, split for the request (:func:`.endpoint.parse_endpoint`)."""
+        return parse_endpoint(self.url or "")
+
+    def secrets(self) -> list[str]:
+        """Every text that must never be written: the key and the URL's credentials."""
+        found = [self.api_key or ""]
+        if self.url:
+            try:
+                found += self.parsed_endpoint().secrets()
+            except DataError:
+                pass
+        return [s for s in found if s]
 
     @classmethod
     def from_env(cls) -> JudgeConfig | None:
@@ -88,13 +110,14 @@ class JudgeConfig:
                     "MEDFR_JUDGE_URL needs MEDFR_JUDGE_MODEL", field="MEDFR_JUDGE_MODEL"
                 )
             return None
-        if url and not url.startswith(("http://", "https://")):
-            raise DataError(f"expected an http(s) URL, got {url!r}", field="MEDFR_JUDGE_URL")
+        if url:
+            parse_endpoint(url)
+        key = check_api_key(env.get("MEDFR_JUDGE_API_KEY") or "") or None
         cache = env.get("MEDFR_JUDGE_CACHE", "").strip()
         return cls(
             model=model,
             url=url,
-            api_key=env.get("MEDFR_JUDGE_API_KEY") or None,
+            api_key=key,
             concurrency=_number("MEDFR_JUDGE_CONCURRENCY", 8, int, minimum=1),
             timeout=_number("MEDFR_JUDGE_TIMEOUT", 60.0),
             retries=_number("MEDFR_JUDGE_RETRIES", 4, int, minimum=0),
@@ -169,8 +192,17 @@ def judge_identity(entry: dict[str, Any]) -> dict[str, str] | None:
     meta = entry.get("metadata")
     if isinstance(meta, dict) and isinstance(meta.get("judge"), dict):
         found = meta["judge"]
-        return {k: str(found[k]) for k in IDENTITY_KEYS if k in found} or None
+        return _public({k: str(found[k]) for k in IDENTITY_KEYS if k in found}) or None
     if all(f"judge_{k}" in entry for k in IDENTITY_KEYS):
-        return {k: str(entry[f"judge_{k}"]) for k in IDENTITY_KEYS}
+        return _public({k: str(entry[f"judge_{k}"]) for k in IDENTITY_KEYS})
     resp = response_dict(entry.get("filtered_resps"))
     return judge_identity(resp) if resp is not None else None
+
+
+def _public(identity: dict[str, str]) -> dict[str, str]:
+    """An identity read back with its endpoint in public form: a log written by another
+    version may hold a URL with credentials, which must go no further."""
+    endpoint = identity.get("endpoint")
+    if endpoint is not None and endpoint != LOCAL:
+        identity["endpoint"] = public_url(endpoint)
+    return identity

@@ -5,25 +5,27 @@ LABELS is JSONL, one object a line: ``{"doc_id": "kqa-001", "model": "NAME",
 across tasks. ``doc_id`` is medfr's item id (``doc.id`` in the sample log);
 ``model`` names the run that generated the answer.
 
-A RUN is an lm-eval ``--output_path`` folder (or the model folder inside it)
-written with ``--log_samples`` and a judge configured; ``NAME=PATH`` names it,
-otherwise its name is ``model_name`` from its ``results_*.json``. When one
-task has several sample files, the newest (lm-eval's timestamped names sort
-by time) is read.
+A RUN is one model's lm-eval output, written with ``--log_samples`` and a
+judge configured: an ``--output_path`` folder holding one model, or that
+model's folder inside it. It is read by the one reader of lm-eval output
+(:mod:`medfr_eval.lmeval_output`), as ``medfr signif`` and the board read it:
+per task, the latest results file and the sample log of the same run. A
+folder holding several models' outputs is refused, naming them, since their
+logs would mix. ``NAME=PATH`` names the run; otherwise its name is the
+model's name under the one naming rule
+(:func:`medfr_eval.lmeval_output.display_name`).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from medfr_eval import lmeval_output
 from medfr_eval.errors import DataError
 from medfr_eval.jsonl import iter_jsonl
 from medfr_eval.judge.config import judge_identity, response_dict
-
-_SAMPLES = re.compile(r"^samples_(?P<task>.+)_(?P<stamp>[0-9T:\-\._]+)\.jsonl$")
 
 
 @dataclass(frozen=True)
@@ -72,15 +74,19 @@ def read_labels(path: str | Path) -> list[Label]:
     return labels
 
 
-def _run_name(folder: Path) -> str:
-    for results in sorted(folder.rglob("results_*.json")):
-        try:
-            name = json.loads(results.read_text(encoding="utf-8")).get("model_name")
-        except (OSError, json.JSONDecodeError):
-            continue
-        if isinstance(name, str) and name:
-            return name
-    return folder.name
+def _one_model(path: Path) -> lmeval_output.RunOutput:
+    """The one model folder under ``path``, read without its sample logs' scores."""
+    folders = lmeval_output.find_model_folders(path)
+    runs = [lmeval_output.read_run(f, samples=False) for f in folders]
+    if len(runs) > 1:
+        names = ", ".join(f"{r.display_name} ({r.folder})" for r in runs)
+        raise DataError(
+            f"holds the output of {len(runs)} model folders: {names}; give one model's "
+            "folder per RUN, as NAME=PATH",
+            file=path,
+            field="RUN",
+        )
+    return runs[0]
 
 
 def read_run(spec: str) -> tuple[str, dict[tuple[str, str], Judged]]:
@@ -89,27 +95,29 @@ def read_run(spec: str) -> tuple[str, dict[tuple[str, str], Judged]]:
     folder = Path(raw_path)
     if not folder.is_dir():
         raise DataError("run folder does not exist", file=folder)
-    newest: dict[str, Path] = {}
-    for path in sorted(folder.rglob("samples_*.jsonl")):
-        m = _SAMPLES.match(path.name)
-        if m:
-            newest[m["task"]] = path  # sorted: the last is the newest
+    run = _one_model(folder)
     judged: dict[tuple[str, str], Judged] = {}
-    for task, path in newest.items():
-        for _, entry, _ in iter_jsonl(path):
+    for task, out in run.tasks.items():
+        if out.samples_file is None:
+            continue
+        for _, entry in lmeval_output.read_records(out.samples_file, task):
             identity = judge_identity(entry)
             if identity is None:
                 continue
             resp = response_dict(entry.get("filtered_resps")) or {}
-            doc_id = str(entry.get("doc", {}).get("id", entry.get("doc_id")))
+            doc = entry.get("doc") if isinstance(entry.get("doc"), dict) else {}
+            doc_id = str(doc.get("id", entry.get("doc_id")))
+            verdict = resp.get("judge")
+            if isinstance(verdict, bool) or verdict not in (0, 1):
+                verdict = None  # unparsable, or not a verdict at all
             judged[(task, doc_id)] = Judged(
-                task, doc_id, str(resp.get("answer", "")), resp.get("judge"), identity
+                task, doc_id, str(resp.get("answer", "")), verdict, identity
             )
     if not judged:
         raise DataError(
             "no judged samples (run lm_eval with --log_samples and a judge)", file=folder
         )
-    return name or _run_name(folder), judged
+    return name or run.display_name, judged
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from medfr_eval.fileio import dumps_strict
+from medfr_eval.fileio import dumps_strict, replace_folder
 from medfr_eval.judge.agreement import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, Agreement, agreement
 from medfr_eval.judge.labels import Label, Pair
 
@@ -118,6 +116,10 @@ def plot(stats: dict[str, Agreement], pairs: list[Pair], path: Path) -> None:
     plt.close(fig)
 
 
+#: What ``--out`` holds; a folder holding anything else is refused, never emptied.
+OUTPUT_FILES: tuple[str, ...] = ("agreement.json", "agreement.txt", "agreement.png")
+
+
 def write(
     out_dir: Path,
     stats: dict[str, Agreement],
@@ -127,10 +129,8 @@ def write(
     resamples: int,
     seed: int,
 ) -> None:
-    """agreement.json, agreement.txt and agreement.png, built in a temp folder and renamed into place."""
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    """agreement.json, agreement.txt and agreement.png, built in a temp folder and swapped in
+    whole under the output-folder rules of :func:`medfr_eval.fileio.replace_folder`."""
     report = {
         "judge": identity,
         "bootstrap": {"resamples": resamples, "seed": seed, "level": 0.95},
@@ -138,15 +138,11 @@ def write(
         "unparsable": [{"model": u.model, "doc_id": u.doc_id, "line": u.line} for u in unparsable],
         "groups": {name: a.to_dict() for name, a in stats.items()},
     }
-    (tmp / "agreement.json").write_text(
-        dumps_strict(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    (tmp / "agreement.txt").write_text(table(stats) + "\n", encoding="utf-8")
-    plot(stats, pairs, tmp / "agreement.png")
-    if out_dir.exists():
-        backup = out_dir.with_name(f".{out_dir.name}.old")
-        out_dir.rename(backup)
-        tmp.rename(out_dir)
-        shutil.rmtree(backup)
-    else:
-        tmp.rename(out_dir)
+    text = dumps_strict(report, indent=2, ensure_ascii=False) + "\n"
+
+    def build(tmp: Path) -> None:
+        (tmp / "agreement.json").write_text(text, encoding="utf-8")
+        (tmp / "agreement.txt").write_text(table(stats) + "\n", encoding="utf-8")
+        plot(stats, pairs, tmp / "agreement.png")
+
+    replace_folder(out_dir, OUTPUT_FILES, build, field="--out")

@@ -21,7 +21,8 @@ Two modules: :mod:`.samples` parses sample logs (the only parser of
 Entry points: :func:`read_run` (one model folder, with or without its sample
 logs), :func:`find_model_folders` (the model folders under a path a user gave),
 :func:`headline_scores` (per-set headline scores and family means of one results
-folder, for score tables), :func:`read_sample_log` (one log), :func:`display_name` (the one naming rule),
+folder, for score tables), :func:`read_sample_log` (one log), :func:`read_records` (one
+log's raw records, for the judge's verdicts), :func:`display_name` (the one naming rule),
 :func:`score_settings` / :func:`settings_mismatch` (what changes scores, and
 whether two runs differ in it), :func:`french_task` (English twins).
 """
@@ -42,7 +43,7 @@ from .results import (
     read_json_object,
     read_run,
 )
-from .samples import CLUSTER_KEYS, SampleLog, logged_prompt, read_sample_log
+from .samples import CLUSTER_KEYS, SampleLog, logged_prompt, read_records, read_sample_log
 from .settings import score_settings, settings_mismatch
 from .twins import english_task, french_task, spec_for, translated_tasks
 
@@ -50,6 +51,6 @@ __all__ = [
     "CLUSTER_KEYS", "RESULTS_RE", "RUN_CARD", "SAMPLES_RE", "HeadlineScores", "RunOutput",
     "SampleLog", "TaskOutput", "display_name", "english_task", "family_means",
     "find_model_folders", "find_run_card", "french_task", "headline_scores", "logged_prompt",
-    "model_args_paths", "model_name_from_results", "read_json_object", "read_run",
+    "model_args_paths", "model_name_from_results", "read_json_object", "read_records", "read_run",
     "read_sample_log", "score_settings", "settings_mismatch", "spec_for", "translated_tasks",
 ]  # fmt: skip

@@ -203,6 +203,23 @@ def _choose_filter(by_filter: dict, wanted: str, path: Path, warn: Warn) -> str:
     )
 
 
+def read_records(
+    path: str | Path, task: str, *, warn: Warn | None = None
+) -> list[tuple[int, dict]]:
+    """Every record of one sample log under the set's filter, as ``(line, record)``.
+
+    For readers of per-item fields other than the headline score (the LLM
+    judge's verdicts in ``filtered_resps``); the same filter choice as
+    :func:`read_sample_log`."""
+    path = Path(path)
+    try:
+        spec = spec_for(task)
+    except KeyError:
+        raise DataError(f"{task!r} is not a medfr set", file=path, field="task") from None
+    by_filter = _records_by_filter(path, _Problems(path, False, _ignore))
+    return by_filter[_choose_filter(by_filter, spec.filter, path, warn or _ignore)]
+
+
 def read_sample_log(
     path: str | Path,
     task: str,

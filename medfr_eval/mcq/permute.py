@@ -5,7 +5,9 @@ letter moves from index ``g`` to ``(g - s) mod n``. Ids stay the item's own, so
 paired tools (``medfr-signif``) match the orders item by item.
 
 Two ways in, both through the task's ``custom_dataset`` loader
-(:func:`load_set`, which wraps :func:`medfr_eval.data.load_set`):
+(:func:`load_set`, which hands :func:`medfr_eval.data.load_set`, the one loader
+of every task, a way to turn its final records into docs: the exclusion list,
+the size check and the served order are the unshifted task's):
 
 - ``--metadata '{"medfr_permutations": K}'``: every single-answer task holds
   its items K+1 times (shifts 0..K, doc field ``medfr_shift``); its ``acc`` is
@@ -26,7 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from medfr_eval import data, prompts
+from medfr_eval import data
 from medfr_eval.errors import DataError
 from medfr_eval.mcq.rules import apply_constrained_rule
 from medfr_eval.sets import EvalSet, get_set
@@ -73,6 +75,19 @@ def permuted_docs(
     return docs
 
 
+def _shifts(es: EvalSet, medfr_permutations: Any, medfr_shift: int | None) -> list[int] | None:
+    """The option shifts a task asks for, or None when its docs are the plain ones."""
+    if medfr_shift is None and not medfr_permutations:
+        return None
+    if es.kind != "mcq":
+        if es.kind == "mcq_multi":
+            log.warning("medfr: %s is multi-answer; options are not permuted", es.task)
+        return None
+    if medfr_shift is not None:
+        return [int(medfr_shift) % es.n_options]
+    return list(range(check_permutations(medfr_permutations, es.n_options) + 1))
+
+
 def load_set(
     medfr_set: str,
     medfr_data: str | None = None,
@@ -83,28 +98,25 @@ def load_set(
     medfr_constrained_rule: Any = None,
     **metadata: Any,
 ):
-    """``custom_dataset`` of every medfr task: :func:`medfr_eval.data.load_set` plus permutations.
+    """``custom_dataset`` of every medfr task: :func:`medfr_eval.data.load_set`, the one loader.
 
-    Also hands ``medfr_constrained_rule`` to the task being built
-    (:func:`medfr_eval.mcq.rules.apply_constrained_rule`).
+    Option orders only change how its final records (checked, size-checked,
+    without the excluded ids, in serving order) become docs: each shift's docs
+    in turn (:func:`permuted_docs`). Also hands ``medfr_constrained_rule`` to
+    the task being built (:func:`medfr_eval.mcq.rules.apply_constrained_rule`).
     """
     apply_constrained_rule(medfr_constrained_rule)
     es = get_set(medfr_set)
-    if medfr_shift is None and not medfr_permutations:
-        return data.load_set(medfr_set, medfr_data, medfr_prompts, medfr_hub, **metadata)
-    if es.kind != "mcq":
-        if es.kind == "mcq_multi":
-            log.warning("medfr: %s is multi-answer; options are not permuted", es.task)
-        return data.load_set(medfr_set, medfr_data, medfr_prompts, medfr_hub, **metadata)
-    import datasets
+    shifts = _shifts(es, medfr_permutations, medfr_shift)
+    builder = None
+    if shifts is not None:
 
-    if medfr_shift is not None:
-        shifts = [int(medfr_shift) % es.n_options]
-    else:
-        shifts = list(range(check_permutations(medfr_permutations, es.n_options) + 1))
-    records = data.load_records(es.name, medfr_data, medfr_hub)
-    docs = permuted_docs(es, records, shifts, prompts.prompt_dir_from(medfr_prompts))
-    return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
+        def builder(es: EvalSet, records: list[dict], prompt_dir: str | None) -> list[dict]:
+            return permuted_docs(es, records, shifts, prompt_dir)
+
+    return data.load_set(
+        medfr_set, medfr_data, medfr_prompts, medfr_hub, docs_builder=builder, **metadata
+    )
 
 
 # ---------------------------------------------------------------- report over orders

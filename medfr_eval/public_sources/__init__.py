@@ -12,8 +12,10 @@ the field. The conversion itself (downloading, temp folder, manifest) is
 from __future__ import annotations
 
 import importlib
+import re
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,6 +29,25 @@ class Progress(Protocol):
 # (set name, record in our schema, where: a label for errors such as "data.zip:…json[12]")
 Converted = tuple[str, dict[str, Any], str]
 
+COMMIT = re.compile(r"[0-9a-f]{40}")
+
+
+@dataclass
+class Tally:
+    """What a reader counted while converting, for the manifest and the summary lines.
+
+    Why a tally and not an error: where the source's own loader goes on (a
+    record of a corpus it does not know, a PubMedQA record without an abstract,
+    an MCQM item with one answer), medfr goes on too, and says how many."""
+
+    # records left out, by the reason's value (e.g. an unknown corpus_name: {corpus: n})
+    skipped: Counter = field(default_factory=Counter)
+    # per set: {note: n}, e.g. {"pubmedqa": {"without_context": 3}}
+    notes: dict[str, Counter] = field(default_factory=dict)
+
+    def note(self, set_name: str, what: str) -> None:
+        self.notes.setdefault(set_name, Counter())[what] += 1
+
 
 @dataclass(frozen=True)
 class PublicSource:
@@ -34,10 +55,19 @@ class PublicSource:
 
     key: str
     repo: str
+    # what the Hub is asked for: a commit sha where one could be confirmed, else a branch
+    # (then the commit is resolved at fetch time and recorded in MANIFEST.json)
     revision: str
     license: str
     title: str  # said to users (README, manifest, errors)
     module: str  # the reader, medfr_eval.public_sources.<module>
+    # how the pinned commit was confirmed, or why no commit is pinned (README, manifest)
+    pin_note: str = ""
+
+    @property
+    def pinned(self) -> bool:
+        """True when ``revision`` is a commit sha (immutable), not a branch."""
+        return bool(COMMIT.fullmatch(self.revision))
 
     @property
     def reader(self):
@@ -48,10 +78,17 @@ class PublicSource:
         return tuple(self.reader.files_for(sets))
 
     def convert(
-        self, files: dict[str, Path], sets: set[str], progress: Progress | None = None
+        self,
+        files: dict[str, Path],
+        sets: set[str],
+        progress: Progress | None = None,
+        tally: Tally | None = None,
     ) -> Iterator[Converted]:
-        """Yield the records of ``sets`` read from the downloaded ``files`` (repo path -> local)."""
-        return self.reader.convert(files, sets, progress or (lambda n: None))
+        """Yield the records of ``sets`` read from the downloaded ``files`` (repo path -> local);
+        what was skipped or is worth saying is counted in ``tally``."""
+        return self.reader.convert(
+            files, sets, progress or (lambda n: None), tally if tally is not None else Tally()
+        )
 
     def progress_total(self, files: dict[str, Path], sets: set[str]) -> tuple[int | None, str]:
         """(total, unit) of the progress that :meth:`convert` reports."""
@@ -71,23 +108,33 @@ SOURCES: dict[str, PublicSource] = {
         title="BioMistral's French translation (GPT-3.5-turbo) of MedQA, MedMCQA, PubMedQA "
         "and six MMLU medical subjects, with the English originals",
         module="bioinstructqa",
+        pin_note="commit e8b5293 appears in the Hub's history of BioInstructQA.py (its blame "
+        "page); the full sha is the one recorded in SOURCES.md",
     ),
     "frenchmedmcqa": PublicSource(
         key="frenchmedmcqa",
         repo="qanastek/frenchmedmcqa",
+        # No commit of this branch could be confirmed from where medfr was written (the Hub
+        # was out of reach and no public page shows one): the branch is asked for, and the
+        # commit it points to is resolved with huggingface_hub and recorded at fetch time.
         revision="refs/convert/parquet",
         license="Apache-2.0",
         title="FrenchMedMCQA (Labrak et al.): French pharmacy exam MCQ, one or more answers",
         module="frenchmedmcqa",
+        pin_note="unconfirmed: the main branch holds a loading script and the Hub's parquet "
+        "conversion branch moves (the Hub no longer converts script repos), so no commit "
+        "is pinned; the commit is resolved and recorded at fetch time",
     ),
     "mediqal": PublicSource(
         key="mediqal",
         repo="ANR-MALADES/MediQAl",
-        revision="refs/convert/parquet",
+        revision="5af34948a74c7b8807c476204a21149ffb00ea2c",
         license="CC-BY-4.0",
         title="MediQAl: French medical exam questions (single-answer MCQ, multi-answer MCQ, "
         "open-ended)",
         module="mediqal",
+        pin_note="commit 5af3494 is the dataset card's last commit on the Hub's README page; "
+        "the full sha is the one a public third-party record pins",
     ),
 }
 
@@ -101,11 +148,15 @@ def source_of(set_name: str) -> PublicSource | None:
 
 
 def letters_from(value: Any, allowed: str, *, source: str, file: str, field: str) -> list[str]:
-    """Answer letters from a list of labels (``a``-``e`` in any case, or class indices 0-4)
-    or a string such as ``"A, C"``; anything else stops with one line.
+    """Answer letters from a list of labels (``a``-``e`` in any case) or a string such as
+    ``"A,C"``; anything else stops with one line.
 
-    The Hub's parquet conversion stores a ``ClassLabel`` as its index and a plain
-    string list as the strings, and the cards do not say which: both are read.
+    A class index (an int) is refused: which letter an index means is said only by
+    the ClassLabel names in the parquet's schema metadata, and
+    :mod:`medfr_eval.public_sources.parquet_rows` has already mapped indices
+    through them; an index that reaches here had no names to go by, and guessing
+    ``"ABCDE"[i]`` is how a file whose names are stored in another order would
+    get wrong gold answers without a word.
     """
     from medfr_eval.errors import DataError
 
@@ -121,22 +172,20 @@ def letters_from(value: Any, allowed: str, *, source: str, file: str, field: str
         )
     out = []
     for item in items:
-        if isinstance(item, bool):
-            letter = None
-        elif isinstance(item, int):
-            letter = allowed[item] if 0 <= item < len(allowed) else None
-        elif isinstance(item, str) and item.strip().upper() in allowed:
-            letter = item.strip().upper()
-        else:
-            letter = None
-        if letter is None:
+        if isinstance(item, int) and not isinstance(item, bool):
             raise DataError(
-                f"{source}: answer {item!r} is not one of {', '.join(allowed)} "
-                f"(or an index 0-{len(allowed) - 1})",
+                f"{source}: answer {item!r} is a class index, and the file's schema metadata "
+                "has no ClassLabel names to say which letter it means",
                 file=file,
                 field=field,
             )
-        out.append(letter)
+        if not (isinstance(item, str) and item.strip().upper() in allowed):
+            raise DataError(
+                f"{source}: answer {item!r} is not one of {', '.join(allowed)}",
+                file=file,
+                field=field,
+            )
+        out.append(item.strip().upper())
     if not out or len(set(out)) != len(out):
         raise DataError(
             f"{source}: expected distinct answer letters, got {value!r}", file=file, field=field
@@ -144,4 +193,13 @@ def letters_from(value: Any, allowed: str, *, source: str, file: str, field: str
     return sorted(out)
 
 
-__all__ = ["SOURCES", "Converted", "Progress", "PublicSource", "letters_from", "source_of"]
+__all__ = [
+    "COMMIT",
+    "SOURCES",
+    "Converted",
+    "Progress",
+    "PublicSource",
+    "Tally",
+    "letters_from",
+    "source_of",
+]

@@ -3,8 +3,9 @@
 The real archives cannot be downloaded in tests (and their items must not be
 copied), yet the real reading code must run on something laid out like them:
 a ``data.zip`` holding ``langs_processed/French-full.json`` (one JSON list over
-the 10 corpora), FrenchMedMCQA's and MediQAl's parquet files under the paths of
-the Hub's parquet conversion. Tests, ``benchmarks/fetch.py`` and ``--from``
+the 10 corpora), FrenchMedMCQA's parquet file under the path of the Hub's
+parquet conversion, typed with ``datasets`` features as the Hub writes them,
+and MediQAl's ``<config>/test.json`` files. Tests, ``benchmarks/fetch.py`` and ``--from``
 demonstrations use these builders; ``mutate`` lets a test break one record.
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from medfr_eval.public_sources.bioinstructqa import ARCHIVE, CORPUS_TO_SET, MEMBER
-from medfr_eval.sets import BY_NAME
+from medfr_eval.sets import BY_NAME, QUESTION_TYPES
 
 _FR_OPTIONS = ["le foie", "le rein", "la rate", "le pancréas", "le cœur"]
 _EN_OPTIONS = ["the liver", "the kidney", "the spleen", "the pancreas", "the heart"]
@@ -110,44 +111,118 @@ def _write_parquet(path: Path, rows: list[dict]) -> Path:
     return path
 
 
-def write_frenchmedmcqa(folder: Path, n: int = 4, *, int_labels: bool = False, mutate=None) -> Path:
-    """``folder/default/test/0000.parquet`` with FrenchMedMCQA's columns."""
+def frenchmedmcqa_gold(i: int) -> list[str]:
+    """The gold letters (lower case, as the source labels them) of synthetic item ``i``."""
+    return ["a", "c"] if i % 2 else ["b"]
+
+
+def frenchmedmcqa_rows(n: int) -> list[dict[str, Any]]:
+    """FrenchMedMCQA's columns with plain values: letters, and the count as a number."""
     rows = []
     for i in range(n):
-        answers = ["a", "c"] if i % 2 else ["b"]
+        answers = frenchmedmcqa_gold(i)
         rows.append(
             {
                 "id": f"fmm-{i:04d}",
                 "question": f"Question de pharmacie {i} : quelle(s) proposition(s) est (sont) exacte(s) ?",
                 **{f"answer_{x}": f"Proposition {x.upper()} de la question {i}" for x in "abcde"},
-                "correct_answers": ["abcde".index(a) for a in answers] if int_labels else answers,
+                "correct_answers": answers,
                 "number_correct_answers": len(answers),
             }
         )
+    return rows
+
+
+def write_frenchmedmcqa(
+    folder: Path,
+    n: int = 4,
+    *,
+    names: tuple[str, ...] | None = ("a", "b", "c", "d", "e"),
+    mutate=None,
+) -> Path:
+    """``folder/default/test/0000.parquet`` with FrenchMedMCQA's columns, typed as the authors'
+    loading script types them and written as the Hub writes parquet: ``correct_answers`` a
+    ``Sequence(ClassLabel(names=names))`` (the file stores indices into ``names``, in that
+    order), ``number_correct_answers`` a ``ClassLabel`` named "1" ... "5" (index 0 means "1"),
+    both kept in the ``huggingface`` schema metadata by ``datasets``. ``names=None`` writes
+    the letters as plain strings and the count as a number, with no features.
+    ``mutate(rows)`` edits the rows first (letters and counts, before indexing)."""
+    rows = frenchmedmcqa_rows(n)
     if mutate is not None:
         mutate(rows)
-    return _write_parquet(folder / "default" / "test" / "0000.parquet", rows)
+    path = folder / "default" / "test" / "0000.parquet"
+    if names is None:
+        return _write_parquet(path, rows)
+    from datasets import ClassLabel, Dataset, Features, Sequence, Value
+
+    counts = [str(k) for k in range(1, 6)]
+    typed = {
+        "correct_answers": Sequence(ClassLabel(names=list(names))),
+        "number_correct_answers": ClassLabel(names=counts),
+    }
+    keys = list(rows[0]) if rows else list(typed)  # a mutated row may lack a column
+    features = Features({k: typed.get(k, Value("string")) for k in keys})
+    columns: dict[str, list] = {key: [] for key in keys}
+    index = {n.lower(): i for i, n in enumerate(names)}  # names may be upper case
+    for row in rows:
+        for key in keys:
+            value = row[key]
+            if key == "correct_answers":  # letters -> their index among `names`
+                value = [index.get(a.lower(), a) if isinstance(a, str) else a for a in value]
+            elif key == "number_correct_answers" and str(value) in counts:
+                value = counts.index(str(value))
+            columns[key].append(value)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    import datasets
+
+    shown = not datasets.are_progress_bars_disabled()
+    datasets.disable_progress_bars()  # a test reads stderr: no "Creating parquet" bar there
+    try:
+        Dataset.from_dict(columns, features=features).to_parquet(str(path))
+    finally:
+        if shown:
+            datasets.enable_progress_bars()
+    return path
 
 
-def write_mediqal(folder: Path, n: int = 4, *, mutate=None) -> list[Path]:
-    """``folder/<config>/test/0000.parquet`` for mcqu, mcqm and oeq with MediQAl's columns."""
+def mediqal_rows(config: str, n: int) -> list[dict[str, Any]]:
+    """Records of one MediQAl config with the card's fields, as its authors read them."""
+    rows = []
+    for i in range(n):
+        row: dict[str, Any] = {
+            "id": f"{config}-{i:04d}",
+            # every other question has no clinical case (null, as in MediQAl)
+            "clinical_case": None if i % 2 else f"Cas clinique {i} : un patient de {40 + i} ans.",
+            "question": f"Question {i} ({config}) : que faut-il faire ?",
+        }
+        if config == "oeq":
+            row["cc_question_number"] = str(i + 1)
+            row["answer"] = f"La réponse de référence {i}."
+        else:
+            row.update({f"answer_{x}": f"Option {x.upper()} ({i})" for x in "abcde"})
+            # the authors' form: upper case, comma-separated without spaces
+            row["correct_answers"] = "B" if config == "mcqu" else "A,D"
+            row["task"] = config
+        row["medical_subject"] = ("Cardiologie", "Pédiatrie")[i % 2]
+        row["question_type"] = QUESTION_TYPES[(i // 2) % 2]
+        rows.append(row)
+    return rows
+
+
+def write_mediqal(folder: Path, n: int = 4, *, mutate=None, lines: bool = False) -> list[Path]:
+    """``folder/<config>/test.json`` for mcqu, mcqm and oeq with MediQAl's fields: one JSON
+    list (``lines=True``: JSON Lines, the other form ``datasets`` reads for ``.json``)."""
     paths = []
     for config in ("mcqu", "mcqm", "oeq"):
-        rows = []
-        for i in range(n):
-            row: dict[str, Any] = {
-                "id": f"{config}-{i:04d}",
-                # every other question has no clinical case (empty string), as in MediQAl
-                "clinical_case": "" if i % 2 else f"Cas clinique {i} : un patient de {40 + i} ans.",
-                "question": f"Question {i} ({config}) : que faut-il faire ?",
-            }
-            if config == "oeq":
-                row["answer"] = f"La réponse de référence {i}."
-            else:
-                row.update({f"answer_{x}": f"Option {x.upper()} ({i})" for x in "abcde"})
-                row["correct_answers"] = ["B"] if config == "mcqu" else ["A", "D"]
-            rows.append(row)
+        rows = mediqal_rows(config, n)
         if mutate is not None:
             mutate(config, rows)
-        paths.append(_write_parquet(folder / config / "test" / "0000.parquet", rows))
+        path = folder / config / "test.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if lines:
+            text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        else:
+            text = json.dumps(rows, ensure_ascii=False, indent=1)
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
     return paths

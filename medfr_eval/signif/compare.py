@@ -15,7 +15,7 @@ import numpy as np
 
 from medfr_eval import lmeval_output as lo
 from medfr_eval.errors import SignifError
-from medfr_eval.sets import ALL_SETS, BY_TASK, FAMILIES
+from medfr_eval.sets import ALL_FAMILIES, ALL_SETS, BY_TASK
 
 from . import bootstrap as bs
 from . import paired_tests, shaky
@@ -28,8 +28,9 @@ from .pairs import Pair
 from .runs import Run, Track, find_run, no_track
 
 SCHEMA_VERSION = 1
-#: "all" is the study's sets (its "all sets" row); the public extras count in their families only.
-FAMILY_ORDER: tuple[str, ...] = ("all", *FAMILIES)
+#: "all" is the study's sets (its "all sets" row); the public extras count in their
+#: own families only (``mcq_english``, ``public_native``), never in a study family.
+FAMILY_ORDER: tuple[str, ...] = ("all", *ALL_FAMILIES)
 _ORDER = [s.task for s in ALL_SETS]
 
 Warn = Callable[[str], None]

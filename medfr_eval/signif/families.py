@@ -9,6 +9,10 @@ test) and averages: the per-set resampled differences are already drawn
 independently per set, so the family's resampled statistic is the mean of its
 sets' resampled differences, resample by resample. These tests form their own
 family of ``m_f`` comparisons, corrected like the per-set grid.
+
+``--test`` (McNemar, permutation) decides the per-set grid only: McNemar's test
+has no form for a mean over sets of different sizes, so a family row is always
+read from this bootstrap, and says so (``"test": "bootstrap"``).
 """
 
 from __future__ import annotations
@@ -17,13 +21,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from medfr_eval.sets import FAMILIES
+from medfr_eval.sets import ALL_FAMILIES
 
 from . import bootstrap as bs
 from .corrections import decide
 from .pairs import Pair
 
-FAMILY_KEYS: tuple[str, ...] = tuple(FAMILIES)
+#: Every family a set belongs to: the study's three, then the public extras (the
+#: English twins' ``mcq_english``, ``public_native``), each tested on its own sets
+#: only, so an extra family never enters a study family's mean.
+FAMILY_KEYS: tuple[str, ...] = tuple(ALL_FAMILIES)
 
 
 def family_distribution(dists: Sequence[bs.BootstrapDistribution]) -> bs.BootstrapDistribution:

@@ -3,10 +3,16 @@
 The 10 translated sets are logged twice by one run, ``medfr_<set>`` (French) and
 ``medfr_en_<set>`` (the English originals, same doc ids and item identifiers).
 Pairing both logs by ``doc_id`` gives per-item differences on the *same* items, so
-the paired bootstrap of :mod:`.bootstrap` applies as between two models; the gaps
-of a run form one family of tests, corrected like the model grid. A positive gap
-means the model does better in French; ``decision`` reads from the French side
-(``win``: French better).
+the paired bootstrap of :mod:`.bootstrap` applies as between two models.
+
+The gaps of *every* run in the report form one family of tests, corrected together
+(``m_translation_gap`` = runs x sets logged in both languages, e.g. 40 for four runs
+of the 10 sets), as the model grid corrects over all its pairs: the report states
+all these decisions at once, so its family-wise error is controlled over all of
+them, not run by run. The decision is the paired bootstrap's whatever ``--test``
+(each row says ``"test": "bootstrap"``): the gap answers a different question from
+the model grid and keeps the study's test. A positive gap means the model does
+better in French; ``decision`` reads from the French side (``win``: French better).
 """
 
 from __future__ import annotations
@@ -65,7 +71,9 @@ def translation_gaps(
     lenient: bool,
     warn: Callable[[str], None],
 ) -> list[dict]:
-    """Per run and translated set logged in both languages: the gap and its test."""
+    """Per run and translated set logged in both languages: the gap and its test.
+
+    All runs' gaps are corrected together, as one family (module docstring)."""
     rows, dists = [], []
     for run in runs:
         for task in lo.translated_tasks():
@@ -97,6 +105,7 @@ def translation_gaps(
             "score_en": float(en.mean()),
             "gap": r.estimate,
             **r.verdict_json(pa),
+            "test": "bootstrap",
         }
         for (run, task, fr, en), r, pa in zip(rows, results, adjusted, strict=True)
     ]

@@ -60,7 +60,16 @@ def method_notes(method: dict, comparisons: Sequence[Comparison], runs: Sequence
     if method.get("m_translation_gap"):
         notes.append(
             "Translation gap: the French score minus the English score of the same model on the "
-            f"same items (paired by doc_id), m = {method['m_translation_gap']}, same correction."
+            f"same items (paired by doc_id); the gaps of every run form one family, "
+            f"m = {method['m_translation_gap']} (runs x sets), same correction."
+        )
+    if method.get("test", "bootstrap") != "bootstrap" and (
+        method.get("m_families") or method.get("m_translation_gap")
+    ):
+        notes.append(
+            f"--test {method['test']} decides the per-set comparisons only: the family "
+            "comparisons and the translation gap are decided by the paired bootstrap "
+            '(their "test" field says bootstrap).'
         )
     clustered = [c for c in comparisons if c.result.kind == "cluster"]
     if clustered:

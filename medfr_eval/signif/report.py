@@ -4,7 +4,9 @@ The outputs land together or not at all: all are written into a fresh temporary
 folder beside ``--out``, which is then swapped in whole (as the board build does),
 under a lock so that two runs writing the same ``--out`` at once each leave one
 complete, consistent set of files (the last to finish wins), never one run's JSON
-beside the other's Markdown. A failure half-way leaves the previous outputs intact.
+beside the other's Markdown. A failure half-way leaves the previous outputs intact,
+and the temporary folder is removed (SIGTERM included; after a ``kill -9`` it stays
+beside ``--out``, which the next run ignores).
 Text from input files is made safe on the way out (:mod:`medfr_eval.textsafe`):
 CSV cells cannot run as formulas, Markdown cannot carry raw HTML.
 """
@@ -23,8 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from medfr_eval.errors import SignifError
+from medfr_eval.fileio import term_as_interrupt
 from medfr_eval.sets import ALL_SETS
-from medfr_eval.textsafe import csv_cell, markdown_text
+from medfr_eval.textsafe import csv_cell, markdown_text, plot_text
 
 from .compare import Report
 from .labels import DECISION_LABELS, FAMILY_LABELS, GAP_LABELS, set_title
@@ -126,14 +129,14 @@ def _families_md(report: Report) -> list[str]:
         return []
     out = _table_head(
         "Comparisons per family (mean over its sets, bootstrap within each set)",
-        ["comparison", "family", "sets", "A - B", *_VERDICT_COLUMNS],
-        "llrr" + _VERDICT_ALIGN,
+        ["comparison", "family", "sets", "A - B", "test", *_VERDICT_COLUMNS],
+        "llrrl" + _VERDICT_ALIGN,
     )
     for f in report.family_comparisons:
         title = _md(f"{f['model_a']} vs {f['model_b']}")
         out.append(
             f"| {title} | {FAMILY_LABELS[f['family']]} | {len(f['tasks'])} | {f['diff']:+.4f} | "
-            f"{_verdict_cells(f, DECISION_LABELS)} |"
+            f"{f['test']} | {_verdict_cells(f, DECISION_LABELS)} |"
         )
     return out
 
@@ -143,13 +146,13 @@ def _gap_md(report: Report) -> list[str]:
         return []
     out = _table_head(
         "Translation gap (French - English, same items)",
-        ["model", "set", "n", "French", "English", "gap", *_VERDICT_COLUMNS],
-        "llrrrr" + _VERDICT_ALIGN,
+        ["model", "set", "n", "French", "English", "gap", "test", *_VERDICT_COLUMNS],
+        "llrrrrl" + _VERDICT_ALIGN,
     )
     for g in report.translation_gap:
         out.append(
             f"| {_md(g['model'])} | {set_title(g['task'])} | {g['n']} | {_fmt(g['score_fr'])} | "
-            f"{_fmt(g['score_en'])} | {g['gap']:+.4f} | {_verdict_cells(g, GAP_LABELS)} |"
+            f"{_fmt(g['score_en'])} | {g['gap']:+.4f} | {g['test']} | {_verdict_cells(g, GAP_LABELS)} |"
         )
     return out
 
@@ -187,7 +190,7 @@ def plot_wtl(report: Report, family: str = "all"):
     for pair in report.pairs:
         w = report.win_rate(pair, family)
         if w:
-            rows.append((pair.title(), w))
+            rows.append((plot_text(pair.title()), w))
     fig = Figure(figsize=(10, 0.45 * max(len(rows), 2) + 1.4))
     ax = fig.add_subplot()
     y = np.arange(len(rows))[::-1]
@@ -247,9 +250,21 @@ def _locked(out: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def _recover(out: Path) -> None:
+    """Put back the outputs of a run killed between the two renames of :func:`_swap_in`.
+
+    Called under the lock: any ``.NAME.old-*`` folder then belongs to a dead run
+    (a live one holds the lock while it has one), so it is safe to restore or remove."""
+    for old in sorted(out.parent.glob(f".{out.name}.old-*")):
+        if not out.exists() and (old / out.name).is_dir():
+            os.replace(old / out.name, out)
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def _swap_in(tmp: Path, out: Path) -> None:
     """Replace ``out`` by ``tmp`` (two renames; ``out`` is never half old, half new)."""
     with _locked(out):
+        _recover(out)
         _check_out(out)
         old = None
         if out.exists():
@@ -257,12 +272,12 @@ def _swap_in(tmp: Path, out: Path) -> None:
             os.replace(out, old / out.name)
         try:
             os.replace(tmp, out)
-        except OSError:
+        except BaseException:  # an OS error, or SIGTERM between the renames: put it back
             if old is not None:
                 os.replace(old / out.name, out)
             raise
         finally:
-            if old is not None:
+            if old is not None and out.exists():  # else _recover puts it back next time
                 shutil.rmtree(old, ignore_errors=True)
 
 
@@ -279,15 +294,17 @@ def write_outputs(report: Report, out_dir: str | Path) -> list[Path]:
     fig = plot_wtl(report)
     tmp: Path | None = None
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        os.chmod(tmp, 0o777 & ~_umask())
-        for name in OUTPUT_FILES:
-            if name in payload:
-                (tmp / name).write_text(payload[name], encoding="utf-8")
-            else:
-                _save_plot(fig, tmp / name, name)
-        _swap_in(tmp, out)
+        # SIGTERM (a job scheduler's kill) as Ctrl-C, so that the finally below runs
+        with term_as_interrupt():
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+            os.chmod(tmp, 0o777 & ~_umask())
+            for name in OUTPUT_FILES:
+                if name in payload:
+                    (tmp / name).write_text(payload[name], encoding="utf-8")
+                else:
+                    _save_plot(fig, tmp / name, name)
+            _swap_in(tmp, out)
     except OSError as e:
         raise SignifError(
             f"cannot write the outputs: {e.strerror or e}", file=out, field="--out"

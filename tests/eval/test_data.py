@@ -47,7 +47,9 @@ def test_letter_sets_are_the_31_non_empty_sets():
 def test_local_folder_source(tmp_path, monkeypatch):
     write_jsonl(tmp_path / "medqa_4opt.jsonl", [MCQ, {**MCQ, "id": "q2", "answer": "D"}])
     ds = load_set("medqa_4opt", medfr_data=str(tmp_path))["test"]
-    assert ds["gold"] == [1, 3] and ds["choices"][0] == ["A", "B", "C", "D"]
+    # served by the hash of the id (q2 first), not in file order
+    assert ds["id"] == ["q2", "q1"] and ds["gold"] == [3, 1]
+    assert ds["choices"][0] == ["A", "B", "C", "D"]
     monkeypatch.setenv("MEDFR_DATA", str(tmp_path))
     assert len(load_records("medqa_4opt")) == 2
 
@@ -127,12 +129,14 @@ def test_multi_answer_and_case_schemas():
     assert err.value.field == "position"
 
 
-def test_pubmedqa_needs_context():
+def test_pubmedqa_context_is_optional_as_in_biomistrals_loader():
+    """BioMistral's loader serves a PubMedQA record whose abstract is null without one."""
     es = get_set("pubmedqa")
+    rec = {"id": "p", "question": "q", "options": ["oui", "non", "peut-être"], "answer": "A"}
+    assert "context" not in validate_record(es, rec)
+    assert validate_record(es, {**rec, "context": "Un résumé."})["context"] == "Un résumé."
     with pytest.raises(DataError) as err:
-        validate_record(
-            es, {"id": "p", "question": "q", "options": ["oui", "non", "peut-être"], "answer": "A"}
-        )
+        validate_record(es, {**rec, "context": 3})
     assert err.value.field == "context"
 
 

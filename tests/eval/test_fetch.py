@@ -24,7 +24,7 @@ def repos(tmp_path) -> Path:
     """A folder of repos as on the Hub: FROM/<owner>/<name>/<files>."""
     root = tmp_path / "repos"
     synthetic.write_bioinstructqa(root / SOURCES["bioinstructqa"].repo, per_corpus=3)
-    synthetic.write_frenchmedmcqa(root / SOURCES["frenchmedmcqa"].repo, n=4, int_labels=True)
+    synthetic.write_frenchmedmcqa(root / SOURCES["frenchmedmcqa"].repo, n=4)
     synthetic.write_mediqal(root / SOURCES["mediqal"].repo, n=4)
     return root
 
@@ -53,10 +53,12 @@ def test_fetch_all_public_sets_with_manifest(repos, tmp_path, capsys):
         "items": 3,
         "expected_items": 1273,
         "sha256": sha256_file(out / "medqa_4opt.jsonl"),
+        "notes": {},
     }
-    assert manifest["sets"]["mediqal_oeq"]["expected_items"] is None
+    assert manifest["sets"]["mediqal_oeq"]["expected_items"] == 4969
     err = capsys.readouterr().err
-    assert "warning: medqa_4opt: 3 items, expected 1273" in err
+    assert "warning: medqa_4opt: 3 items, expected 1273 (the study's size)" in err
+    assert "warning: mediqal_oeq: 4 items, expected 4969 (the size its source states)" in err
     # the files are what the loader reads, offline
     assert len(load_records("en_medmcqa", str(out))) == 3
     assert [r["answers"] for r in load_records("frenchmedmcqa", str(out))][:2] == [
@@ -92,10 +94,10 @@ def test_a_bad_record_half_way_leaves_dir_untouched(repos, tmp_path):
     fetch_mod.fetch(["medqa_4opt"], out, repos)
     before = _snapshot(out)
 
-    def unknown_corpus(records):
-        records[-1]["corpus_name"] = "MedQA-7_options"  # the very last record: after many writes
+    def bad_last_letter(records):
+        records[-1]["correct_answer_letter"] = "Z"  # the very last record: after many writes
 
-    synthetic.write_bioinstructqa(repos / SOURCES["bioinstructqa"].repo, mutate=unknown_corpus)
+    synthetic.write_bioinstructqa(repos / SOURCES["bioinstructqa"].repo, mutate=bad_last_letter)
     status = _cli(["fetch", "-o", str(out), "--from", str(repos)])
     assert status == 2
     assert _snapshot(out) == before
@@ -118,15 +120,17 @@ def test_a_new_dir_is_not_created_on_failure(repos, tmp_path, capsys):
 
 
 def test_interrupted_download_leaves_nothing(repos, tmp_path, monkeypatch):
+    from medfr_eval.fetch_files import Files
+
     calls = []
 
-    def flaky(source, filename, from_dir=None):
-        calls.append(filename)
+    def flaky(source, names, from_dir=None):
+        calls.extend(names)
         if source.key == "mediqal":
             raise KeyboardInterrupt  # e.g. Ctrl-C during the second source's download
-        return repos / source.repo / filename
+        return Files({n: repos / source.repo / n for n in names}, None, "test")
 
-    monkeypatch.setattr(fetch_mod, "download", flaky)
+    monkeypatch.setattr(fetch_mod, "get_files", flaky)
     out = tmp_path / "data"
     with pytest.raises(KeyboardInterrupt):
         fetch_mod.fetch(None, out)
@@ -149,7 +153,20 @@ def test_bring_your_own_and_unknown_sets_are_refused():
         fetch_mod.resolve_sets(["nope"])
 
 
-def test_hub_path_uses_hf_hub_download_at_the_pinned_revision(repos, tmp_path, monkeypatch):
+BRANCH_HEAD = "0123456789abcdef0123456789abcdef01234567"
+
+
+class _FakeApi:
+    """``HfApi`` answering ``dataset_info`` with a fixed commit for any branch."""
+
+    asked: list = []
+
+    def dataset_info(self, repo_id, revision=None, **kwargs):
+        self.asked.append((repo_id, revision))
+        return type("Info", (), {"sha": BRANCH_HEAD})()
+
+
+def test_hub_path_downloads_every_file_at_a_commit(repos, tmp_path, monkeypatch):
     import huggingface_hub
 
     seen = []
@@ -159,12 +176,16 @@ def test_hub_path_uses_hf_hub_download_at_the_pinned_revision(repos, tmp_path, m
         return str(repos / repo_id / filename)
 
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake)
+    monkeypatch.setattr(huggingface_hub, "HfApi", _FakeApi)
+    _FakeApi.asked = []
     fetch_mod.fetch(["medqa_4opt", "frenchmedmcqa", "mediqal_oeq"], tmp_path / "o")
     assert seen == [
         ("BioMistral/BioInstructQA", "data.zip", SOURCES["bioinstructqa"].revision, "dataset"),
-        ("qanastek/frenchmedmcqa", "default/test/0000.parquet", "refs/convert/parquet", "dataset"),
-        ("ANR-MALADES/MediQAl", "oeq/test/0000.parquet", "refs/convert/parquet", "dataset"),
+        ("qanastek/frenchmedmcqa", "default/test/0000.parquet", BRANCH_HEAD, "dataset"),
+        ("ANR-MALADES/MediQAl", "oeq/test.json", SOURCES["mediqal"].revision, "dataset"),
     ]
+    # only the source named by a branch had its commit resolved
+    assert _FakeApi.asked == [("qanastek/frenchmedmcqa", "refs/convert/parquet")]
 
 
 def test_hub_failure_is_one_line_with_the_way_out(tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""A missing-data error lists every set without data at once and says which are public (issue 15)."""
+"""A missing-data error lists every set without data at once and says which are public."""
 
 from __future__ import annotations
 
@@ -30,9 +30,19 @@ def test_load_set_as_lm_eval_calls_it_names_every_missing_set(tmp_path):
     _check(str(err.value), tmp_path)
 
 
-def test_lm_eval_run_stops_with_the_whole_list(tiny_model_dir, tmp_path):
+def test_lm_eval_run_stops_with_every_requested_set_before_the_model(tmp_path, monkeypatch):
+    """Under ``lm_eval``, the requested sets are checked before the model loads (none here)."""
+    monkeypatch.setenv("MEDFR_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     out = lm_eval_cli(
-        tiny_model_dir, "medfr_frbmedqa", "--metadata", f'{{"medfr_data": "{tmp_path}"}}'
+        tmp_path / "no-such-model",
+        "medfr_frbmedqa,medfr_medqa_4opt",
+        "--metadata",
+        f'{{"medfr_data": "{tmp_path}"}}',
     )
-    assert out.returncode != 0
-    _check(out.stderr, tmp_path)
+    assert out.returncode == 2, out.stderr[-2000:]
+    errors = [ln for ln in out.stderr.splitlines() if ln.startswith("error: ")]
+    assert len(errors) == 1 and "Traceback" not in out.stderr
+    assert f"no data for 2 of the 2 requested sets (none in {tmp_path})" in errors[0]
+    assert f"medqa_4opt: run `medfr-data fetch -o {tmp_path}`" in errors[0]
+    assert "no public copy: frbmedqa: request them from the study's authors" in errors[0]

@@ -53,3 +53,97 @@ def test_a_broken_prompt_template_is_found_before_the_model(tmp_path):
     (p / "mcq.j2").write_text("{{ question.__class__.__mro__ }}")
     with pytest.raises(DataError, match="prompt template error"):
         check_data(["medfr_medqa_4opt"], json.dumps({"medfr_prompts": str(p)}))
+
+
+# ------------------------------------------------------------ sets without data, all at once
+
+
+def _evaluate_without_loading(tiny_model_dir, tasks, metadata, monkeypatch):
+    """``simple_evaluate`` with the tiny model, whose loading fails the test if it is reached."""
+    import lm_eval
+    from lm_eval.models.huggingface import HFLM
+
+    import medfr_eval
+
+    def no_model(self, *args, **kwargs):
+        raise AssertionError("the model was loaded before the data check")
+
+    monkeypatch.setattr(HFLM, "__init__", no_model)
+    tm = medfr_eval.task_manager(include_defaults=False)
+    return lm_eval.simple_evaluate(
+        model="hf",
+        model_args=f"pretrained={tiny_model_dir},dtype=float32",
+        tasks=tasks,
+        task_manager=tm,
+        metadata=metadata,
+        device="cpu",
+    )
+
+
+@pytest.fixture()
+def offline_empty_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("MEDFR_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("MEDFR_DATA", raising=False)
+    monkeypatch.delenv("MEDFR_HUB_SOURCES", raising=False)
+
+
+def test_every_missing_set_is_named_before_the_model_loads(
+    tiny_model_dir, offline_empty_cache, monkeypatch
+):
+    from medfr_eval.sets import GROUPS, get_set
+
+    with pytest.raises(DataError) as err:
+        _evaluate_without_loading(tiny_model_dir, ["medfr_all"], None, monkeypatch)
+    message = str(err.value)
+    assert message.startswith("medfr_data: no data for 15 of the 15 requested sets")
+    public_part, private_part = message.split("no public copy: ", 1)
+    sets = [get_set(t) for t in GROUPS["medfr_all"]]
+    for es in sets:
+        part = public_part if es.public_source else private_part
+        assert es.name in part, es.name
+    assert "HF_HUB_OFFLINE is set" in public_part and "`medfr-data fetch -o DIR`" in public_part
+    assert "request them from the study's authors" in private_part
+
+
+def test_sets_with_a_file_or_a_cached_copy_are_not_named(
+    tiny_model_dir, offline_empty_cache, tmp_path, monkeypatch
+):
+    from medfr_eval.fetch import cached_folder, fetch
+    from medfr_eval.public_sources import SOURCES, synthetic
+
+    source = SOURCES["bioinstructqa"]
+    synthetic.write_bioinstructqa(tmp_path / "repos" / source.repo, per_corpus=3)
+    fetch(["medqa_4opt"], cached_folder(source), from_dir=tmp_path / "repos")
+    d = tmp_path / "data"
+    d.mkdir()
+    (d / "frmedqa.jsonl").write_text(json.dumps({"id": "1", "question": "q", "answer": "r"}) + "\n")
+    tasks = ["medfr_medqa_4opt_perm1", "medfr_frenchmedmcqa_gen", "medfr_frmedqa", "medfr_kqa"]
+    with pytest.raises(DataError) as err:
+        _evaluate_without_loading(tiny_model_dir, tasks, {"medfr_data": str(d)}, monkeypatch)
+    message = str(err.value)
+    assert f"no data for 2 of the 4 requested sets (none in {d})" in message
+    assert f"frenchmedmcqa: run `medfr-data fetch -o {d}`" in message
+    assert "no public copy: kqa:" in message
+    assert "medqa_4opt" not in message and "frmedqa" not in message
+
+
+def test_a_connected_machine_leaves_public_copies_to_the_loader(
+    tiny_model_dir, offline_empty_cache, monkeypatch
+):
+    from huggingface_hub import constants
+
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    with pytest.raises(DataError) as err:
+        _evaluate_without_loading(tiny_model_dir, ["medfr_all"], None, monkeypatch)
+    message = str(err.value)
+    assert "no data for 5 of the 15 requested sets" in message
+    assert "medqa_4opt" not in message and "HF_HUB_OFFLINE" not in message
+
+
+def test_shipped_samples_need_no_check(offline_empty_cache):
+    from medfr_eval.preflight import check_sources
+
+    check_sources(["medfr_all", "medfr_public"], {"medfr_data": "sample"})
+    check_sources(["hellaswag"], None)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 
 from medfr_eval.errors import DataError
-from medfr_eval.public_sources import SOURCES, bioinstructqa, letters_from, synthetic
+from medfr_eval.public_sources import SOURCES, Tally, bioinstructqa, letters_from, synthetic
 from medfr_eval.sets import BY_NAME, ENGLISH_TWINS, GROUPS, PUBLIC_SETS, SETS, twin_pairs
 
 
-def _convert(source: str, folder, sets) -> dict[str, list[dict]]:
+def _convert(source: str, folder, sets, tally=None) -> dict[str, list[dict]]:
     src = SOURCES[source]
     files = {name: folder / name for name in src.files_for(set(sets))}
     out: dict[str, list[dict]] = {}
-    for name, rec, _ in src.convert(files, set(sets), None):
+    for name, rec, _ in src.convert(files, set(sets), None, tally):
         out.setdefault(name, []).append(rec)
     return out
 
@@ -45,13 +45,15 @@ def test_bioinstructqa_french_and_english_share_ids(tmp_path):
     assert "context" not in out["medqa_4opt"][0]
 
 
-def test_records_of_another_split_are_skipped(tmp_path):
+def test_records_of_another_split_are_skipped_and_counted(tmp_path):
     def mark(records):
         records[0]["split"] = "train"
 
     synthetic.write_bioinstructqa(tmp_path, per_corpus=2, mutate=mark)
-    out = _convert("bioinstructqa", tmp_path, {"medqa_4opt"})
+    tally = Tally()
+    out = _convert("bioinstructqa", tmp_path, {"medqa_4opt"}, tally)
     assert len(out["medqa_4opt"]) == 1
+    assert tally.skipped == {"split:train": 1}
 
 
 def _break(key, value):
@@ -70,7 +72,6 @@ def _break(key, value):
 @pytest.mark.parametrize(
     ("mutate", "field", "needle"),
     [
-        (_break("corpus_name", "MedQA-6_options"), "corpus_name", "unknown corpus_name"),
         (_break("question_translated", KeyError), "question_translated", "non-empty string"),
         (_break("classes", ["A", "B", "C", "D"]), "classes", "expects the letters"),
         (_break("correct_answer_letter", "F"), "correct_answer_letter", "expected one of"),
@@ -97,9 +98,9 @@ def test_zip_without_the_french_file(tmp_path):
         _convert("bioinstructqa", tmp_path, {"medqa_4opt"})
 
 
-@pytest.mark.parametrize("int_labels", [False, True])
-def test_frenchmedmcqa_letters_or_class_indices(tmp_path, int_labels):
-    synthetic.write_frenchmedmcqa(tmp_path, n=4, int_labels=int_labels)
+@pytest.mark.parametrize("names", [None, ("a", "b", "c", "d", "e")])
+def test_frenchmedmcqa_letters_or_named_class_indices(tmp_path, names):
+    synthetic.write_frenchmedmcqa(tmp_path, n=4, names=names)
     recs = _convert("frenchmedmcqa", tmp_path, {"frenchmedmcqa"})["frenchmedmcqa"]
     assert [r["answers"] for r in recs] == [["B"], ["A", "C"], ["B"], ["A", "C"]]
     assert len(recs[0]["options"]) == 5
@@ -116,7 +117,7 @@ def test_frenchmedmcqa_missing_column(tmp_path):
     assert str(err.value).startswith("default/test/0000.parquet: answer_e: qanastek/frenchmedmcqa")
 
 
-def test_mediqal_empty_case_means_no_context(tmp_path):
+def test_mediqal_null_case_means_no_context(tmp_path):
     synthetic.write_mediqal(tmp_path, n=4)
     out = _convert("mediqal", tmp_path, {"mediqal_mcqu", "mediqal_mcqm", "mediqal_oeq"})
     assert [("context" in r) for r in out["mediqal_mcqu"]] == [True, False, True, False]
@@ -133,18 +134,18 @@ def test_mediqal_single_answer_with_two_answers_is_refused(tmp_path):
     synthetic.write_mediqal(tmp_path, mutate=two)
     with pytest.raises(DataError) as err:
         _convert("mediqal", tmp_path, {"mediqal_mcqu"})
-    assert str(err.value).startswith("mcqu/test/0000.parquet[2]: correct_answers: ")
+    assert str(err.value).startswith("mcqu/test.json[2]: correct_answers: ")
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(["a", "c"], ["A", "C"]), ([4, 0], ["A", "E"]), ("A, C", ["A", "C"]), ("B", ["B"])],
+    [(["a", "c"], ["A", "C"]), ("A,C", ["A", "C"]), ("A, C", ["A", "C"]), ("B", ["B"])],
 )
 def test_letters_from_accepts_documented_forms(value, expected):
     assert letters_from(value, "ABCDE", source="s", file="f", field="x") == expected
 
 
-@pytest.mark.parametrize("value", [["f"], [5], [], ["a", "a"], None, [True]])
+@pytest.mark.parametrize("value", [["f"], [5], [0], [], ["a", "a"], None, [True]])
 def test_letters_from_refuses_the_rest(value):
     with pytest.raises(DataError, match="^f: x: s: "):
         letters_from(value, "ABCDE", source="s", file="f", field="x")

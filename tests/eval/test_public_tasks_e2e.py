@@ -51,6 +51,25 @@ def test_every_public_task_is_scored(public_run):
     assert set(GROUPS["medfr_mediqal"]) <= set(res)
 
 
+@pytest.mark.parametrize(
+    ("task", "metric", "filt"),
+    [
+        ("medfr_mediqal_mcqu", "acc", "none"),
+        ("medfr_mediqal_mcqm", "emr", "none"),
+        ("medfr_mediqal_mcqm", "hamming", "none"),
+        ("medfr_mediqal_oeq", "bertscore_f1", "bertscore"),
+    ],
+)
+def test_mediqal_scores_are_reported_per_question_type(public_run, task, metric, filt):
+    res, samples = public_run["results"][task], public_run["samples"][task]
+    for qtype in ("Understanding", "Reasoning"):
+        values = [s[metric] for s in samples if s["doc"]["question_type"] == qtype]
+        assert len(values) == 2
+        got = res[f"{metric}_{qtype.lower()},{filt}"]
+        assert got == pytest.approx(sum(values) / len(values))
+    assert res[f"{metric},{filt}"] == pytest.approx(sum(s[metric] for s in samples) / len(samples))
+
+
 def test_english_twin_pairs_with_its_french_task_by_id(public_run):
     samples = public_run["samples"]
     for fr, en in twin_pairs().items():
@@ -72,7 +91,8 @@ def test_mediqal_prompt_shows_the_case_only_when_there_is_one(public_run):
         for sample in public_run["samples"][task]:
             prompt = sample["arguments"][0][0]
             has_case = bool(sample["doc"]["context"])
-            assert ("Cas clinique :" in prompt or "Contexte :" in prompt) == has_case, task
+            # one label for the case in the three MediQAl prompts
+            assert ("Cas clinique :" in prompt) == has_case and "Contexte :" not in prompt, task
 
 
 def test_run_records_data_origin_size_check_and_scorer(public_run, tiny_bert_dir):
@@ -80,7 +100,7 @@ def test_run_records_data_origin_size_check_and_scorer(public_run, tiny_bert_dir
     loaded = configs["medfr_medqa_4opt"]["metadata"]["medfr_loaded"]
     assert loaded["items"] == 3 and loaded["expected_items"] == 1273
     assert loaded["size_matches"] is False and loaded["source"].endswith("medqa_4opt.jsonl")
-    assert configs["medfr_mediqal_mcqu"]["metadata"]["medfr_loaded"]["expected_items"] is None
+    assert configs["medfr_mediqal_mcqu"]["metadata"]["medfr_loaded"]["expected_items"] == 4343
     scorer = bertscore.scorer_from_config(configs["medfr_mediqal_oeq"])
     assert scorer["model"] == str(tiny_bert_dir) and scorer["num_layers"] == 2
     assert bertscore.scorer_from_config(configs["medfr_medqa_4opt"]) is None

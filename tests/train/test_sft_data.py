@@ -65,3 +65,16 @@ def test_cli_ok(tmp_path, capsys):
     # Counts are labelled in English (issue 15): with/without context.
     assert summary(SFT_ROWS)["context"] == {"with": 2, "without": 2}
     assert "with=6, without=6" in printed  # write_sft writes SFT_ROWS three times
+
+
+def test_rows_are_read_in_nfc(tmp_path):
+    import unicodedata
+
+    question = "Quel est le traitement de première intention ?"
+    nfd = unicodedata.normalize("NFD", question)
+    assert nfd != question
+    row = {"id": "x1", "type": "open", "question": nfd, "answer": "Un IEC.", "source": "native"}
+    path = tmp_path / "sft.jsonl"
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    (read,) = validate_file(path)
+    assert read["question"] == question

@@ -37,6 +37,7 @@ class FakeJudgeServer:
         self.max_in_flight = 0
         self.bodies: list[dict] = []
         self.headers: list[dict] = []
+        self.paths: list[str] = []
         self._lock = threading.Lock()
         server = self
 
@@ -57,6 +58,7 @@ class FakeJudgeServer:
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                     server.bodies.append(body)
                     server.headers.append(dict(self.headers))
+                    server.paths.append(self.path)
                 try:
                     if n <= server.stall_first:
                         time.sleep(server.stall_seconds)

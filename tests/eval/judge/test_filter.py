@@ -39,7 +39,7 @@ def test_without_a_judge_the_filter_changes_nothing(judge_env):
 
 def test_with_an_endpoint_each_response_gains_verdict_and_identity(judge_env):
     def reply(prompt):
-        return "1" if "Réponse du candidat : Le pancréas." in prompt else "Hmm"
+        return "1" if "<reponse_candidat>\nLe pancréas.\n</reponse_candidat>" in prompt else "Hmm"
 
     with FakeJudgeServer(reply) as server:
         judge_env.setenv("MEDFR_JUDGE_URL", server.url)

@@ -5,32 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from judge_runs import IDENT, write_labels, write_run
 
 from medfr_eval.cli import main, run
 from medfr_eval.judge.cli import judge
-
-IDENT = {"model": "juge", "endpoint": "local", "template_sha256": "f" * 64}
-
-
-def write_run(folder, model, verdicts, answers=None, ident=IDENT, task="medfr_kqa"):
-    """OUT/<model>/results_*.json + samples_<task>_*.jsonl, the lm-eval ``--output_path`` layout."""
-    sub = folder / model.replace("/", "__")
-    sub.mkdir(parents=True)
-    (sub / "results_2026-11-25T10-00-00.000000.json").write_text(json.dumps({"model_name": model}))
-    lines = []
-    for i, v in enumerate(verdicts):
-        resp = {"answer": (answers or {}).get(i, "mot " * (i + 1)), "judge": v}
-        resp |= {f"judge_{k}": x for k, x in ident.items()}
-        lines.append(
-            json.dumps({"doc_id": i, "doc": {"id": f"kqa-{i:03d}"}, "filtered_resps": [resp]})
-        )
-    (sub / f"samples_{task}_2026-11-25T10-00-00.000000.jsonl").write_text("\n".join(lines) + "\n")
-    return folder
-
-
-def write_labels(path, rows):
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
 
 
 def test_agreement_table_json_and_plot(tmp_path, capsys):
@@ -112,11 +90,14 @@ def test_runs_judged_by_different_judges_are_refused(tmp_path, capsys):
 
 
 def test_a_run_without_judged_samples_is_refused(tmp_path, capsys):
+    unjudged = write_run(tmp_path / "unjudged", "m", [1, 0], ident=None)
+    labels = write_labels(tmp_path / "l.jsonl", [{"doc_id": "kqa-000", "model": "m", "human": 1}])
+    assert run(judge, ["agreement", str(labels), str(unjudged)]) == 2
+    assert "no judged samples" in capsys.readouterr().err
     empty = tmp_path / "empty"
     empty.mkdir()
-    labels = write_labels(tmp_path / "l.jsonl", [{"doc_id": "kqa-000", "model": "m", "human": 1}])
     assert run(judge, ["agreement", str(labels), str(empty)]) == 2
-    assert "no judged samples" in capsys.readouterr().err
+    assert "no lm-eval output" in capsys.readouterr().err
 
 
 def test_help_shows_an_example(capsys):

@@ -100,6 +100,9 @@ def reply_for(server: FakeJudgeServer, sample: dict) -> str:
     question, answer = sample["doc"]["question"], sample["filtered_resps"][0]["answer"]
     for body in server.bodies:
         prompt = body["messages"][0]["content"]
-        if f"Question : {question}\n" in prompt and f"candidat : {answer}\n" in prompt:
+        if (
+            f"Question : {question}\n" in prompt
+            and f"<reponse_candidat>\n{answer}\n</reponse_candidat>" in prompt
+        ):
             return reply(prompt)
     raise AssertionError(f"no request for {answer!r}")

@@ -49,7 +49,7 @@ def test_tuned_model_chooses_the_multi_letter_set(tuned_run):
     gold_ac = [s for s in samples if s["doc"]["choices"][s["doc"]["gold"]] == "A C"]
     for s in gold_ac:
         assert s["emr"] == 1.0 and s["acc"] == 1.0 and s["hamming"] == 1.0
-    assert tuned_run["configs"]["medfr_frmedmcqa"]["metadata"]["version"] == 2.0
+    assert tuned_run["configs"]["medfr_frmedmcqa"]["metadata"]["version"] == 3.0
 
 
 def test_without_end_marker_a_multi_letter_set_never_wins(multi_tuned_dir):

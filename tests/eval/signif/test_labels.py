@@ -1,10 +1,12 @@
-"""The words of medfr-signif's outputs: English (issue 15), one name per set shared with the board."""
+"""The words of medfr-signif's outputs: English, one name per set and family shared with the board."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
-from medfr_eval import signif
+from medfr_eval import sets, signif
 from medfr_eval.board import labels as board_labels
 from medfr_eval.sets import ALL_SETS
 
@@ -30,3 +32,23 @@ def test_shipped_presets_describe_themselves_in_english():
     for name in signif.preset_names():
         text = (signif.presets_dir() / f"{name}.yaml").read_text(encoding="utf-8")
         assert not FRENCH.search(text), name
+
+
+def test_signif_and_the_board_name_every_family_from_one_table():
+    keys = [*sets.ALL_FAMILIES, "all"]
+    for key in keys:
+        assert signif.FAMILY_LABELS[key] == board_labels.family_label(key) == sets.family_label(key)
+    assert board_labels.FAMILIES is sets.ALL_FAMILIES and board_labels.SETS is sets.SET_LABELS
+    # the words lm-eval's group aliases and the README use
+    assert sets.FAMILIES == {
+        "mcq_translated": "Translated MCQ", "mcq_native": "Native MCQ", "openqa": "Open QA"}  # fmt: skip
+    assert set(sets.SET_LABELS) == {s.name for s in ALL_SETS}
+
+
+def test_signif_reads_its_names_without_importing_the_board():
+    code = (
+        "import sys, medfr_eval.signif, medfr_eval.signif.cli, medfr_eval.signif.report; "
+        "print(sorted(m for m in sys.modules if m.startswith('medfr_eval.board')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
