@@ -79,6 +79,13 @@ def assert_matches_reference(lm, out, rule):
             assert parsed["letter_probs_decoding"] == pytest.approx(ref.class_probs, abs=1e-5)
 
 
+def assert_matches_reference_multi(lm, out, rule):
+    """The multi-answer items' texts and letters as the reference."""
+    for doc, text, parsed in by_item(out, MULTI):
+        ref = decode_item(lm.model, lm.tokenizer, doc["prompt"], doc_letters(doc), True, rule)
+        assert (text, parsed["letters"]) == (ref.text, ref.letters), (rule, doc["id"])
+
+
 def test_the_rule_reaches_the_task_config(tiny_model_dir):
     _, out = run_rules(tiny_model_dir, tasks=(MULTI,))
     ours = out["medfr"]["configs"][MULTI]["generation_kwargs"]
@@ -100,12 +107,6 @@ def test_newline_inside_the_answer(bigram_dirs):
     ours, theirs = by_item(out["medfr"], MULTI), by_item(out["authors"], MULTI)
     assert [(t, p["letters"]) for _, t, p in ours] == [(" A", ["A"])] * len(ours)
     assert [(t, p["letters"]) for _, t, p in theirs] == [(" A\n C", ["A", "C"])] * len(theirs)
-
-
-def assert_matches_reference_multi(lm, out, rule):
-    for doc, text, parsed in by_item(out, MULTI):
-        ref = decode_item(lm.model, lm.tokenizer, doc["prompt"], doc_letters(doc), True, rule)
-        assert (text, parsed["letters"]) == (ref.text, ref.letters), (rule, doc["id"])
 
 
 def test_end_token_first(bigram_dirs):
