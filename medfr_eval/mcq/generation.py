@@ -4,11 +4,14 @@ For every ``generate_until`` request on one of our MCQ docs (it has
 ``options``, ``choices`` and ``gold``) the model class
 
 - records the log-probability of each option letter at the first generated
-  step ("A" and " A" merged), read from the scores the generation computes
-  anyway: no extra forward pass;
+  step (its forms merged), from the raw logits and, on the HF backend, also
+  from the scores greedy decoding chose from (after the generation config's
+  processors): no extra forward pass;
+- stops at every end-of-answer token of :func:`medfr_eval.mcq.tokens.stop_token_ids`
+  (tokenizer EOS, generation-config EOS ids, end-of-turn tokens);
 - when the task asks for it (``medfr_decoding: constrained`` in its
-  ``generation_kwargs``), masks decoding to the letter tokens (multi-answer:
-  also separators and EOS after the first step);
+  ``generation_kwargs``), masks decoding to the tokens of the constrained rule
+  (``medfr_rule``: ``medfr`` or ``authors``, :mod:`medfr_eval.mcq.tokens`);
 
 and returns each text as a :class:`LetterText`, a ``str`` that carries the
 letter log-probabilities to :class:`medfr_eval.mcq.results.MCQParseFilter`.
@@ -17,7 +20,7 @@ Requests of other tasks go through untouched.
 lm-eval batches and reorders requests inside ``generate_until``; the one
 per-row callback it makes in row order is ``cache_hook.add_partial``, so the
 recorded rows are matched to their prompt there (:class:`_Tap`), one decoding
-plan at a time (a plan: mode, letters, single or multi).
+plan at a time (a plan: mode, letters, single or multi, rule).
 """
 
 from __future__ import annotations
@@ -29,23 +32,32 @@ from typing import Any
 
 from medfr_eval.errors import MedfrError
 from medfr_eval.mcq.modes import MODES
+from medfr_eval.mcq.rules import check_rule
 from medfr_eval.scoring import ANSWER_END
 
 log = logging.getLogger(__name__)
 
-MEDFR_KEYS = ("medfr_decoding",)
+MEDFR_KEYS = ("medfr_decoding", "medfr_rule")
 LETTERS = "ABCDE"
 
 
 class LetterText(str):
-    """Generated text that also carries the first-step letter log-probabilities."""
+    """Generated text that also carries the first-step letter log-probabilities.
+
+    ``letter_logprobs``: from the raw logits; ``decoding_logprobs``: from the
+    scores greedy decoding chose from (HF backend; None where not recorded).
+    """
 
     letter_logprobs: dict[str, float] | None
+    decoding_logprobs: dict[str, float] | None
     letter_note: str | None
 
-    def __new__(cls, text: str, letter_logprobs=None, letter_note=None) -> LetterText:
+    def __new__(
+        cls, text: str, letter_logprobs=None, letter_note=None, decoding_logprobs=None
+    ) -> LetterText:
         obj = super().__new__(cls, text)
         obj.letter_logprobs = letter_logprobs
+        obj.decoding_logprobs = decoding_logprobs
         obj.letter_note = letter_note
         return obj
 
@@ -55,6 +67,7 @@ class Plan:
     mode: str  # "free" or "constrained"
     letters: tuple[str, ...]
     multi: bool
+    rule: str = "medfr"  # constrained rule (medfr_eval.mcq.tokens.RULES); "medfr" in free mode
 
 
 def is_mcq_doc(doc: Any) -> bool:
@@ -63,8 +76,8 @@ def is_mcq_doc(doc: Any) -> bool:
 
 def plan_for(request) -> Plan | None:
     """The decoding plan of one request, or None for requests that are not ours."""
-    gen_kwargs = request.args[1] if len(request.args) > 1 else {}
-    mode = (gen_kwargs or {}).get("medfr_decoding")
+    gen_kwargs = (request.args[1] if len(request.args) > 1 else None) or {}
+    mode = gen_kwargs.get("medfr_decoding")
     doc = request.doc
     if mode is None and not is_mcq_doc(doc):
         return None
@@ -80,7 +93,8 @@ def plan_for(request) -> Plan | None:
             field="medfr_decoding",
         )
     letters = tuple(LETTERS[: len(doc["options"])])
-    return Plan(mode, letters, len(doc["choices"]) != len(doc["options"]))
+    rule = check_rule(gen_kwargs.get("medfr_rule", "medfr")) if mode == "constrained" else "medfr"
+    return Plan(mode, letters, len(doc["choices"]) != len(doc["options"]), rule)
 
 
 class _Req:
@@ -111,13 +125,19 @@ class MedfrGenerationMixin:
     _medfr_plan: Plan | None = None
     _medfr_warned: bool = False
 
-    def _medfr_forms(self, letters):
-        from medfr_eval.mcq.constrained import letter_forms
+    def _medfr_generation_eos(self):
+        """The model's generation-config EOS ids (subclasses read them from their backend)."""
+        return None
+
+    def _medfr_forms(self, letters, rule: str = "medfr"):
+        from medfr_eval.mcq.tokens import forms_for
 
         cache = self.__dict__.setdefault("_medfr_forms_cache", {})
-        if letters not in cache:
-            cache[letters] = letter_forms(self.tokenizer, letters)
-        return cache[letters]
+        if (letters, rule) not in cache:
+            cache[letters, rule] = forms_for(
+                rule, self.tokenizer, letters, self._medfr_generation_eos()
+            )
+        return cache[letters, rule]
 
     def generate_until(self, requests, disable_tqdm: bool = False):
         plans = [plan_for(r) for r in requests]
@@ -129,7 +149,7 @@ class MedfrGenerationMixin:
             reqs = [requests[i] for i in idx]
             if plan is None:
                 texts = super().generate_until(reqs, disable_tqdm)
-            elif plan.mode == "constrained" and self._medfr_forms(plan.letters).split:
+            elif plan.mode == "constrained" and self._medfr_forms(plan.letters, plan.rule).split:
                 texts = self._medfr_fallback(reqs, plan)
             else:
                 texts = self._medfr_generate(reqs, plan, disable_tqdm)
@@ -138,7 +158,7 @@ class MedfrGenerationMixin:
         return out
 
     def _medfr_generate(self, reqs, plan: Plan, disable_tqdm: bool) -> list[LetterText]:
-        forms = self._medfr_forms(plan.letters)
+        forms = self._medfr_forms(plan.letters, plan.rule)
         note = (
             f"letters {', '.join(forms.split)} are not single tokens: their probability is 0"
             if forms.split
@@ -151,10 +171,11 @@ class MedfrGenerationMixin:
                 kwargs.pop(key, None)
             cleaned.append(_Req((context, kwargs)))
         self._medfr_rows: deque = deque()
-        by_context: dict[str, dict | None] = {}
+        by_context: dict[str, tuple] = {}
 
         def on_row(context: str) -> None:
-            by_context[context] = self._medfr_rows.popleft() if self._medfr_rows else None
+            # a row is (raw, decoding) letter log-probabilities; decoding None where not recorded
+            by_context[context] = self._medfr_rows.popleft() if self._medfr_rows else (None, None)
 
         hook, self._medfr_plan = self.cache_hook, plan
         self.cache_hook = _Tap(hook, on_row)
@@ -162,7 +183,11 @@ class MedfrGenerationMixin:
             texts = super().generate_until(cleaned, disable_tqdm)
         finally:
             self.cache_hook, self._medfr_plan = hook, None
-        return [LetterText(t, by_context.get(r.args[0]), note) for t, r in zip(texts, cleaned)]
+        out = []
+        for t, r in zip(texts, cleaned):
+            raw, decoding = by_context.get(r.args[0], (None, None))
+            out.append(LetterText(t, raw, note, decoding))
+        return out
 
     def _medfr_fallback(self, reqs, plan: Plan) -> list[LetterText]:
         """Letters that are not single tokens: score each answer by the sum of its tokens' log-probs."""
@@ -170,7 +195,7 @@ class MedfrGenerationMixin:
 
         from medfr_eval.data import letter_sets
 
-        split = ", ".join(self._medfr_forms(plan.letters).split)
+        split = ", ".join(self._medfr_forms(plan.letters, plan.rule).split)
         note = (
             f"letter(s) {split} are not single tokens in this tokenizer: constrained decoding "
             f"fell back to the summed log-probability of each answer's tokens"

@@ -7,8 +7,8 @@ letter tokens; needs ``--model medfr-hf`` or ``--model medfr-vllm``.
 
 :func:`check_run` runs inside ``simple_evaluate`` (hooked by
 :mod:`medfr_eval.autoload`) before the model is built, so a wrong mode, a
-wrong permutation count or constrained tasks on plain ``hf`` fail in one line
-before minutes of model loading.
+wrong permutation count, an unknown ``medfr_constrained_rule`` or constrained
+tasks on plain ``hf`` fail in one line before minutes of model loading.
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ def _metadata(metadata: Any) -> Mapping:
 def check_run(model: Any, tasks: Any, metadata: Any = None, task_manager: Any = None) -> None:
     """Refuse, before the model loads, what cannot run: one clear message each."""
     from medfr_eval.mcq.permute import check_permutations
+    from medfr_eval.mcq.rules import RULE_KEY, check_rule
 
     if isinstance(tasks, str):
         tasks = tasks.split(",")
@@ -81,6 +82,8 @@ def check_run(model: Any, tasks: Any, metadata: Any = None, task_manager: Any = 
                     raise DataError(
                         f"{es.task}: {exc.message}", field="medfr_permutations"
                     ) from None
+    if RULE_KEY in meta:
+        check_rule(meta[RULE_KEY])
     if "medfr_mode" in meta:
         raise DataError(
             f"there is no medfr_mode setting; choose the mode by task name "

@@ -17,9 +17,8 @@ the size check and the served order are the unshifted task's):
   one shifted order per task, doc order and ids as the unshifted task.
 
 Consistency and position bias across orders come from the sample logs
-(:func:`permutation_report`). Multi-answer sets are not permuted (the 2026
-protocol reorders single-answer items; a warning says so), open-QA sets have no
-options.
+(:func:`permutation_report`). Multi-answer sets are not permuted (a
+warning says so), open-QA sets have no options.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from typing import Any
 
 from medfr_eval import data
 from medfr_eval.errors import DataError
+from medfr_eval.mcq.rules import apply_constrained_rule
 from medfr_eval.sets import EvalSet, get_set
 
 log = logging.getLogger(__name__)
@@ -95,13 +95,17 @@ def load_set(
     medfr_hub: str | None = None,
     medfr_permutations: Any = None,
     medfr_shift: int | None = None,
+    medfr_constrained_rule: Any = None,
     **metadata: Any,
 ):
     """``custom_dataset`` of every medfr task: :func:`medfr_eval.data.load_set`, the one loader.
 
     Option orders only change how its final records (checked, size-checked,
     without the excluded ids, in serving order) become docs: each shift's docs
-    in turn (:func:`permuted_docs`)."""
+    in turn (:func:`permuted_docs`). Also hands ``medfr_constrained_rule`` to
+    the task being built (:func:`medfr_eval.mcq.rules.apply_constrained_rule`).
+    """
+    apply_constrained_rule(medfr_constrained_rule)
     es = get_set(medfr_set)
     shifts = _shifts(es, medfr_permutations, medfr_shift)
     builder = None
@@ -164,23 +168,32 @@ def consistency(records: Sequence[Mapping]) -> float:
 
 
 def letter_spread(records: Sequence[Mapping]) -> dict:
-    """Chosen letters against gold letters, and their total-variation distance."""
+    """Chosen letters against gold letters, their total-variation distance, the unparsed count.
+
+    The distance compares shares of chosen letters with shares of gold ones;
+    with no parsed answer there is no share of chosen letters, so it is
+    undefined: ``None``, never a number (``unparsed`` counts those answers).
+    """
     chosen = Counter(r["chosen"] for r in records if r["chosen"] is not None)
     gold = Counter(r["gold"] for r in records)
     letters = sorted(set(chosen) | set(gold))
-    n_chosen, n_gold = sum(chosen.values()) or 1, sum(gold.values()) or 1
-    tvd = 0.5 * sum(abs(chosen[k] / n_chosen - gold[k] / n_gold) for k in letters)
+    n_chosen, n_gold = sum(chosen.values()), sum(gold.values())
+    tvd = None
+    if n_chosen and n_gold:
+        tvd = 0.5 * sum(abs(chosen[k] / n_chosen - gold[k] / n_gold) for k in letters)
     return {
         "chosen": {k: chosen[k] for k in letters},
         "gold": {k: gold[k] for k in letters},
         "total_variation": tvd,
+        "unparsed": len(records) - n_chosen,
     }
 
 
-def position_bias(records: Sequence[Mapping]) -> float:
+def position_bias(records: Sequence[Mapping]) -> float | None:
     """Total-variation distance between chosen and gold letter shares (lm-eval aggregation).
 
     0: the model picks each position as often as it holds the answer; 1: never.
+    ``None`` (null in the results) when no answer parsed: the distance is undefined.
     """
     return letter_spread(records)["total_variation"]
 
@@ -197,8 +210,9 @@ def permutation_report(samples: Iterable[Mapping]) -> dict:
       their mean;
     - ``consistency``: share of items whose chosen option *text* is the same
       in every order (:func:`consistency`);
-    - ``position_bias``: counts of chosen letters against gold letters and
-      their total-variation distance (:func:`letter_spread`).
+    - ``position_bias``: counts of chosen letters against gold letters,
+      their total-variation distance (null when no answer parsed) and the
+      count of unparsed answers (:func:`letter_spread`).
 
     A run with ``medfr_permutations`` also reports ``consistency`` and
     ``position_bias`` (the distance) as lm-eval metrics of the task.

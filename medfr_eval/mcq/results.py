@@ -6,9 +6,9 @@ choice; for single-answer sets these are the first-step log-probabilities of
 forward pass. Generation modes (``generate_until``): :class:`MCQParseFilter`
 parses each generated text with the strict parser and keeps the raw text, the
 parsed letters, ``parse_fail`` and the first-step letter probabilities that the
-``medfr-hf`` / ``medfr-vllm`` model classes attach to the text (plain ``hf``
-attaches none: then ``letter_probs`` is null and the calibration metrics are
-absent). The filter's output is what lm-eval logs as ``filtered_resps``.
+``medfr-hf`` / ``medfr-vllm`` model classes attach to the text, from the raw
+logits (plain ``hf`` attaches none: then ``letter_probs`` is null and the
+calibration metrics are absent). The filter's output is what lm-eval logs as ``filtered_resps``.
 """
 
 from __future__ import annotations
@@ -58,8 +58,14 @@ def single_answer_results(doc: dict, results: Sequence[tuple[float, bool]]) -> d
 class MCQParseFilter(Filter):
     """Parse generated answers strictly; keep raw text, letters, ``parse_fail``, letter probabilities.
 
-    ``constrained: true`` adds the 2026 protocol's fallback: a single-answer
-    item that does not parse takes the most probable letter at the first step.
+    ``letter_probs`` come from the raw first-step logits (comparable with
+    restricted scoring; the calibration metrics use them);
+    ``letter_probs_decoding`` from the scores greedy decoding chose from, after
+    the generation config's processors such as ``repetition_penalty`` (HF
+    backend; null elsewhere). ``constrained: true`` adds the 2026 protocol's
+    fallback: a single-answer item that does not parse takes the most probable
+    letter at the first step, of the decoding distribution where recorded (as
+    the authors' code does), else of the raw one.
     """
 
     def __init__(self, constrained: bool = False, **kwargs) -> None:
@@ -76,9 +82,12 @@ class MCQParseFilter(Filter):
         parsed = parse_answer(str(text), letters, multi=multi)
         raw_lp = getattr(text, "letter_logprobs", None)
         probs = renormalise(raw_lp, letters) if raw_lp else None
+        dec_lp = getattr(text, "decoding_logprobs", None)
+        decoding = renormalise(dec_lp, letters) if dec_lp else None
         fallback = False
-        if self.constrained and not multi and parsed is None and probs:
-            parsed = [max(letters, key=lambda k: probs[k])]
+        chose_from = decoding or probs  # the distribution greedy decoding saw, where recorded
+        if self.constrained and not multi and parsed is None and chose_from:
+            parsed = [max(letters, key=lambda k: chose_from[k])]
             fallback = True
         return {
             "text": str(text),
@@ -86,6 +95,7 @@ class MCQParseFilter(Filter):
             "parse_fail": parsed is None,
             "fallback": fallback,
             "letter_probs": probs,
+            "letter_probs_decoding": decoding,
             "letter_note": getattr(text, "letter_note", None),
         }
 

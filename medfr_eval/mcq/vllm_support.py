@@ -2,12 +2,16 @@
 
 vLLM's documented ``SamplingParams.allowed_token_ids`` (a whitelist applied
 at every step) does the masking: letters for single-answer items; letters,
-separators and EOS for multi-answer items (vLLM applies one list to all steps,
-so unlike the HF path a multi-answer answer may start with a separator or stop
-at once, which the strict parser then reads as usual). First-step letter
+separators and end tokens for multi-answer items (vLLM applies one list to all
+steps, so under the ``medfr`` rule, unlike the HF path, a multi-answer answer
+may start with a separator or stop at once, which the strict parser then reads
+as usual; the ``authors`` rule is one list for all steps anyway).
+``SamplingParams.stop_token_ids`` gets the rule's end tokens. First-step letter
 probabilities come from ``SamplingParams.logprobs`` (the top
-:data:`TOP_LOGPROBS` of the step, computed by vLLM before the whitelist in its
-default ``raw_logprobs`` mode): letters outside that top list get probability 0
+:data:`TOP_LOGPROBS` of the step, computed by vLLM from the raw logits, before
+penalties and the whitelist, in its default ``raw_logprobs`` mode; the scores
+decoding chose from are not recorded, so the single-answer fallback uses the
+raw ones): letters outside that top list get probability 0
 after renormalisation, and the item's ``letter_note`` does not say so — the
 top-20 of a 7B model at the answer step holds the letters in practice.
 
@@ -58,12 +62,33 @@ def check_vllm() -> None:
 
 
 def medfr_sampling_kwargs(kwargs: dict, plan, forms) -> dict:
-    """Add what a decoding plan needs to vLLM sampling kwargs: logprobs, and the whitelist."""
+    """Add what a decoding plan needs to vLLM sampling kwargs: logprobs, stops, the whitelist.
+
+    ``stop_token_ids``: the rule's end tokens (vLLM also stops at the
+    tokenizer's EOS and, by default, at the generation config's EOS ids).
+    """
     kwargs = dict(kwargs)
     kwargs["logprobs"] = max(int(kwargs.get("logprobs") or 0), TOP_LOGPROBS)
+    stops = sorted(set(kwargs.get("stop_token_ids") or ()) | set(forms.stops))
+    if stops:
+        kwargs["stop_token_ids"] = stops
     if plan.mode == "constrained":
         kwargs["allowed_token_ids"] = forms.allowed(plan.multi, first_step=not plan.multi)
     return kwargs
+
+
+def generation_eos(model: str, revision: str | None = None, config=None):
+    """The generation-config EOS ids of a model folder or hub id (already downloaded by vLLM).
+
+    Without a ``generation_config.json``, the model config's ``eos_token_id``
+    (transformers derives the generation config from it the same way).
+    """
+    from transformers import GenerationConfig
+
+    try:
+        return GenerationConfig.from_pretrained(model, revision=revision).eos_token_id
+    except OSError:
+        return getattr(config, "eos_token_id", None)
 
 
 def first_step_letters(output, forms) -> dict[str, float] | None:

@@ -90,7 +90,7 @@ def test_fallback_when_letters_are_not_single_tokens(evaluate, tiny_model_dir, m
     monkeypatch.setattr(
         generation.MedfrGenerationMixin,
         "_medfr_forms",
-        lambda self, letters: LetterForms({}, tuple(letters)),
+        lambda self, letters, rule="medfr": LetterForms({}, tuple(letters)),
     )
     with caplog.at_level(logging.WARNING, logger="medfr_eval.mcq.generation"):
         out = evaluate("medfr-hf", tiny_model_dir, ["medfr_pubmedqa_constrained"])

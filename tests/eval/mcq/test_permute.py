@@ -105,3 +105,38 @@ def test_report_by_hand():
     assert rep["position_bias"]["chosen"] == {"A": 3, "B": 0, "C": 1}
     assert rep["position_bias"]["gold"] == {"A": 2, "B": 1, "C": 1}
     assert rep["position_bias"]["total_variation"] == pytest.approx(0.25)
+
+
+def test_position_bias_is_undefined_when_nothing_parses():
+    from medfr_eval.mcq.permute import letter_spread, position_bias
+
+    records = [{"id": str(i), "shift": 0, "chosen": None, "gold": "AB"[i % 2]} for i in range(4)]
+    spread = letter_spread(records)
+    assert spread["total_variation"] is None and spread["unparsed"] == 4
+    assert position_bias(records) is None
+    some = [*records, {"id": "9", "shift": 0, "chosen": "A", "gold": "A"}]
+    assert letter_spread(some)["unparsed"] == 4
+    assert letter_spread(some)["total_variation"] == pytest.approx(0.4)
+
+
+def test_no_parsed_answer_reports_null_position_bias(evaluate, tiny_model_dir, tmp_path):
+    """A model whose every answer is empty: position bias null in the results, never 0.5."""
+    import json
+
+    from mcq_bigram import build_bigram_model
+
+    import medfr_eval
+
+    silent = build_bigram_model(tiny_model_dir, tmp_path / "silent", {})
+    tm = medfr_eval.task_manager(
+        include_defaults=False, metadata={"medfr_data": "sample", "medfr_permutations": 1}
+    )
+    out = evaluate("hf", silent, ["medfr_pubmedqa_gen"], task_manager=tm)
+    results = out["results"]["medfr_pubmedqa_gen"]
+    assert results["parse_fail,strict"] == 1.0
+    assert results["position_bias,strict"] is None
+    assert json.loads(json.dumps(results, allow_nan=False))["position_bias,strict"] is None
+    samples = out["samples"]["medfr_pubmedqa_gen"]
+    report = permutation_report(samples)
+    assert report["position_bias"]["total_variation"] is None
+    assert report["position_bias"]["unparsed"] == len(samples)
