@@ -5,14 +5,16 @@ model, the board's pages and JSON), so that what one refuses to write the other
 refuses to publish. Pure Python: the board imports it without torch.
 
 The rule is on the field's *name*, split into words (``hub_token`` -> hub,
-token; ``apiKey`` -> api, key): a name holding the word ``token``, ``key``,
-``password``, ``passwd``, ``secret`` or ``credential(s)``, or one of the glued
-forms ``apikey``, ``authtoken``, ``accesstoken``, ``secretkey``, is
-secret-bearing. Why words and not substrings: ``tokens_seen`` (a count the run
-card reports) and ``include_num_input_tokens_seen`` hold the word ``tokens``,
-not ``token``, and carry no secret. The special tokens of a tokenizer
-(``pad_token``, ``eos_token``, ..., and their ``*_token_id``) are settings the
-run needs to be reproduced, never credentials: they are kept.
+token; ``apiKey`` -> api, key): a name is secret-bearing when it holds
+``password``, ``passwd``, ``secret``, ``credential`` or ``authorization``
+anywhere, or a glued form such as ``apikey`` or ``accesstoken``, or when its
+*last* word is ``token`` or ``key`` (``hub_token``, ``MEDFR_JUDGE_API_KEY``).
+Why words, and why the last one: ``tokens_seen`` (a count the run card
+reports), ``max_new_tokens``, ``sort_keys``, ``monkey`` and a model config's
+``num_key_value_heads`` carry no secret, and a substring test would refuse
+them. The special tokens of a tokenizer (``pad_token``, ``eos_token``, ...,
+and their ``*_token_id``) are settings the run needs to be reproduced, never
+credentials: they are kept.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from typing import Any
 
 REDACTED = "<redacted>"
 
-_SECRET_WORDS = frozenset(
-    {"token", "key", "password", "passwd", "secret", "credential", "credentials"}
-)
-_GLUED = ("apikey", "authtoken", "accesstoken", "secretkey", "privatekey")
+#: words that name a secret wherever they sit in a name (``db_password``, ``client_secret``)
+_SECRET_ANYWHERE = ("password", "passwd", "secret", "credential", "authorization")
+#: glued forms, found in the name's words joined (``openai_apikey``, ``accesstoken``)
+_GLUED = ("apikey", "authtoken", "accesstoken", "secretkey", "privatekey", "hubtoken")
+#: the last word that makes a name secret-bearing (``hub_token``, ``api_key``)
+_SECRET_LAST = ("token", "key")
 #: tokenizer special tokens: ``pad_token``, ``eos_token_id``, ``mask_token``, ...
-_SPECIAL_TOKEN = re.compile(r"(pad|eos|bos|unk|sep|cls|mask)_token(_id)?", re.IGNORECASE)
+_SPECIAL = ("pad", "eos", "bos", "unk", "sep", "cls", "mask", "special")
 
 
 def key_words(name: str) -> list[str]:
@@ -38,13 +42,17 @@ def key_words(name: str) -> list[str]:
 
 def is_secret_key(name: object) -> bool:
     """Is a field of this name secret-bearing (its value never written to a shared record)?"""
-    if not isinstance(name, str) or _SPECIAL_TOKEN.fullmatch(name):
+    if not isinstance(name, str):
         return False
     words = key_words(name)
-    if _SECRET_WORDS.intersection(words):
-        return True
+    if not words:
+        return False
     glued = "".join(words)
-    return any(g in glued for g in _GLUED)
+    if any(w in glued for w in _SECRET_ANYWHERE + _GLUED):
+        return True
+    if words[-1] not in _SECRET_LAST:
+        return False
+    return not (words[-1] == "token" and len(words) > 1 and words[-2] in _SPECIAL)
 
 
 def redact_secrets(value: Any) -> Any:

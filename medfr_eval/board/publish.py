@@ -28,6 +28,10 @@ from typing import Any
 
 from medfr_eval.errors import DataError
 from medfr_eval.lmeval_output.naming import STAGE_FOLDERS, display_name, is_local_path
+
+# One rule for every writer and for the board: what a run card refuses to record is
+# what the site refuses to publish.
+from medfr_eval.secret_keys import REDACTED, is_secret_key
 from medfr_eval.textsafe import clean_name, strip_bidi
 
 __all__ = [
@@ -85,37 +89,6 @@ def inside(path: Path, root: Path) -> bool:
 
 
 # --- secrets ---------------------------------------------------------------------------
-
-REDACTED = "<redacted>"  # what medfr's writers record in place of a secret
-# Words that name a secret wherever they sit in a key (``db_password``, ``client_secret``).
-_SECRET_PARTS = ("password", "passwd", "secret", "apikey", "credential", "authorization")
-# A key ending in "token" or "key" names a secret (``hub_token``, ``api_key``,
-# ``accesstoken``), except a tokenizer's special tokens (``pad_token: "</s>"``) and
-# their ids: those are recipe settings, and refusing them would refuse honest runs.
-_SPECIAL_TOKENS = ("pad", "eos", "bos", "unk", "sep", "cls", "mask", "special")
-
-
-def _words(key: str) -> list[str]:
-    """``hubToken`` / ``HUB-TOKEN`` / ``hub.token`` -> ``["hub", "token"]``."""
-    return re.findall(r"[a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key).lower())
-
-
-def is_secret_key(key: str) -> bool:
-    """Whether a field named ``key`` holds a credential (case and separators ignored).
-
-    A plain substring test on "token" and "key" would also refuse ``tokens_seen``,
-    ``max_new_tokens`` and ``pad_token``, which every run card and recipe has."""
-    words = _words(key)
-    if not words:
-        return False
-    if any(part in "".join(words) for part in _SECRET_PARTS):
-        return True
-    last = words[-1]
-    if not last.endswith(("token", "key")):
-        return False
-    stem = last.removesuffix("token")
-    prefix = words[-2] if len(words) > 1 and last == "token" else stem
-    return not (last.endswith("token") and prefix in _SPECIAL_TOKENS)
 
 
 def _holds_secret(value: Any) -> bool:

@@ -24,6 +24,8 @@ from medfr_eval.secret_keys import REDACTED, is_secret_key, redact_secrets, secr
         "aws_secret_access_key",
         "credentials",
         "MEDFR_JUDGE_API_KEY",
+        "Authorization",
+        "accesstoken",
     ],
 )
 def test_secret_bearing_names(name):
@@ -42,6 +44,9 @@ def test_secret_bearing_names(name):
         "keyboard_layout",
         "model_name_or_path",
         "monkey",
+        "num_key_value_heads",  # a model config field
+        "max_new_tokens",
+        "sort_keys",
         3,
     ],
 )
