@@ -117,6 +117,7 @@ def train_cpt(stage: Stage, recipe_path: Path, resume_from: str | None, callback
 
     from medfr_train.sft import load_model, load_tokenizer
 
+    stage.export_hub_token()
     tokenizer = load_tokenizer(stage, chat=False)
     if tokenizer.pad_token is None:
         # Never used for padding (every block is full); TRL's collator just needs one.

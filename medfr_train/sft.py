@@ -212,6 +212,7 @@ def train_sft(stage: Stage, recipe_path: Path, resume_from: str | None, callback
     from accelerate import PartialState
     from trl import SFTTrainer, get_peft_config
 
+    stage.export_hub_token()
     with PartialState().main_process_first():
         train, evald = build_datasets(stage, recipe_path)
     tokenizer = load_tokenizer(stage)

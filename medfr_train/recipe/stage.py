@@ -12,9 +12,10 @@ import enum
 import hashlib
 import json
 import math
+import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,15 @@ class Stage:
     document_framing: str = "bos+eos"  # CPT: <s>doc</s> per document, or doc</s>
     #: a reused stage (``from_recipe``): the upstream recipe, output and run-card stage hash.
     reused_from: dict[str, Any] | None = None
+    #: the Hub token of ``--hub_token``, kept out of ``args``: transformers pickles its
+    #: arguments whole into ``training_args.bin`` in every checkpoint and the model folder,
+    #: which travel (``push_to_hub`` uploads them); the Hub client reads it from ``HF_TOKEN``.
+    hub_token: str | None = field(default=None, repr=False)
+
+    def export_hub_token(self) -> None:
+        """Hand ``--hub_token`` to the Hub client the way it reads tokens: ``HF_TOKEN``."""
+        if self.hub_token:
+            os.environ["HF_TOKEN"] = self.hub_token
 
     @property
     def output_dir(self) -> Path:
@@ -224,6 +234,7 @@ def build_stage(
             raise err("recipe", f"rejected by TRL/transformers: {exc.message}") from None
         raise err(exc.key, exc.message) from None
     values = {k: v for k, v in values.items() if k in inp.merged or k == "bf16"}
+    hub_token, args.hub_token = args.hub_token, None  # never pickled: see Stage.hub_token
     check_stage_rules(inp, values, err)
     check_numbers(inp, args, model, err)
     if inp.name == "cpt":
@@ -243,6 +254,7 @@ def build_stage(
         default_chat_template=medfr.default_chat_template,
         chat_template=medfr.chat_template if inp.name == "sft" else None,
         document_framing=medfr.document_framing,
+        hub_token=hub_token,
     )
 
 

@@ -12,7 +12,10 @@ from medfr_train.runcard import read_card, write_card
 TOKEN = "hf_NotARealTokenButSecret0123"
 
 
-def test_hub_token_given_on_the_command_line_is_redacted_in_the_run_card(cpt_recipe, capsys):
+def test_hub_token_given_on_the_command_line_is_redacted_in_the_run_card(
+    cpt_recipe, capsys, monkeypatch
+):
+    monkeypatch.delenv("HF_TOKEN", raising=False)
     out = cpt_recipe.parent / "out_cpt"
     assert main(["recipe", str(cpt_recipe), "--hub_token", TOKEN, "--max_steps", "1"]) == 0
     text = (out / "run_card.json").read_text(encoding="utf-8")
@@ -41,3 +44,16 @@ def test_a_new_hub_token_does_not_change_the_stage_identity(cpt_recipe):
     a = load_recipe(cpt_recipe, ["--hub_token", TOKEN]).stages[0].hash
     b = load_recipe(cpt_recipe, ["--hub_token", "hf_another"]).stages[0].hash
     assert a == b
+
+
+def test_hub_token_reaches_no_file_of_the_model_folder(cpt_recipe, monkeypatch):
+    """transformers pickles its arguments into training_args.bin: the token is not among them."""
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    out = cpt_recipe.parent / "out_cpt"
+    assert main(["recipe", str(cpt_recipe), "--hub_token", TOKEN, "--max_steps", "1"]) == 0
+    written = [p for p in out.rglob("*") if p.is_file()]
+    assert any(p.name == "training_args.bin" for p in written)
+    assert [p for p in written if TOKEN.encode() in p.read_bytes()] == []
+    import os
+
+    assert os.environ.get("HF_TOKEN") == TOKEN  # how the Hub client gets it for push_to_hub
