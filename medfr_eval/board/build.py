@@ -24,9 +24,10 @@ from .collect import Run, read_entries, read_signif
 from .collect import read_runs as _read_runs
 from .inputs import check_results_files
 from .origin import builder_note, run_origin, site_origin
+from .paper_page import read_paper_comparison, render_paper_page
 from .plots import label, render_plots
 from .publish import cut_paths, inside, strip_bidi
-from .render import render_site
+from .render import environment, render_site
 from .table import Model, build_rows, slugify
 
 MARKER = ".medfr-board"  # marks a folder this tool wrote, so rebuilding may replace it
@@ -138,8 +139,11 @@ def build_site(
     board: Path | None = None,
     reference: Path | None = None,
     allow_setting_mismatch: bool = False,
+    paper: Path | None = None,
 ) -> list[dict]:
     """Check every run, compute the rows, write the whole site; returns the rows.
+
+    ``paper``: a ``medfr study compare`` JSON, shown on its own page (:mod:`.paper_page`).
 
     ``allow_setting_mismatch`` admits runs scored under other settings than the
     reference's (generation kwargs, few-shot, scorer): :func:`.checks.check`."""
@@ -150,6 +154,7 @@ def build_site(
         roots = [board]
     # Small inputs first: a typo in them should not wait for every sample log to be read.
     signif_data = read_signif_checked(Path(signif)) if signif is not None else None
+    paper_data = read_paper_comparison(paper) if paper is not None else None
     entries = read_entries(board)
     runs = read_runs([Path(r) for r in roots])
     # Runs inside the entries folder are submissions: their run cards stay inside it.
@@ -183,8 +188,10 @@ def build_site(
             next(r for r in rows if r["slug"] == slug)["reliability_plot"] = file
         versions = sorted({r.lm_eval_version for r in runs if r.lm_eval_version})
         info = {"lm_eval_versions": versions, "origin": origin,
-                "signif": signif_flags(signif_data)}  # fmt: skip
+                "signif": signif_flags(signif_data), "paper": paper_data is not None}  # fmt: skip
         render_site(rows, ref, plots, tmp, info)
+        if paper_data is not None:
+            render_paper_page(environment(), paper_data, tmp, {"plots": plots, "info": info})
         (tmp / MARKER).write_text("medfr-leaderboard output; safe to delete\n", encoding="utf-8")
         os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; a static host must read it
         _replace_dir(tmp, out)
