@@ -121,13 +121,14 @@ class _Draws:
                                                   clusters=clusters) if fits else None)  # fmt: skip
         return self.indexes[key]
 
-    def score(self, name: str, task: str, log) -> bs.BootstrapDistribution:
-        perm = np.argsort(log.doc_ids, kind="stable")
-        values = log.values[perm]
-        clusters = [log.clusters[i] for i in perm] if log.clusters is not None else None
+    def score(self, name: str, task: str, scores: tuple) -> bs.BootstrapDistribution:
+        ids, values, labels = scores
+        perm = np.argsort(ids, kind="stable")
+        values = values[perm]
+        clusters = [labels[i] for i in perm] if labels is not None else None
         return bs.bootstrap_distribution(
             values, resamples=self.resamples, seed=bs.make_rng(self.seed, "score", name, task),
-            clusters=clusters, index=self._index(task, log.doc_ids[perm], clusters, values),
+            clusters=clusters, index=self._index(task, ids[perm], clusters, values),
         )  # fmt: skip
 
 
@@ -162,7 +163,7 @@ def compare_rows(study: Study, figures: list[PaperFigure], statuses: dict[str, S
                  if fig.is_mean else [BY_NAME[fig.set].task])  # fmt: skip
         for task in tasks:
             if (fig.model, task) not in dists:
-                dists[(fig.model, task)] = draws.score(fig.model, task, st.output.tasks[task].log)
+                dists[(fig.model, task)] = draws.score(fig.model, task, st.scores[task])
         got = [dists[(fig.model, t)] for t in tasks]
         samples = np.mean([d.samples for d in got], axis=0)
         _fill(row, float(np.mean([d.estimate for d in got])), samples, sum(d.n for d in got))

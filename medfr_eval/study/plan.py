@@ -8,6 +8,7 @@ Layout of ``RUN/`` (``medfr study run STUDY -o RUN``)::
                           medfr signif and the board; moved in whole once the run succeeded
     models/.<model>.tmp-* a model being evaluated (never read)
     cache/<model>-<key>/  lm-eval's --use_cache response store: an interrupted model resumes
+    cache/scores/<model>.npz  per-item scores read from the model's logs (:mod:`.memo`)
     logs/<model>.log      lm-eval's output
     pairs.yaml, board_entries/, signif/, compare/, site/, published.json   (publishing)
 
@@ -31,7 +32,7 @@ from typing import Any
 from medfr_eval import lmeval_output as lo
 from medfr_eval.errors import MedfrError
 
-from . import taskindex
+from . import memo, taskindex
 from .spec import VLLM_BACKENDS, Study, StudyModel
 
 
@@ -50,6 +51,9 @@ class Layout:
 
     def log(self, model: StudyModel) -> Path:
         return self.root / "logs" / f"{model.slug}.log"
+
+    def memo(self, model: StudyModel) -> Path:
+        return self.root / "cache" / "scores" / f"{model.slug}.npz"
 
     @property
     def record(self) -> Path:
@@ -168,7 +172,8 @@ class Status:
     state: str  # "done", "stale" or "pending"
     folder: Path | None = None  # its lm-eval model folder, when there is one
     problems: list[str] = field(default_factory=list)
-    output: lo.RunOutput | None = None
+    output: lo.RunOutput | None = None  # its results files (configs, counts), logs not parsed
+    scores: memo.Scores | None = None  # per set: doc ids, values, clusters (when done)
 
     @property
     def done(self) -> bool:
@@ -241,7 +246,7 @@ def settings_problems(study: Study, model: StudyModel, out: lo.RunOutput) -> lis
 
 def _completeness(study: Study, out: lo.RunOutput) -> list[str]:
     missing = [t for t in study.leaves if t not in out.tasks]
-    no_log = [t for t in study.leaves if t in out.tasks and out.tasks[t].log is None]
+    no_log = [t for t in study.leaves if t in out.tasks and out.tasks[t].samples_file is None]
     problems = []
     if missing:
         problems.append(f"no results for {', '.join(missing)}")
@@ -250,21 +255,46 @@ def _completeness(study: Study, out: lo.RunOutput) -> list[str]:
     return problems
 
 
-def inspect_folder(study: Study, model: StudyModel, root: Path) -> Status:
-    """Read one model's results under ``root`` and say whether they are done (module docstring)."""
+def read_scores(study: Study, out: lo.RunOutput) -> memo.Scores:
+    """Every set's sample log read whole by the shared reader (strict), as per-item arrays."""
+    scores: memo.Scores = {}
+    for task in study.leaves:
+        t = out.tasks[task]
+        log = lo.read_sample_log(t.samples_file, task, expected_n=t.n_effective,
+                                 cluster=study.significance.cluster)  # fmt: skip
+        scores[task] = (log.doc_ids, log.values, log.clusters)
+    return scores
+
+
+def inspect_folder(
+    study: Study, model: StudyModel, root: Path, saved: Path | None = None
+) -> Status:
+    """Read one model's results under ``root`` and say whether they are done (module docstring).
+
+    The sample logs are read whole unless ``saved`` (:mod:`.memo`) holds their scores for
+    these very files; after a full read the scores are saved there."""
     if not root.is_dir():
         return Status(model, "pending")
     try:
         folders = lo.find_model_folders(root)
         if len(folders) != 1:
             return Status(model, "stale", root, [f"{len(folders)} model folders under {root}"])
-        out = lo.read_run(folders[0], tasks=list(study.leaves), cluster=study.significance.cluster)
+        folder = folders[0]
+        out = lo.read_run(folder, tasks=list(study.leaves), samples=False)
+        problems = _completeness(study, out) + settings_problems(study, model, out)
+        if problems:
+            return Status(model, "stale", folder, problems, out)
+        cluster = study.significance.cluster
+        scores = memo.load(saved, folder, study.leaves, cluster) if saved is not None else None
+        if scores is None:
+            scores = read_scores(study, out)
+            if saved is not None:
+                memo.save(saved, folder, study.leaves, cluster, scores)
     except MedfrError as exc:
         return Status(model, "stale", root, [str(exc)])
-    problems = _completeness(study, out) + settings_problems(study, model, out)
-    return Status(model, "stale" if problems else "done", folders[0], problems, out)
+    return Status(model, "done", folder, [], out, scores)
 
 
 def status(study: Study, layout: Layout, model: StudyModel) -> Status:
     """Where ``model`` stands in the run folder."""
-    return inspect_folder(study, model, layout.model_dir(model))
+    return inspect_folder(study, model, layout.model_dir(model), layout.memo(model))

@@ -25,6 +25,7 @@ from pathlib import Path
 from medfr_eval.errors import StudyError
 from medfr_eval.fileio import term_as_interrupt, write_json_atomic
 
+from . import memo
 from .plan import Layout, Status, cache_prefix, inspect_folder, lm_eval_argv, lm_eval_env, status
 from .spec import Study, StudyModel
 
@@ -145,6 +146,10 @@ def evaluate_model(study: Study, layout: Layout, model: StudyModel) -> Status:
         _swap_in(tmp, layout.model_dir(model))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    # The logs were just read whole; a rename keeps their sizes and times, so the scores
+    # read in the temp folder are the final folder's.
+    final = layout.model_dir(model) / got.folder.name
+    memo.save(layout.memo(model), final, study.leaves, study.significance.cluster, got.scores)
     return status(study, layout, model)
 
 

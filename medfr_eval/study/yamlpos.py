@@ -57,7 +57,8 @@ def read_yaml_with_lines(
     """The file's data (``yaml.safe_load``) and the line of every key path in it."""
     path = Path(path)
     data = read_yaml(path, error=error)
-    root = yaml.compose(read_text_utf8(path, error=error), Loader=yaml.SafeLoader)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: faster
+    root = yaml.compose(read_text_utf8(path, error=error), Loader=loader)
     lines: dict[KeyPath, int] = {}
     _walk(root, (), lines, path, error)
     return data, lines

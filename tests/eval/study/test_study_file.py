@@ -183,3 +183,13 @@ def test_study_run_with_a_bad_file_exits_2_in_one_line_before_any_model(tmp_path
     assert err == [f"error: {path}:{_line(path, 'tasks:')}: tasks[1]: 'medfr_nope' is not a task or "
                    "group medfr ships (medfr data list)"]  # fmt: skip
     assert not run_dir.exists()
+
+
+def test_study_modules_import_no_torch_lm_eval_or_training_stack():
+    import subprocess
+
+    code = ("import sys, medfr_eval.study, medfr_eval.study.cli, medfr_eval.study.report; "
+            "bad = {'torch', 'lm_eval', 'trl', 'peft', 'accelerate'} & set(sys.modules); "
+            "print(sorted(bad)); sys.exit(1 if bad else 0)")  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
