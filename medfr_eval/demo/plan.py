@@ -405,7 +405,7 @@ def build_plan(out: Path, fast: bool = False) -> dict[str, Step]:
             list(STRATEGY),
             FAST_MAX_GEN_TOKS if fast else MAX_GEN_TOKS,
             FAST_RESAMPLES if fast else None,
-        ),  # fmt: skip
+        ),
     ]
     plan = {step.name: step for step in steps}
     assert tuple(plan) == STEP_NAMES, tuple(plan)  # the order --steps and the markers rely on

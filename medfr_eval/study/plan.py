@@ -161,6 +161,26 @@ def lm_eval_env(study: Study) -> dict[str, str]:
     return {names[k]: str(v) for k, v in study.evaluation.bertscore.items()}
 
 
+def _values(study: Study) -> list[str]:
+    out: list[str] = []
+    for text in study.overrides:
+        out += ["--set", text]
+    for name, path in study.model_paths:
+        out += ["--model-path", f"{name}={path}"]
+    return out
+
+
+def array_task_argv(study: Study, run_dir: Path, model: StudyModel) -> list[str]:
+    """The command that evaluates one model of the study (one SLURM array task's work)."""
+    return ["medfr", "study", "run", str(study.path), "-o", str(run_dir), "--only", model.name,
+            *_values(study)]  # fmt: skip
+
+
+def publish_argv(study: Study, run_dir: Path) -> list[str]:
+    """The command that pairs, compares and publishes once every model is done (the final job)."""
+    return ["medfr", "study", "publish", str(study.path), "-o", str(run_dir), *_values(study)]
+
+
 # --------------------------------------------------------------------------- status
 
 

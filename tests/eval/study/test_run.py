@@ -15,7 +15,7 @@ import pytest
 
 from medfr_eval.cli import main
 from medfr_eval.study import Layout, load_study, status
-from medfr_eval.study.plan import cache_prefix, lm_eval_argv
+from medfr_eval.study.plan import array_task_argv, cache_prefix, lm_eval_argv, publish_argv
 
 sys.path.insert(0, str(Path(__file__).parent))
 from studyfiles import STUDY, write_study  # noqa: E402
@@ -141,9 +141,20 @@ def test_run_skip_and_resume_on_tiny_models(tmp_path, tiny_model_dir, tiny_bert_
     # A model whose results are lost after its answers were computed: evaluated again from
     # lm-eval's cache, not one request sent to the model.
     shutil.rmtree(lay.model_dir(study.model("model-b")))
-    assert main(["study", "run", str(path), "-o", str(run_dir), "--only", "model-b"]) == 0
+    argv = array_task_argv(study, run_dir, study.model("model-b"))  # what an array task runs
+    assert argv[:2] == ["medfr", "study"] and main(argv[2:]) == 0
     out = capsys.readouterr().out
     assert "model-b: evaluating" in out and "model-a" not in out
     log = lay.log(study.model("model-b")).read_text()
     assert "Requests remaining: 0" in log and "Cached requests: 0," not in log
     assert status(study, lay, study.model("model-b")).done
+
+
+def test_array_task_and_final_commands_carry_the_command_line_values(tmp_path):
+    study = load_study(write_study(tmp_path, a="/m/a", b="/m/b"), overrides=["evaluation.batch_size=4"],
+                       model_paths={"model-a": "/x/a"})  # fmt: skip
+    run_dir = tmp_path / "run"
+    assert array_task_argv(study, run_dir, study.model("model-b")) == [
+        "medfr", "study", "run", str(study.path), "-o", str(run_dir), "--only", "model-b",
+        "--set", "evaluation.batch_size=4", "--model-path", "model-a=/x/a"]  # fmt: skip
+    assert publish_argv(study, run_dir)[:3] == ["medfr", "study", "publish"]
