@@ -6,7 +6,8 @@ settings than the study's (few-shot, prompts' task version, BERTScore model, dat
 different settings from each other. Then, with the shared commands themselves:
 ``medfr signif`` over the study's pairs (and the pairs of the paper's win / tie / loss
 rows), ``medfr study compare`` when the study names the paper's tables, and
-``medfr board build`` with the comparison page. ``published.json`` records what these
+``medfr board build`` with the comparison page (when the study runs the board's 15 sets:
+the board refuses a model lacking a set of a family). ``published.json`` records what these
 were built from; the same inputs again rebuild nothing.
 """
 
@@ -21,6 +22,7 @@ import yaml
 
 from medfr_eval.errors import StudyError
 from medfr_eval.fileio import write_json_atomic, write_text_atomic
+from medfr_eval.sets import SETS
 
 from .plan import Layout, Status, status
 from .spec import Study
@@ -107,6 +109,11 @@ def board_args(layout: Layout, statuses: list[Status], comparison: Path | None) 
     return args + (["--paper", str(comparison)] if comparison is not None else [])
 
 
+def covers_board(study: Study) -> bool:
+    """Whether the study runs every set of the board, which refuses a model lacking one."""
+    return {s.task for s in SETS} <= set(study.leaves)
+
+
 def _up_to_date(layout: Layout, fingerprint: str, outputs: list[Path]) -> bool:
     try:
         done = json.loads(layout.published.read_text(encoding="utf-8"))
@@ -125,11 +132,9 @@ def publish(study: Study, layout: Layout, say: Say, *, force: bool = False) -> b
     statuses = require_done(study, layout)
     fingerprint = _fingerprint(study, statuses)
     comparison = layout.compare / "compare.json" if study.paper is not None else None
-    outputs = [
-        layout.signif / "signif.json",
-        layout.site / "index.html",
-        *([comparison] if comparison else []),
-    ]
+    board = covers_board(study)
+    outputs = [layout.signif / "signif.json", *([layout.site / "index.html"] if board else []),
+               *([comparison] if comparison else [])]  # fmt: skip
     if not force and _up_to_date(layout, fingerprint, outputs):
         say("signif, comparison and board: up to date, nothing to do")
         return False
@@ -142,9 +147,13 @@ def publish(study: Study, layout: Layout, say: Say, *, force: bool = False) -> b
         result = compare_run(layout.root, study=study)
         write_report(result, layout.compare)
         say(f"comparison with the paper -> {layout.compare}")
-    say(f"medfr board build -> {layout.site}")
-    load_command("board").main(args=board_args(layout, statuses, comparison), prog_name="medfr board",
-                               standalone_mode=False)  # fmt: skip
+    if board:
+        say(f"medfr board build -> {layout.site}")
+        load_command("board").main(args=board_args(layout, statuses, comparison),
+                                   prog_name="medfr board", standalone_mode=False)  # fmt: skip
+    else:
+        say(f"board: not built (it shows the {len(SETS)} sets of medfr_all; this study runs "
+            f"{len(study.leaves)})")  # fmt: skip
     write_json_atomic(layout.published, {"fingerprint": fingerprint,
                                          "outputs": [str(p) for p in outputs]})  # fmt: skip
     return True

@@ -140,3 +140,16 @@ def test_compare_with_another_table_and_a_model_not_evaluated(planted, tmp_path,
 def test_compare_without_paper_option_is_a_usage_error(planted, capsys):
     assert main(["study", "compare", str(planted[1].root)]) == 2
     assert "--paper" in capsys.readouterr().err
+
+
+def test_a_study_of_some_sets_publishes_signif_and_the_comparison_without_a_board(planted, capsys):
+    study, lay = planted
+    assert main(["study", "publish", str(study.path), "-o", str(lay.root)]) == 0, (
+        capsys.readouterr().err
+    )
+    out = capsys.readouterr().out
+    assert "board: not built (it shows the 15 sets of medfr_all; this study runs 2)" in out
+    assert (lay.signif / "signif.json").is_file() and (lay.compare / "compare.json").is_file()
+    assert not lay.site.exists()
+    assert main(["study", "publish", str(study.path), "-o", str(lay.root)]) == 0
+    assert "up to date, nothing to do" in capsys.readouterr().out
