@@ -142,7 +142,7 @@ def test_run_skip_and_resume_on_tiny_models(tmp_path, tiny_model_dir, tiny_bert_
     # lm-eval's cache, not one request sent to the model.
     shutil.rmtree(lay.model_dir(study.model("model-b")))
     argv = array_task_argv(study, run_dir, study.model("model-b"))  # what an array task runs
-    assert argv[:2] == ["medfr", "study"] and main(argv[2:]) == 0
+    assert argv[:2] == ["medfr", "study"] and main(argv[1:]) == 0
     out = capsys.readouterr().out
     assert "model-b: evaluating" in out and "model-a" not in out
     log = lay.log(study.model("model-b")).read_text()
