@@ -1,6 +1,6 @@
 """``medfr``: one click command tree for the whole package, and the one error handler.
 
-``medfr data|signif|board|train|demo`` are subcommand groups that live next to
+``medfr data|signif|board|train|demo|judge|study`` are subcommand groups that live next to
 the code they drive (``medfr_eval/data_cli.py``, ``medfr_eval/signif/cli.py``,
 ``medfr_eval/board/cli.py``, ``medfr_train/cli.py``, ``medfr_eval/demo/cli.py``)
 and are imported only when named, so ``medfr --help`` stays instant and the
@@ -31,6 +31,7 @@ SUBCOMMANDS: dict[str, str] = {
     "train": "medfr_train.cli:train",
     "demo": "medfr_eval.demo.cli:demo",
     "judge": "medfr_eval.judge.cli:judge",
+    "study": "medfr_eval.study.cli:study",
 }
 #: other names for the same subcommands (not listed in --help).
 ALIASES: dict[str, str] = {"leaderboard": "board"}

@@ -74,6 +74,10 @@ class BootstrapInputError(MedfrError, ValueError):
     Also a ``ValueError`` so that library callers catching that keep working."""
 
 
+class StudyError(MedfrError):
+    """A bad study file, paper table or run folder of ``medfr study``."""
+
+
 class DemoError(MedfrError):
     """A demo step failed or cannot run; the message names the step and its log file."""
 

@@ -1,6 +1,6 @@
 """Where our shipped data folders live, installed or in a checkout.
 
-A wheel carries ``tasks/``, ``leaderboard/`` inside ``medfr_eval`` and
+A wheel carries ``tasks/``, ``studies/``, ``leaderboard/`` inside ``medfr_eval`` and
 ``recipes/`` inside ``medfr_train`` (pyproject's ``force-include``). In a source
 checkout or an editable install the same folders sit at the repository root,
 beside the packages. One lookup serves both, so no code path cares which.
@@ -37,6 +37,11 @@ def samples_dir() -> Path:
 def recipes_dir() -> Path:
     """The training recipes folder."""
     return _find(_ROOT / "medfr_train" / "recipes", _ROOT / "recipes")
+
+
+def studies_dir() -> Path:
+    """The shipped study files (``<name>.yaml``) and their paper tables."""
+    return _find(_PKG / "studies", _ROOT / "studies")
 
 
 def leaderboard_dir() -> Path:

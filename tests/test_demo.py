@@ -300,6 +300,15 @@ def test_demo_end_to_end_fast(tmp_path, capsys):
             assert m["sets"][s.name] == res[s.task][s.result_key]
     assert "tiny random BERT" in text and "Next steps" in text
 
+    # 6. The miniature study: medfr study run finds the eval step's results done (same
+    # settings), pairs, compares with the made-up paper table and builds its board.
+    study_log = (lay.logs / "study__medfr-study-run.log").read_text()
+    assert study_log.count("done, skipped (15 sets, same settings)") == len(demo.STRATEGY)
+    assert (out / "study" / "site" / "paper.html").is_file()
+    compared = json.loads((out / "study" / "compare" / "compare.json").read_text())
+    assert {r["model"] for r in compared["rows"]} == set(demo.STRATEGY)
+    assert "made-up" in compared["paper"]["source"]
+
     # Rerun: every step reused, nothing retrained or re-evaluated.
     before = sorted((p.name, p.read_text()) for p in lay.state.glob("*.json"))
     assert main(["demo", "--out", str(out), "--fast"]) == 0

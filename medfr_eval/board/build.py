@@ -26,9 +26,10 @@ from .collect import Run, read_entries, read_json, read_signif
 from .collect import read_runs as _read_runs
 from .inputs import check_results_files
 from .origin import builder_note, run_origin, site_origin
+from .paper_page import read_paper_comparison, render_paper_page
 from .plots import label, render_plots
 from .publish import cut_paths, inside, model_args_fields, refuse_secrets, strip_bidi
-from .render import render_site
+from .render import environment, render_site
 from .sitedir import check_replaceable, site_folder
 from .table import Model, build_rows, slugify
 
@@ -146,8 +147,11 @@ def build_site(
     board: Path | None = None,
     reference: Path | None = None,
     allow_setting_mismatch: bool = False,
+    paper: Path | None = None,
 ) -> list[dict]:
     """Check every run, compute the rows, write the whole site; returns the rows.
+
+    ``paper``: a ``medfr study compare`` JSON, shown on its own page (:mod:`.paper_page`).
 
     ``allow_setting_mismatch`` admits runs scored under other settings than the
     reference's (generation kwargs, few-shot, scorer): :func:`.checks.check`."""
@@ -159,6 +163,7 @@ def build_site(
     # Small inputs first: a typo in them should not wait for every sample log to be read.
     check_replaceable(Path(out).resolve())
     signif_data = read_signif_checked(Path(signif)) if signif is not None else None
+    paper_data = read_paper_comparison(paper) if paper is not None else None
     entries = read_entries(board)
     runs = read_runs([Path(r) for r in roots])
     # Runs inside the entries folder are submissions: their run cards stay inside it.
@@ -192,8 +197,10 @@ def build_site(
             next(r for r in rows if r["slug"] == slug)["reliability_plot"] = file
         versions = sorted({r.lm_eval_version for r in runs if r.lm_eval_version})
         info = {"lm_eval_versions": versions, "origin": origin,
-                "signif": signif_flags(signif_data)}  # fmt: skip
+                "signif": signif_flags(signif_data), "paper": paper_data is not None}  # fmt: skip
         render_site(rows, ref, plots, tmp, info)
+        if paper_data is not None:
+            render_paper_page(environment(), paper_data, tmp, {"plots": plots, "info": info})
     return rows
 
 

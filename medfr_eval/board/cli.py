@@ -44,15 +44,17 @@ def board() -> None:
 @click.option("--allow-setting-mismatch", is_flag=True,
               help="admit runs scored under other settings than the reference's "
               "(generation kwargs, few-shot, scorer); the default refuses them")  # fmt: skip
+@click.option("--paper", type=_PATH,
+              help="medfr study compare JSON (compare.json): a page of the runs beside the paper")  # fmt: skip
 def build(runs: tuple[Path, ...], output: Path, signif, board_dir, reference,
-          allow_setting_mismatch: bool) -> None:  # fmt: skip
+          allow_setting_mismatch: bool, paper) -> None:  # fmt: skip
     """Build the static site (works from file:// and any static host).
 
     RUNS are lm-eval output folders (default: the board's entries)."""
     from .build import build_site
 
     rows = build_site(list(runs), output, signif=signif, board=board_dir, reference=reference,
-                      allow_setting_mismatch=allow_setting_mismatch)  # fmt: skip
+                      allow_setting_mismatch=allow_setting_mismatch, paper=paper)  # fmt: skip
     click.echo(f"{len(rows)} models -> {output / 'index.html'}")
 
 

@@ -14,7 +14,10 @@ Steps (``STEP_NAMES``), each reusable alone with ``--steps``:
 3. ``eval``: ``lm_eval --tasks medfr_all --model hf`` on the shipped sample sets,
    with sample logs, for the base and the three adapted models;
 4. ``signif``: ``medfr-signif`` (every adapted model against the base);
-5. ``board``: ``medfr-leaderboard build`` into a static site.
+5. ``board``: ``medfr-leaderboard build`` into a static site;
+6. ``study``: ``medfr study run`` of a miniature study file on the four models (the
+   ``eval`` step's results reused), then ``medfr study compare --paper`` against a
+   made-up "paper" table (:mod:`~medfr_eval.demo.study_step`).
 
 Modules: :mod:`~medfr_eval.demo.plan` (steps, units, commands, layout),
 :mod:`~medfr_eval.demo.state` (fingerprints, "done" markers),

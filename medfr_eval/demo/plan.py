@@ -18,12 +18,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from medfr_eval.demo import study_step
 from medfr_eval.demo.checks import check_eval, check_model, check_signif, check_site
 from medfr_eval.errors import DemoError
 from medfr_eval.fileio import write_text_atomic
 from medfr_eval.strategies import STRATEGIES, Strategy
 
-STEP_NAMES: tuple[str, ...] = ("base", "cpt", "sft", "cpt_sft", "eval", "signif", "board")
+STEP_NAMES: tuple[str, ...] = ("base", "cpt", "sft", "cpt_sft", "eval", "signif", "board", "study")
 
 
 def model_name(strategy: Strategy) -> str:
@@ -66,6 +67,7 @@ STEP_TITLES = {
     "eval": "lm-eval on the sample sets (medfr_all): the base and the three adapted models",
     "signif": "Significance: paired bootstrap, each adapted model against the base",
     "board": "Leaderboard site (static)",
+    "study": study_step.TITLE,
 }
 
 
@@ -397,6 +399,13 @@ def build_plan(out: Path, fast: bool = False) -> dict[str, Step]:
         _eval_step(ins),
         _signif_step(ins),
         _board_step(ins),
+        study_step.study_step(
+            ins,
+            _tool,
+            list(STRATEGY),
+            FAST_MAX_GEN_TOKS if fast else MAX_GEN_TOKS,
+            FAST_RESAMPLES if fast else None,
+        ),
     ]
     plan = {step.name: step for step in steps}
     assert tuple(plan) == STEP_NAMES, tuple(plan)  # the order --steps and the markers rely on
