@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from medfr_eval.cli import command_path
 from medfr_eval.errors import DataError
 from medfr_eval.sets import ALL_SETS, EvalSet
 
@@ -54,7 +55,7 @@ def missing_data_error(es: EvalSet, folder: str | None, sources_file: str | None
         if public:
             parts.append(
                 f"Public, not in the folder (downloaded when online; for offline nodes "
-                f"`medfr-data fetch -o {folder}`): {', '.join(public)}."
+                f"`{command_path('data', 'fetch')} -o {folder}`): {', '.join(public)}."
             )
     parts.append('Shipped samples: --metadata \'{"medfr_data": "sample"}\'.')
     return DataError(" ".join(parts), field="medfr_set")

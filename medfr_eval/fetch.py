@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from medfr_eval.cli import command_path
 from medfr_eval.data import validate_record
 from medfr_eval.errors import DataError
 from medfr_eval.fileio import sha256_file
@@ -87,7 +88,7 @@ def download(source: PublicSource, filename: str, from_dir: Path | None = None) 
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise DataError(
             f"could not download {source.repo}@{source.revision} ({type(exc).__name__}: {first}). "
-            "Offline? Run `medfr-data fetch -o DIR` on a connected machine (or with --from a local "
+            f"Offline? Run `{command_path('data', 'fetch')} -o DIR` on a connected machine (or with --from a local "
             "copy of the repo) and set MEDFR_DATA=DIR",
             file=filename,
         ) from exc
@@ -183,7 +184,8 @@ def _check_no_foreign_files(out: Path, names: list[str]) -> dict[str, Any] | Non
     for name in names:
         if (out / f"{name}.jsonl").exists() and name not in ours:
             raise DataError(
-                "exists and was not written by medfr-data fetch (not in MANIFEST.json); it is kept: "
+                f"exists and was not written by {command_path('data', 'fetch')} (not in MANIFEST.json); "
+                "it is kept: "
                 "move it away or fetch into another folder",
                 file=out / f"{name}.jsonl",
             )

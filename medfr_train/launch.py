@@ -25,6 +25,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from medfr_eval.cli import command_path
 from medfr_eval.errors import LaunchError
 from medfr_eval.fileio import write_text_atomic
 
@@ -198,7 +199,7 @@ def _check_distributed(cfg, cpath: Path, nodes: int, gpus_per_node: int, notes: 
     if dtype not in _MULTI | {"NO"}:
         raise bad(
             "distributed_type",
-            f"{dtype} is not supported by medfr-train launch "
+            f"{dtype} is not supported by {command_path('train', 'launch')} "
             f"(use one of {sorted(_MULTI | {'NO'})})",
         )
     gpu_ids = cfg.gpu_ids
@@ -369,7 +370,7 @@ def render_slurm(plan: LaunchPlan, opts: SlurmOptions | None = None) -> str:
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     header = [
         "#!/bin/bash",
-        f"# Rendered by `medfr-train launch` on {stamp}: {plan.recipe}",
+        f"# Rendered by `{command_path('train', 'launch')}` on {stamp}: {plan.recipe}",
         f"# {plan.nodes} node(s) x {plan.gpus_per_node} GPU(s) = {plan.num_processes} processes, "
         f"{plan.distributed_type} ({plan.config_file}).",
         "# Submit from the repository root: sbatch THIS_FILE",

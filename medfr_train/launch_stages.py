@@ -20,6 +20,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from medfr_eval.cli import command_path
 from medfr_eval.errors import LaunchError
 from medfr_train.launch import (
     LaunchPlan,
@@ -122,7 +123,8 @@ def slurm_texts(jobs: Jobs, opts: SlurmOptions, path: Path) -> list[tuple[Path, 
     out: list[tuple[Path, str]] = []
     lines = [
         "#!/bin/bash",
-        "# Rendered by `medfr-train launch`: one SLURM job per stage, each waiting for the one",
+        f"# Rendered by `{command_path('train', 'launch')}`: one SLURM job per stage, "
+        "each waiting for the one",
         "# before it (afterok). Run from the repository root: bash THIS_FILE",
         *[f"# note: {n}" for n in jobs.notes],
         "set -euo pipefail",

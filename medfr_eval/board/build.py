@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from medfr_eval.cli import command_path
 from medfr_eval.errors import DataError, MedfrError
 from medfr_eval.resources import leaderboard_dir
 
@@ -118,7 +119,7 @@ def _replace_dir(tmp: Path, out: Path) -> None:
             raise DataError("output exists and is not a folder", file=out)
         if any(out.iterdir()) and not (out / MARKER).exists():
             raise DataError(
-                f"output folder is not empty and was not written by medfr-leaderboard "
+                f"output folder is not empty and was not written by {command_path('board', 'build')} "
                 f"(no {MARKER}); refusing to replace it",
                 file=out,
             )
@@ -225,7 +226,7 @@ def add_submission(
     if not ref_path.is_file():
         raise DataError(
             "the board has no reference yet; pin it from a trusted run with "
-            "`medfr-leaderboard reference RESULTS_DIR -o " + str(ref_path) + "`",
+            f"`{command_path('board', 'reference')} RESULTS_DIR -o {ref_path}`",
             file=ref_path,
         )
     check(run, read_reference(ref_path), allow_setting_mismatch=allow_setting_mismatch)
