@@ -333,6 +333,20 @@ def test_demo_end_to_end_fast(fast_demo, capsys):
     )
 
 
+def test_the_interpreter_in_a_command_does_not_depend_on_how_the_demo_started(tmp_path):
+    """``python`` and ``python3`` of one venv run the same step: one command, one fingerprint."""
+    real = tmp_path / "python3.11"
+    real.write_text("")
+    for name in ("python", "python3"):
+        (tmp_path / name).symlink_to(real.name)
+    assert demo_plan._python(str(tmp_path / "python")) == str(tmp_path / "python3")
+    assert demo_plan._python(str(tmp_path / "python3")) == str(tmp_path / "python3")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "python").write_text("")  # no python3 beside it: kept as given
+    assert demo_plan._python(str(other / "python")) == str(other / "python")
+
+
 def test_demo_models_follow_the_strategies_table():
     from medfr_eval import strategies
 

@@ -195,8 +195,20 @@ def display(argv: Sequence[str]) -> str:
     return shlex.join(shown)
 
 
+def _python(executable: str | None = None) -> str:
+    """This environment's ``python3``, whichever of its names started the demo.
+
+    Why: the command is part of a unit's fingerprint; ``medfr demo`` (a script whose
+    interpreter is ``python3``) and ``python -m medfr_eval.cli demo`` must not redo
+    each other's finished steps. Not resolved further: a venv's interpreter is a
+    symlink whose target would run outside the venv."""
+    exe = Path(executable or sys.executable)
+    same = exe.with_name("python3")
+    return str(same) if same.is_file() and same.resolve() == exe.resolve() else str(exe)
+
+
 def _python_call(code: str) -> list[str]:
-    return [sys.executable, "-c", code]
+    return [_python(), "-c", code]
 
 
 def write_base_entry(folder: Path, base_dir: Path) -> None:
