@@ -143,7 +143,7 @@ def test_a_full_disk_is_one_line_keeps_the_previous_output_and_the_rerun_works(
     _previous_output(out)
     real_move = demo_run._move_into_place
 
-    def disk_full(new: Path, final: Path) -> None:
+    def disk_full(new: Path, final: Path, check=None) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(final))
 
     monkeypatch.setattr(demo_run, "_move_into_place", disk_full)
@@ -174,3 +174,24 @@ def test_a_failed_step_leaves_the_previous_output_whole(tmp_path, monkeypatch):
         demo.run_demo(out, steps="base")
     made = out / "made"
     assert {p.name: p.read_text() for p in made.iterdir()} == {"one.txt": "old", "two.txt": "old"}
+
+
+def test_a_step_that_exits_0_with_half_its_output_keeps_the_previous_one(tmp_path, monkeypatch):
+    """lm-eval exits 0 when a full disk stopped its sample logs: the output is read back
+    before it replaces the previous one."""
+    out = _toy(tmp_path, monkeypatch)
+    _previous_output(out)
+    import toy_plan
+
+    def half(root, fast=False):
+        steps = toy_plan.plan(root, fast)
+        code = steps["base"].units[0].argv[2]
+        steps["base"].units[0].argv[2] = code.replace("; (p / 'two.txt').write_text('new')", "")
+        return steps
+
+    monkeypatch.setattr(demo_plan, "build_plan", half)
+    with pytest.raises(demo.DemoError, match="the previous output is kept"):
+        demo.run_demo(out, steps="base")
+    made = out / "made"
+    assert {p.name: p.read_text() for p in made.iterdir()} == {"one.txt": "old", "two.txt": "old"}
+    assert not (out / "state" / "base__made.json").exists()

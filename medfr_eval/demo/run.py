@@ -183,7 +183,12 @@ def run_unit(console, step: Step, unit: Unit, lay: Layout, force: bool) -> tuple
             f"step {step.name} ({unit.name}) failed with exit code {code}; full log: {log}"
         )
     if unit.output is not None:
-        _move_into_place(plans.partial(unit.output), unit.output)
+        try:
+            _move_into_place(plans.partial(unit.output), unit.output, unit.check)
+        except DemoError as e:
+            raise DemoError(
+                f"step {step.name} ({unit.name}): {e}; the previous output is kept; log: {log}"
+            ) from None
     return wall, log
 
 
@@ -194,16 +199,27 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def _move_into_place(new: Path, final: Path) -> None:
+def _move_into_place(new: Path, final: Path, check=None) -> None:
     """Replace ``final`` by the finished ``new`` folder with two renames.
 
-    A kill between them leaves the previous folder under ``.NAME.previous`` and
-    no half-written one; the next run of the unit starts clean either way."""
+    ``check`` reads the new folder in place; when it fails the previous folder
+    goes back (a command can exit 0 having written half: lm-eval only warns
+    when a full disk stops its sample logs). A kill between the renames leaves
+    the previous folder under ``.NAME.previous`` and no half-written one; the
+    next run of the unit starts clean either way."""
     old = final.with_name(f".{final.name}.previous")
     _remove(old)
     if final.exists() or final.is_symlink():
         final.rename(old)
     new.rename(final)
+    if check is not None:
+        try:
+            check()
+        except DemoError:
+            final.rename(new)
+            if old.exists() or old.is_symlink():
+                old.rename(final)
+            raise
     _remove(old)
 
 
