@@ -56,9 +56,7 @@ def build(runs: tuple[Path, ...], output: Path, signif, board_dir, reference,
     click.echo(f"{len(rows)} models -> {output / 'index.html'}")
 
 
-@board.command(
-    epilog="Example: medfr board add out/MedMistral-CPT --board leaderboard/entries"
-)
+@board.command(epilog="Example: medfr board add out/MedMistral-CPT --board leaderboard/entries")
 @click.argument("results_dir", type=_PATH)
 @click.option(
     "--board", "board_dir", type=_PATH, help="entries folder (default: leaderboard/entries)"
@@ -76,9 +74,7 @@ def add(results_dir: Path, board_dir, reference, allow_setting_mismatch: bool) -
     click.echo(f"accepted: {dest}")
 
 
-@board.command(
-    epilog="Example: medfr board reference out/Mistral-7B -o leaderboard/reference.json"
-)
+@board.command(epilog="Example: medfr board reference out/Mistral-7B -o leaderboard/reference.json")
 @click.argument("results_dir", type=_PATH)
 @click.option("-o", "--output", type=_PATH, help="default: leaderboard/reference.json")
 def reference(results_dir: Path, output) -> None:
