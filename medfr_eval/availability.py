@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from medfr_eval.cli import command_path
 from medfr_eval.errors import DataError
 from medfr_eval.sets import ALL_SETS, EvalSet
 
@@ -44,7 +45,7 @@ def missing_data_error(es: EvalSet, folder: str | None, sources_file: str | None
         f"no data for set {es.name!r} ({looked}; no known Hub copy, none named with "
         "--metadata '{\"medfr_hub\": FILE}').",
         f"Without data: {', '.join(private)}: no public copy; request them from the study's "
-        "authors and put <set>.jsonl (medfr schema, README section Data; `medfr-data convert` "
+        "authors and put <set>.jsonl (medfr schema, README section Data; `medfr data convert` "
         "turns other files into it) in the folder named by MEDFR_DATA or "
         "--metadata '{\"medfr_data\": DIR}'.",
     ]
@@ -57,7 +58,7 @@ def missing_data_error(es: EvalSet, folder: str | None, sources_file: str | None
         if public:
             parts.append(
                 f"Public, not in the folder (downloaded when online; for offline nodes "
-                f"`medfr-data fetch -o {folder}`): {', '.join(public)}."
+                f"`{command_path('data', 'fetch')} -o {folder}`): {', '.join(public)}."
             )
     parts.append('Shipped samples: --metadata \'{"medfr_data": "sample"}\'.')
     return DataError(" ".join(parts), field="medfr_set")
@@ -138,7 +139,7 @@ def _unavailable_error(
     if public:
         parts.append(
             f"public, not in medfr's cache and HF_HUB_OFFLINE is set: {', '.join(public)}: run "
-            f"`medfr-data fetch -o {target}` on a connected machine (or with --from a local copy "
+            f"`medfr data fetch -o {target}` on a connected machine (or with --from a local copy "
             f"of the source repos) and set MEDFR_DATA={target}" + (";" if private else ".")
         )
     if private:

@@ -127,12 +127,21 @@ def check_scorer(spec: ScorerSpec) -> dict[str, Any]:
         raise ScorerError(
             f"the BERTScore model {model!r} cannot be loaded ({type(exc).__name__}: {first}); "
             "the open-QA sets need it, so nothing was generated. Download it once on a connected "
-            "machine (e.g. `huggingface-cli download bert-base-multilingual-cased --local-dir "
-            "DIR`) and set MEDFR_BERTSCORE_MODEL=DIR (and MEDFR_BERTSCORE_LAYER, 9 for that "
-            "model)",
+            "machine (huggingface_hub's CLI: `hf download bert-base-multilingual-cased "
+            "--local-dir DIR`) and set MEDFR_BERTSCORE_MODEL=DIR (and MEDFR_BERTSCORE_LAYER, 9 "
+            "for that model)",
             field="MEDFR_BERTSCORE_MODEL",
         ) from exc
     return scorer_identity(spec, scorer)
+
+
+def _model_name(model: str | None) -> str:
+    """A scorer model as recorded: a local folder by its resolved path, a hub id as given.
+
+    Why: the same folder named relative in one run and absolute in another is one
+    scorer; recording where it resolves makes the two runs' identities equal."""
+    model = model or default_model()
+    return os.path.realpath(model) if os.path.isdir(model) else model
 
 
 def scorer_identity(spec: ScorerSpec, scorer: Any = None) -> dict[str, Any]:
@@ -140,7 +149,7 @@ def scorer_identity(spec: ScorerSpec, scorer: Any = None) -> dict[str, Any]:
     import bert_score
 
     return {
-        "model": getattr(scorer, "model_type", None) or spec.model_type or default_model(),
+        "model": _model_name(getattr(scorer, "model_type", None) or spec.model_type),
         "num_layers": getattr(scorer, "num_layers", None) or spec.num_layers,
         "lang": LANG,
         "idf": spec.idf,

@@ -1,12 +1,13 @@
 """``medfr``: one click command tree for the whole package, and the one error handler.
 
-``medfr data|signif|board|train|demo|judge|study`` are subcommand groups that live next to
+``medfr data|signif|board|train|demo|judge|study`` are subcommands that live next to
 the code they drive (``medfr_eval/data_cli.py``, ``medfr_eval/signif/cli.py``,
-``medfr_eval/board/cli.py``, ``medfr_train/cli.py``, ``medfr_eval/demo/cli.py``)
-and are imported only when named, so ``medfr --help`` stays instant and the
+``medfr_eval/board/cli.py``, ``medfr_train/cli.py``, ``medfr_eval/demo/cli.py``,
+``medfr_eval/judge/cli.py``) and are imported only when named, so ``medfr --help`` stays instant and the
 evaluation side never imports the training stack. The historical script names
 (``medfr-data``, ``medfr-signif``, ``medfr-leaderboard``, ``medfr-train``) are
-entry points to the very same click commands.
+entry points to the very same click commands; messages name a command the way
+the user typed it (:func:`command_path`).
 
 Exit status, the same for every command: 0 success; 2 bad input (one line
 ``error: FILE:LINE: field: message`` on stderr) or bad usage (click's message);
@@ -41,6 +42,26 @@ def load_command(name: str) -> click.Command:
     """Import the click command registered as ``name`` (an alias works too)."""
     module, attr = SUBCOMMANDS[ALIASES.get(name, name)].split(":")
     return getattr(importlib.import_module(module), attr)
+
+
+def command_path(group: str, *words: str) -> str:
+    """A medfr command as the user reaches it, for messages that say what to type next.
+
+    Why: ``medfr signif`` and ``medfr-signif`` run the same click command, so a hint
+    names it the way this process was started: from click's ``ctx.command_path``
+    when ``group`` is being run (``medfr-train recipe`` after ``medfr-train check``,
+    ``medfr train recipe`` after ``medfr train check``), else the one documented form
+    ``medfr GROUP ...`` (under ``lm_eval``, from Python, or from another group).
+    The group's module is looked up, never imported: naming a command costs nothing.
+    """
+    module, attr = SUBCOMMANDS[ALIASES.get(group, group)].split(":")
+    target = getattr(sys.modules.get(module), attr, None)
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:
+        if target is not None and ctx.command is target:
+            return " ".join([ctx.command_path, *words])
+        ctx = ctx.parent
+    return " ".join(["medfr", group, *words])
 
 
 class FullHelpGroup(click.Group):

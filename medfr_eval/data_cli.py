@@ -23,7 +23,7 @@ from pathlib import Path
 
 import click
 
-from medfr_eval.cli import FullHelpGroup
+from medfr_eval.cli import FullHelpGroup, command_path
 from medfr_eval.errors import DataError
 from medfr_eval.fileio import write_text_atomic
 from medfr_eval.sets import ALL_FAMILIES, ALL_SETS, EvalSet, get_set
@@ -162,7 +162,8 @@ def list_sets(hub_sources: str | None, origins: bool) -> None:
     public = sum(1 for s in ALL_SETS if s.public_source)
     for line in (  # short lines: the legend must fit 80 columns too
         "items: the study's test size (extras: the source's; ?: not stated).",
-        f"public ({public} sets): downloaded on first use, or ahead: medfr data fetch -o DIR",
+        f"public ({public} sets): downloaded on first use, or ahead: "
+        f"{command_path('data', 'fetch')} -o DIR",
         "from the authors: request the files, then MEDFR_DATA=DIR (README, section Data).",
         "MEDFR_DATA=sample: the small samples shipped with medfr (not the real sets).",
     ):
@@ -350,7 +351,7 @@ def convert(
         input_path,
     )
     write_jsonl_atomic(records, output)
-    click.echo(f"medfr data: wrote {len(records)} {es.task} items to {output}")
+    click.echo(f"{command_path('data')}: wrote {len(records)} {es.task} items to {output}")
 
 
 @data.command(epilog="Example: medfr data show frmedmcqa -n 2")
@@ -369,6 +370,11 @@ def show(set_name: str, source: str, count: int, prompts: str | None) -> None:
 
     es = _set(set_name, "NAME")
     docs = build_docs(es, load_records(es.name, source), prompt_dir_from(prompts))
+    if source == "sample":  # a made-up item must never pass for one of the real set
+        click.echo(
+            f"note: a sample item shipped with medfr, written for illustration, not from the "
+            f"real {es.title} set (--data DIR shows your own files)\n"
+        )
     for doc in docs[:count]:
         click.echo(doc["prompt"])
         target = doc["choices"][doc["gold"]] if "choices" in doc else doc["answer"]

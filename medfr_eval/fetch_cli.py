@@ -12,7 +12,7 @@ import click
 
 @click.command(
     "fetch",
-    epilog="Example: medfr-data fetch -o medfr-data && MEDFR_DATA=medfr-data lm_eval "
+    epilog="Example: medfr data fetch -o medfr-data && MEDFR_DATA=medfr-data lm_eval "
     "--tasks medfr_public --model hf --model_args pretrained=MODEL",
 )
 @click.argument("sets", nargs=-1, metavar="[SET...]")

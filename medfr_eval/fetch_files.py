@@ -25,6 +25,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from medfr_eval.cli import command_path
 from medfr_eval.errors import DataError
 from medfr_eval.public_sources import COMMIT, PublicSource
 
@@ -41,10 +42,11 @@ class Files:
 def placement(source: PublicSource, names: list[str] | tuple[str, ...]) -> str:
     """The way to fetch without the Hub, naming the exact files (one sentence, no newline)."""
     listed = ", ".join(names)
+    fetch = command_path("data", "fetch")
     return (
-        f"Offline? On a connected machine run `medfr-data fetch -o DIR`; or place {listed} "
+        f"Offline? On a connected machine run `{fetch} -o DIR`; or place {listed} "
         f"(from the dataset repo {source.repo}, revision {source.revision}) in a folder FROM, "
-        f"or under FROM/{source.repo}/, and run `medfr-data fetch --from FROM -o DIR`; then set "
+        f"or under FROM/{source.repo}/, and run `{fetch} --from FROM -o DIR`; then set "
         "MEDFR_DATA=DIR"
     )
 

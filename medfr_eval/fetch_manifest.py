@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from medfr_eval.cli import command_path
 from medfr_eval.errors import DataError
 from medfr_eval.fileio import read_text_utf8, sha256_file
 
@@ -80,13 +81,15 @@ def check_replaceable(out: Path, names: list[str], manifest: dict[str, Any] | No
         hashes = owned_hashes(manifest, name)
         if not hashes:
             raise DataError(
-                "exists and was not written by medfr-data fetch (not in MANIFEST.json); it is "
+                f"exists and was not written by {command_path('data', 'fetch')} (not in "
+                "MANIFEST.json); it is "
                 "kept: move it away or fetch into another folder",
                 file=path,
             )
         if path.is_symlink() or not path.is_file() or sha256_file(path) not in hashes:
             raise DataError(
-                "differs from the copy medfr-data fetch wrote (its sha256 in MANIFEST.json): it "
+                f"differs from the copy {command_path('data', 'fetch')} wrote (its sha256 in "
+                "MANIFEST.json): it "
                 "was edited or replaced, and is kept; move it away or fetch into another folder",
                 file=path,
             )

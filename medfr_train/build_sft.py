@@ -250,7 +250,7 @@ def _card(source, split, files, scan, seed, sizes, output, tmp, keep, counts) ->
     """The data card: where the rows come from, how many per origin, what was dropped, hashes."""
     return {
         "medfr_sft_card_version": 1,
-        "what": "the study's SFT mix (native / translated / synthetic) drawn by medfr-train build-sft",
+        "what": "the study's SFT mix (native / translated / synthetic) drawn by medfr train build-sft",
         "source": {
             "path": str(source),
             "split": split,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from medfr_eval.cli import command_path
 from medfr_eval.cli_options import eval_sets_options, output_file_option
 from medfr_train.build_sft import STUDY_SIZES, build_sft, card_path
 
@@ -28,7 +29,7 @@ def _size_option(origin: str, help: str):
 
 @click.command(
     "build-sft",
-    epilog="Example: medfr-train build-sft MedInjection-FR/ALL -o data/sft_study.jsonl --data DIR",
+    epilog="Example: medfr train build-sft MedInjection-FR/ALL -o data/sft_study.jsonl --data DIR",
 )
 @click.argument("source")
 @output_file_option("SFT JSONL to write (its data card goes beside it).")
@@ -73,7 +74,9 @@ def build_sft_command(
     )
     drawn = ", ".join(f"{k} {v['drawn']}" for k, v in card["origins"].items())
     dropped = ", ".join(f"{k} {v}" for k, v in card["dropped"].items())
-    click.echo(f"medfr-train: wrote {card['output']['rows']} rows to {output} ({drawn})")
+    click.echo(
+        f"{command_path('train')}: wrote {card['output']['rows']} rows to {output} ({drawn})"
+    )
     click.echo(f"dropped from the source: {dropped}; types: {card['types']}")
     click.echo(f"data card: {card_path(output)}")
     for name, why in ((card["decontamination"] or {}).get("not_checked") or {}).items():

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import click
 
-from medfr_eval.cli import FullHelpGroup
+from medfr_eval.cli import FullHelpGroup, command_path
 from medfr_train.build_sft_cli import build_sft_command
 from medfr_train.corpus.cli import prepare_corpus
 from medfr_train.footprint_cli import footprint
@@ -30,7 +30,7 @@ OVERRIDES = {"ignore_unknown_options": True, "allow_extra_args": True}
     name="train",
     cls=FullHelpGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-    epilog="Example: medfr-train recipe recipes/cpt_sft.yaml --learning_rate 1e-5",
+    epilog="Example: medfr train recipe recipes/cpt_sft.yaml --learning_rate 1e-5",
 )
 def train() -> None:
     """Train, check and prepare CPT / SFT / CPT+SFT recipes (TRL, peft DoRA, accelerate)."""
@@ -69,7 +69,7 @@ def recipe_command(example: str):
     return decorate
 
 
-@recipe_command("medfr-train recipe recipes/demo/cpt_sft.yaml --stage.sft.num_train_epochs 3")
+@recipe_command("medfr train recipe recipes/demo/cpt_sft.yaml --stage.sft.num_train_epochs 3")
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint.")
 @click.option(
     "--force",
@@ -80,7 +80,7 @@ def recipe_command(example: str):
     "--only-stage",
     type=click.Choice(["cpt", "sft"]),
     default=None,
-    help="Train this stage only (one job per stage, as medfr-train launch renders them); "
+    help="Train this stage only (one job per stage, as medfr train launch renders them); "
     "earlier stages must be finished.",
 )
 def recipe(
@@ -97,7 +97,7 @@ def recipe(
     click.echo(f"model: {result.model_dir}\nrun card: {result.run_cards[-1]}")
 
 
-@recipe_command("medfr-train check recipes/cpt_sft.yaml --skip-data")
+@recipe_command("medfr train check recipes/cpt_sft.yaml --skip-data")
 @click.option("--skip-data", is_flag=True, help="Do not look at data files.")
 @click.option(
     "--processes",
@@ -121,12 +121,14 @@ def check(ctx: click.Context, file: str, skip_data: bool, processes: tuple[str, 
     try:
         check_outputs(recipe, list(ctx.args), force=False)
     except RecipeError as exc:  # `recipe` refuses it unless --force: say it now
-        recipe.notes.append(f"{exc.format()} (medfr-train recipe refuses it without --force)")
+        recipe.notes.append(
+            f"{exc.format()} ({command_path('train', 'recipe')} refuses it without --force)"
+        )
     print_check(recipe)
 
 
 @train.command(
-    "validate-sft", epilog="Example: medfr-train validate-sft recipes/data/sft_sample.jsonl"
+    "validate-sft", epilog="Example: medfr train validate-sft recipes/data/sft_sample.jsonl"
 )
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def validate_sft(files: tuple[str, ...]) -> None:

@@ -35,7 +35,7 @@ def _print_table8() -> None:
 
 @click.command(
     "footprint",
-    epilog="Example: medfr-train footprint --gpu H100 --gpus 32 --hours 12",
+    epilog="Example: medfr train footprint --gpu H100 --gpus 32 --hours 12",
 )
 @click.option("--gpu", help="GPU type or device name: H100, A100, A40, L40.")
 @click.option("--gpus", type=int, default=1, show_default=True, help="Number of GPUs.")

@@ -25,6 +25,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from medfr_eval.cli import command_path
 from medfr_eval.errors import LaunchError
 from medfr_eval.fileio import write_text_atomic
 from medfr_eval.slurm import BatchScript, Step, Var, check_value, render_batch, sbatch_option
@@ -213,7 +214,7 @@ def _check_distributed(cfg, cpath: Path, nodes: int, gpus_per_node: int, notes: 
     if dtype not in _MULTI | {"NO"}:
         raise bad(
             "distributed_type",
-            f"{dtype} is not supported by medfr-train launch "
+            f"{dtype} is not supported by {command_path('train', 'launch')} "
             f"(use one of {sorted(_MULTI | {'NO'})})",
         )
     gpu_ids = cfg.gpu_ids

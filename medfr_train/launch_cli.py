@@ -18,7 +18,7 @@ SHIPPED = "fsdp, fsdp2, deepspeed_zero3, ddp, single_gpu"
     "launch",
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=(
-        "\b\nExample: medfr-train launch recipes/cpt_sft.yaml -c fsdp --nodes 4 "
+        "\b\nExample: medfr train launch recipes/cpt_sft.yaml -c fsdp --nodes 4 "
         "--slurm job.sbatch -- --learning_rate 1e-5"
     ),
 )

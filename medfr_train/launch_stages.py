@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from medfr_eval.cli import command_path
 from medfr_eval.errors import LaunchError
 from medfr_eval.slurm import Submission, Var, check_value, render_submit
 from medfr_train.launch import (
@@ -136,8 +137,8 @@ def slurm_texts(jobs: Jobs, opts: SlurmOptions, path: Path) -> list[tuple[Path, 
         submissions.append(Submission(var, script_path, job.stage, previous))
         previous = [Var(var)]
     comments = [
-        "Rendered by `medfr-train launch`: one SLURM job per stage, each waiting for the one",
-        "before it (afterok). Run from the repository root: bash THIS_FILE",
+        f"Rendered by `{command_path('train', 'launch')}`: one SLURM job per stage, each waiting",
+        "for the one before it (afterok). Run from the repository root: bash THIS_FILE",
         *[f"note: {n}" for n in jobs.notes],
     ]
     out.append((path, render_submit(submissions, comments)))

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from medfr_eval.cli import command_path
 from medfr_eval.errors import RecipeError
 from medfr_train.outputs import check_output_dir, remote_code_warning, resume_point
 from medfr_train.recipe import Recipe, load_recipe
@@ -49,7 +50,7 @@ def _wait_all() -> None:
 
 def _say(line: str) -> None:
     """A line for the user on stderr (training logs go to stdout)."""
-    print(f"medfr-train: {line}", file=sys.stderr, flush=True)
+    print(f"{command_path('train')}: {line}", file=sys.stderr, flush=True)
 
 
 def _done(stage, force: bool) -> bool:

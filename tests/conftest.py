@@ -82,3 +82,22 @@ def tiny_medfr_run(tmp_path_factory, tiny_model_dir, tiny_bert_dir, sample_task_
         )
     save_run(results, out, tracker)
     return results, out
+
+
+@pytest.fixture(scope="session")
+def fast_demo(tmp_path_factory):
+    """``medfr demo --fast`` run once, as a user runs it (its own process, output piped).
+
+    Returns ``(folder, completed process)``; the tests that read a finished demo share it."""
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("fast_demo") / "medfr-demo"
+    medfr = Path(sys.executable).with_name("medfr")
+    proc = subprocess.run(
+        [str(medfr), "demo", "--out", str(out), "--fast"],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    return out, proc

@@ -132,14 +132,14 @@ def test_list_prints_the_real_commands(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), "--list"]) == 0
     text = capsys.readouterr().out
     for piece in (
-        "medfr-train recipe",
+        "medfr train recipe",
         "pretrain.yaml",
         "cpt_sft.yaml",
         "--tasks medfr_all --model hf",
         "--log_samples",
-        "medfr-signif",
+        "medfr signif",
         "--baseline",
-        "medfr-leaderboard build",
+        "medfr board build",
     ):
         assert piece in text, piece
 
@@ -184,28 +184,47 @@ def test_demo_ends_with_next_steps_that_name_real_things(tmp_path, capsys):
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "index.html").write_text("<html></html>")
     steps = next_steps(lay)
-    assert str(tmp_path / "site" / "index.html") in steps[0][0]
-    commands = [c for _, c in steps if c]
-    assert any(c.startswith("MEDFR_DATA=sample lm_eval --tasks medfr_all ") for c in commands)
-    assert any(
-        c.startswith("medfr data fetch -o medfr-data/ && MEDFR_DATA=medfr-data/ lm_eval")
-        for c in commands
-    )
+    assert str(tmp_path / "site" / "index.html") in steps[0].text
+    commands = [c for step in steps for c in step.commands]
+    assert any(c.startswith("MEDFR_DATA=sample MEDFR_BERTSCORE_MODEL=") for c in commands)
+    assert any(c.startswith("medfr data fetch -o medfr-data/ && hf download ") for c in commands)
     for command in commands:
         for part in command.split(" && "):
             words = part.split()
             if "lm_eval" in words:
                 assert words[words.index("--tasks") + 1] in GROUPS
+                assert "--batch_size" in words, part
             elif words[0] == "medfr":  # each subcommand path exists
                 group = load_command(words[1])
                 if len(words) > 2 and not words[2].startswith("-") and hasattr(group, "commands"):
                     assert group.get_command(None, words[2]) is not None, part
     print_next_steps(make_console(), lay)
-    printed = capsys.readouterr().out
-    for command in commands:
-        assert command in printed.splitlines()[-20:] or any(
-            command in ln for ln in printed.splitlines()
-        )
+    printed = capsys.readouterr().out.splitlines()
+    for step in steps:
+        assert any(line.startswith(f"- {step.marker}") for line in printed), step.marker
+        for command in step.commands:
+            assert f"    {command}" in printed, command
+
+
+def test_next_steps_offline_are_scored_like_the_demo_and_say_what_needs_the_hub(tmp_path):
+    """The printed evaluation repeats the demo's scorer and answer length, so that the
+    user's run compares with the demo's base; a step that needs the Hub says so."""
+    from medfr_eval.demo.next_steps import next_steps
+
+    lay = demo.Layout(tmp_path)
+    for fast in (False, True):
+        steps = next_steps(lay, fast)
+        own, compare = steps[0], steps[1]
+        assert not own.needs and not compare.needs
+        gen = demo_plan.FAST_MAX_GEN_TOKS if fast else demo_plan.MAX_GEN_TOKS
+        (command,) = own.commands
+        assert f"MEDFR_BERTSCORE_MODEL={lay.bert} MEDFR_BERTSCORE_LAYER=2 lm_eval" in command
+        assert f"--batch_size 16 --gen_kwargs max_gen_toks={gen} " in command
+        base_run = str(lay.eval_dir(demo.BASE))
+        assert f"medfr signif runs/sample/ {base_run} --baseline {base_run}" in compare.commands[0]
+        later = steps[2:]
+        assert later and all("Hub" in step.needs for step in later)
+        assert all(step.marker.startswith("[needs: ") for step in later)
 
 
 def test_fast_help_says_what_fast_does():
@@ -257,11 +276,11 @@ def test_demo_modules_import_no_training_or_torch_stack():
 
 
 @pytest.mark.slow
-def test_demo_end_to_end_fast(tmp_path, capsys):
+def test_demo_end_to_end_fast(fast_demo, capsys):
     """Every step with the real commands (few training steps), outputs read back."""
-    out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out), "--fast"]) == 0, capsys.readouterr().err
-    text = " ".join(capsys.readouterr().out.split())
+    out, proc = fast_demo
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    text = " ".join(proc.stdout.split())
     lay = demo.Layout(out.resolve())
 
     # 1-2. Four trained models with run cards (the base is pre-trained, not random).
@@ -299,6 +318,11 @@ def test_demo_end_to_end_fast(tmp_path, capsys):
         for s in SETS:
             assert m["sets"][s.name] == res[s.task][s.result_key]
     assert "tiny random BERT" in text and "Next steps" in text
+    # piped output: each evaluation ends with lm-eval's tables, each with its header
+    lines = [line.strip() for line in proc.stdout.splitlines()]
+    for header in ("Tasks", "Groups"):
+        heads = [ln for ln in lines if ln.startswith("|") and ln.strip("| ").startswith(header)]
+        assert len(heads) == len(demo.STRATEGY), (header, heads)
 
     # 6. The miniature study: medfr study run finds the eval step's results done (same
     # settings), pairs, compares with the made-up paper table and builds its board.
@@ -316,6 +340,20 @@ def test_demo_end_to_end_fast(tmp_path, capsys):
     assert capsys.readouterr().out.count("already done, reused") == sum(
         len(s.units) for s in demo.build_plan(out, fast=True).values()
     )
+
+
+def test_the_interpreter_in_a_command_does_not_depend_on_how_the_demo_started(tmp_path):
+    """``python`` and ``python3`` of one venv run the same step: one command, one fingerprint."""
+    real = tmp_path / "python3.11"
+    real.write_text("")
+    for name in ("python", "python3"):
+        (tmp_path / name).symlink_to(real.name)
+    assert demo_plan._python(str(tmp_path / "python")) == str(tmp_path / "python3")
+    assert demo_plan._python(str(tmp_path / "python3")) == str(tmp_path / "python3")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "python").write_text("")  # no python3 beside it: kept as given
+    assert demo_plan._python(str(other / "python")) == str(other / "python")
 
 
 def test_demo_models_follow_the_strategies_table():

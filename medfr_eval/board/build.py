@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from medfr_eval.cli import command_path
 from medfr_eval.errors import DataError, MedfrError
 from medfr_eval.fileio import term_as_interrupt, write_text_atomic
 from medfr_eval.resources import leaderboard_dir
@@ -236,7 +237,7 @@ def add_submission(
     if not ref_path.is_file():
         raise DataError(
             "the board has no reference yet; pin it from a trusted run with "
-            "`medfr-leaderboard reference RESULTS_DIR -o " + str(ref_path) + "`",
+            f"`{command_path('board', 'reference')} RESULTS_DIR -o {ref_path}`",
             file=ref_path,
         )
     check(run, read_reference(ref_path), allow_setting_mismatch=allow_setting_mismatch)

@@ -25,16 +25,16 @@ _SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 @click.group(
     "board",
     context_settings=_SETTINGS,
-    epilog="Example: medfr-leaderboard build out/ --signif signif/signif.json -o site",
+    epilog="Example: medfr board build out/ --signif signif/signif.json -o site",
 )
 def board() -> None:
     """Static leaderboard of French medical LLMs from lm-eval results."""
 
 
-@board.command(epilog="Example: medfr-leaderboard build out/ --signif signif/signif.json -o site")
+@board.command(epilog="Example: medfr board build out/ --signif signif/signif.json -o site")
 @click.argument("runs", nargs=-1, type=_PATH)
 @click.option("-o", "--output", type=_PATH, required=True, help="site folder to (re)write")
-@click.option("--signif", type=_PATH, help="medfr-signif JSON (intervals, wins against base)")
+@click.option("--signif", type=_PATH, help="medfr signif JSON (intervals, wins against base)")
 @click.option(
     "--board", "board_dir", type=_PATH, help="entries folder (default: leaderboard/entries)"
 )
@@ -58,9 +58,7 @@ def build(runs: tuple[Path, ...], output: Path, signif, board_dir, reference,
     click.echo(f"{len(rows)} models -> {output / 'index.html'}")
 
 
-@board.command(
-    epilog="Example: medfr-leaderboard add out/MedMistral-CPT --board leaderboard/entries"
-)
+@board.command(epilog="Example: medfr board add out/MedMistral-CPT --board leaderboard/entries")
 @click.argument("results_dir", type=_PATH)
 @click.option(
     "--board", "board_dir", type=_PATH, help="entries folder (default: leaderboard/entries)"
@@ -78,9 +76,7 @@ def add(results_dir: Path, board_dir, reference, allow_setting_mismatch: bool) -
     click.echo(f"accepted: {dest}")
 
 
-@board.command(
-    epilog="Example: medfr-leaderboard reference out/Mistral-7B -o leaderboard/reference.json"
-)
+@board.command(epilog="Example: medfr board reference out/Mistral-7B -o leaderboard/reference.json")
 @click.argument("results_dir", type=_PATH)
 @click.option("-o", "--output", type=_PATH, help="default: leaderboard/reference.json")
 def reference(results_dir: Path, output) -> None:

@@ -32,6 +32,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from medfr_eval.cli import command_path
 from medfr_eval.errors import DataError
 from medfr_eval.fileio import term_as_interrupt
 
@@ -48,7 +49,7 @@ def check_replaceable(out: Path) -> None:
         raise DataError("output exists and is not a folder", file=out)
     if any(out.iterdir()) and not (out / MARKER).exists():
         raise DataError(
-            f"output folder is not empty and was not written by medfr-leaderboard "
+            f"output folder is not empty and was not written by {command_path('board', 'build')} "
             f"(no {MARKER}); refusing to replace it",
             file=out,
         )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from medfr_eval.cli import command_path
 from medfr_eval.cli_options import eval_sets_options, output_file_option
 from medfr_eval.contamination.check import EvalIndex, check_n, report, scan_files
 from medfr_eval.contamination.evalitems import load_items, resolve_sets
@@ -55,7 +56,7 @@ def print_report(rep: dict) -> None:
 
 @click.command(
     "contamination",
-    epilog="Example: medfr-data contamination corpus.txt sft.jsonl --against medfr_mcq_native,medfr_openqa "
+    epilog="Example: medfr data contamination corpus.txt sft.jsonl --against medfr_mcq_native,medfr_openqa "
     "--data sample -o contaminated.json",
 )
 @click.argument("train", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -118,7 +119,7 @@ def contamination(
     write_json_atomic(output, rep)
     t = rep["totals"]
     click.echo(
-        f"medfr-data: {t['contaminated_items']} of {t['items']} items overlap the training text; "
+        f"{command_path('data')}: {t['contaminated_items']} of {t['items']} items overlap the training text; "
         f'ids in {output} (exclude them with --metadata \'{{"medfr_exclude": "{output}"}}\')'
     )
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from medfr_eval.cli import command_path
 from medfr_eval.errors import DataError
 from medfr_eval.sets import EvalSet
 
@@ -26,7 +27,7 @@ def read_exclusions(path: str | Path) -> dict[str, set[str]]:
         raise DataError(f"not valid JSON: {exc.msg}", file=path, line=exc.lineno) from None
     if not isinstance(data, dict) or "medfr_contamination_version" not in data:
         raise DataError(
-            "not a contamination report (written by `medfr-data contamination`)",
+            f"not a contamination report (written by `{command_path('data', 'contamination')}`)",
             file=path,
             field="medfr_contamination_version",
         )

@@ -1,7 +1,7 @@
 """``medfr demo``: the whole study in miniature, offline, on two CPU cores.
 
-The demo drives the very commands a user types (``medfr-train recipe``,
-``lm_eval``, ``medfr-signif``, ``medfr-leaderboard build``) in subprocesses,
+The demo drives the very commands a user types (``medfr train recipe``,
+``lm_eval``, ``medfr signif``, ``medfr board build``) in subprocesses,
 printing each one first. That keeps this package free of torch / TRL / peft /
 accelerate imports and proves, on every run, that the public commands work
 end to end.
@@ -13,8 +13,8 @@ Steps (``STEP_NAMES``), each reusable alone with ``--steps``:
 2. ``cpt``, ``sft``, ``cpt_sft``: the three adaptations with the demo recipes;
 3. ``eval``: ``lm_eval --tasks medfr_all --model hf`` on the shipped sample sets,
    with sample logs, for the base and the three adapted models;
-4. ``signif``: ``medfr-signif`` (every adapted model against the base);
-5. ``board``: ``medfr-leaderboard build`` into a static site;
+4. ``signif``: ``medfr signif`` (every adapted model against the base);
+5. ``board``: ``medfr board build`` into a static site;
 6. ``study``: ``medfr study run`` of a miniature study file on the four models (the
    ``eval`` step's results reused), then ``medfr study compare --paper`` against a
    made-up "paper" table (:mod:`~medfr_eval.demo.study_step`).

@@ -32,10 +32,10 @@ def check_eval(eval_dir: Path) -> None:
 
 
 def check_signif(path: Path) -> None:
-    """A ``medfr-signif`` result with at least one comparison."""
+    """A ``medfr signif`` result with at least one comparison."""
     data = read_json(path, "signif.json")
     if data.get("medfr_signif_version") != 1 or not data.get("comparisons"):
-        raise DemoError("not a medfr-signif result with comparisons", file=path)
+        raise DemoError("not a medfr signif result with comparisons", file=path)
 
 
 def check_site(site: Path) -> None:

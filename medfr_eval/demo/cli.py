@@ -20,11 +20,12 @@ def _list_steps(out: str, steps: str | None, fast: bool) -> None:
     from rich.markup import escape
 
     from medfr_eval.demo import plan as plans
-    from medfr_eval.demo.run import make_console, select_steps
+    from medfr_eval.demo.run import check_root, make_console, select_steps
     from medfr_eval.demo.state import step_done
 
     console = make_console()
     lay = plans.Layout(Path(out).resolve())
+    check_root(lay.root)
     plan = plans.build_plan(lay.root, fast=fast)
     for name in select_steps(steps):
         step = plan[name]
@@ -62,11 +63,11 @@ def _list_steps(out: str, steps: str | None, fast: bool) -> None:
 @click.option("--force", is_flag=True, help="redo the selected steps even if done")
 @click.option("--list", "list_only", is_flag=True, help="print the steps and commands, run nothing")
 def demo(out: str, steps: str | None, fast: bool, force: bool, list_only: bool) -> None:
-    """The whole study in miniature, offline, on CPU (about 4 CPU-minutes).
+    """The whole study in miniature, offline, on CPU (about 5 CPU-minutes when idle).
 
     Tokenizer + tiny Mistral pre-trained on the shipped French corpus; CPT,
     DoRA SFT and CPT+SFT with the demo recipes; lm_eval on the 15 sample sets;
-    medfr-signif; the leaderboard site. Finished steps are reused.
+    medfr signif; the leaderboard site. Finished steps are reused.
     """
     if list_only:
         _list_steps(out, steps, fast)
@@ -76,5 +77,7 @@ def demo(out: str, steps: str | None, fast: bool, force: bool, list_only: bool) 
     try:
         run_demo(out, steps=steps, fast=fast, force=force)
     except KeyboardInterrupt:
-        click.echo("medfr demo: finished steps are kept and will be reused", err=True)
+        from medfr_eval.cli import command_path
+
+        click.echo(f"{command_path('demo')}: finished steps are kept and will be reused", err=True)
         raise

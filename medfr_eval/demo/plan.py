@@ -2,8 +2,8 @@
 
 A plan is a dict of :class:`Step` (in :data:`STEP_NAMES` order), each a list
 of :class:`Unit` commands with the check that their outputs are there. The
-commands are the public ones a user types (``medfr-train recipe``, ``lm_eval``,
-``medfr-signif``, ``medfr-leaderboard build``), so every demo run proves they
+commands are the public ones a user types (``medfr train recipe``, ``lm_eval``,
+``medfr signif``, ``medfr board build``), so every demo run proves they
 work end to end; this module only builds their command lines.
 """
 
@@ -86,9 +86,13 @@ class Unit:
     inputs: list[Path] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     clean: list[Path] = field(default_factory=list)  # removed before a (re)run
+    # The folder this unit makes: its command writes ``partial(output)``, moved into place
+    # only when the command succeeded, so a kill or a full disk leaves the previous one.
+    output: Path | None = None
     force_flag: str | None = None  # passed on with --force (not part of the fingerprint)
-    reports_model: bool = False  # prints "model: DIR" (medfr-train), recorded in the marker
+    reports_model: bool = False  # prints "model: DIR" (medfr train), recorded in the marker
     prepare: Callable[[], None] | None = None  # writes small inputs just before the command
+    shows_tables: bool = False  # off a terminal, end with the log's tables (lm-eval's results)
 
 
 @dataclass
@@ -140,7 +144,7 @@ class Layout:
     def model_dir(self, name: str) -> Path:
         """The folder lm-eval loads.
 
-        ``medfr-train`` prints where the final model went (``model: DIR``); the
+        ``medfr train`` prints where the final model went (``model: DIR``); the
         demo records it in the training unit's marker and trusts that over its
         own expectation, because a chained recipe puts each stage in
         ``output_dir/<stage>`` and where ``output_dir`` itself lands is the
@@ -160,6 +164,11 @@ class Layout:
 
     def eval_dir(self, name: str) -> Path:
         return self.eval / name
+
+
+def partial(path: Path) -> Path:
+    """Where a unit writes its ``output`` folder until the command has succeeded."""
+    return path.with_name(f".{path.name}.partial")
 
 
 def _tool(name: str) -> str:
@@ -188,8 +197,20 @@ def display(argv: Sequence[str]) -> str:
     return shlex.join(shown)
 
 
+def _python(executable: str | None = None) -> str:
+    """This environment's ``python3``, whichever of its names started the demo.
+
+    Why: the command is part of a unit's fingerprint; ``medfr demo`` (a script whose
+    interpreter is ``python3``) and ``python -m medfr_eval.cli demo`` must not redo
+    each other's finished steps. Not resolved further: a venv's interpreter is a
+    symlink whose target would run outside the venv."""
+    exe = Path(executable or sys.executable)
+    same = exe.with_name("python3")
+    return str(same) if same.is_file() and same.resolve() == exe.resolve() else str(exe)
+
+
 def _python_call(code: str) -> list[str]:
-    return [sys.executable, "-c", code]
+    return [_python(), "-c", code]
 
 
 def write_base_entry(folder: Path, base_dir: Path) -> None:
@@ -228,9 +249,10 @@ def _base_step(ins: _Inputs) -> Step:
     """A random tiny Mistral (tokenizer trained on the shipped text), then a short pre-training."""
     lay = ins.lay
     random_dir = lay.models / "tiny-random"
-    build = f"from medfr_eval.tiny import build_tiny_model; build_tiny_model({str(random_dir)!r})"
+    build = f"from medfr_eval.tiny import build_tiny_model; build_tiny_model({str(partial(random_dir))!r})"
     pretrain = [
-        _tool("medfr-train"),
+        _tool("medfr"),
+        "train",
         "recipe",
         str(ins.recipe("pretrain")),
         "--model_name_or_path",
@@ -249,7 +271,7 @@ def _base_step(ins: _Inputs) -> Step:
                 _python_call(build),
                 lambda: check_model(random_dir, card=False),
                 inputs=ins.data,
-                clean=[random_dir],
+                output=random_dir,
             ),
             Unit(
                 "pretrain",
@@ -273,7 +295,7 @@ def _adapt_step(ins: _Inputs, step: str, name: str) -> Step:
         where = ["--model_name_or_path", base_dir, "--output_dir", target]
     # With max_steps below the recipes' save_steps no checkpoint is written either.
     fast = ["--max_steps", str(FAST_TRAIN_STEPS)] if ins.fast else []
-    argv = [_tool("medfr-train"), "recipe", str(ins.recipe(step)), *where, *fast]
+    argv = [_tool("medfr"), "train", "recipe", str(ins.recipe(step)), *where, *fast]
     unit = Unit(
         name,
         argv,
@@ -285,7 +307,22 @@ def _adapt_step(ins: _Inputs, step: str, name: str) -> Step:
     return Step(step, STEP_TITLES[step], ("base",), [unit])
 
 
-def _lm_eval_argv(lay: Layout, name: str, max_gen_toks: int) -> list[str]:
+def bertscore_env(lay: Layout) -> dict[str, str]:
+    """BERTScore on the demo's tiny BERT (built offline by the eval step), its last layer."""
+    return {"MEDFR_BERTSCORE_MODEL": str(lay.bert), "MEDFR_BERTSCORE_LAYER": "2"}
+
+
+def scoring_args(fast: bool) -> list[str]:
+    """The lm-eval options of the demo's runs that its next steps repeat.
+
+    ``--gen_kwargs`` is a score setting (``medfr signif`` and the board refuse to
+    compare runs that differ in it); the batch size is not, but without one
+    lm-eval scores one item at a time."""
+    gen = FAST_MAX_GEN_TOKS if fast else MAX_GEN_TOKS
+    return ["--batch_size", "16", "--gen_kwargs", f"max_gen_toks={gen}"]
+
+
+def _lm_eval_argv(lay: Layout, name: str, fast: bool) -> list[str]:
     return [
         _tool("lm_eval"),
         "--tasks",
@@ -296,54 +333,54 @@ def _lm_eval_argv(lay: Layout, name: str, max_gen_toks: int) -> list[str]:
         f"pretrained={lay.model_dir(name)},dtype=float32",
         "--device",
         "cpu",
-        "--batch_size",
-        "16",
+        *scoring_args(fast),
         "--metadata",
         '{"medfr_data": "sample"}',
-        "--gen_kwargs",
-        f"max_gen_toks={max_gen_toks}",
         "--log_samples",
         "--output_path",
-        str(lay.eval_dir(name)),
+        str(partial(lay.eval_dir(name))),
     ]
 
 
 def _eval_step(ins: _Inputs) -> Step:
     """A tiny BERT for BERTScore (offline), then ``lm_eval`` on the four models."""
     lay = ins.lay
-    build = f"from medfr_eval.tiny import build_tiny_bert; build_tiny_bert({str(lay.bert)!r})"
+    build = (
+        f"from medfr_eval.tiny import build_tiny_bert; build_tiny_bert({str(partial(lay.bert))!r})"
+    )
     units = [
         Unit(
             "tiny-bert",
             _python_call(build),
             lambda: check_model(lay.bert, card=False),
             inputs=ins.data,
-            clean=[lay.bert],
+            output=lay.bert,
         )
     ]
-    gen = FAST_MAX_GEN_TOKS if ins.fast else MAX_GEN_TOKS
-    env = {"MEDFR_BERTSCORE_MODEL": str(lay.bert), "MEDFR_BERTSCORE_LAYER": "2"}
+    env = bertscore_env(lay)
     for name in STRATEGY:
         edir = lay.eval_dir(name)
         units.append(
             Unit(
                 name,
-                _lm_eval_argv(lay, name, gen),
+                _lm_eval_argv(lay, name, ins.fast),
                 lambda edir=edir: check_eval(edir),
                 inputs=ins.task_files,
                 env=env,
-                clean=[edir],
+                output=edir,
+                shows_tables=True,
             )
         )
     return Step("eval", STEP_TITLES["eval"], ("base", *ADAPTED), units)
 
 
 def _signif_step(ins: _Inputs) -> Step:
-    """``medfr-signif``: every adapted model against the base."""
+    """``medfr signif``: every adapted model against the base."""
     lay = ins.lay
     runs = [str(lay.eval_dir(n)) for n in STRATEGY]
     argv = [
-        _tool("medfr-signif"),
+        _tool("medfr"),
+        "signif",
         *runs,
         "--baseline",
         str(lay.model_dir(BASE)),
@@ -352,16 +389,17 @@ def _signif_step(ins: _Inputs) -> Step:
         *(["--resamples", str(FAST_RESAMPLES)] if ins.fast else []),
     ]
     signif_json = lay.signif / "signif.json"
-    unit = Unit("medfr-signif", argv, lambda: check_signif(signif_json), clean=[lay.signif])
+    unit = Unit("against-base", argv, lambda: check_signif(signif_json))  # --out: replaced whole
     return Step("signif", STEP_TITLES["signif"], ("eval",), [unit])
 
 
 def _board_step(ins: _Inputs) -> Step:
-    """``medfr-leaderboard build`` of the four runs into a static site."""
+    """``medfr board build`` of the four runs into a static site."""
     lay = ins.lay
     entries = lay.root / "board_entries"
     argv = [
-        _tool("medfr-leaderboard"),
+        _tool("medfr"),
+        "board",
         "build",
         *[str(lay.eval_dir(n)) for n in STRATEGY],
         "--signif",
@@ -372,7 +410,7 @@ def _board_step(ins: _Inputs) -> Step:
         str(lay.site),
     ]
     unit = Unit(
-        "medfr-leaderboard",
+        "site",
         argv,
         lambda: check_site(lay.site),
         prepare=lambda: write_base_entry(entries, lay.model_dir(BASE)),

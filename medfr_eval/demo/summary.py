@@ -1,4 +1,4 @@
-"""The demo's closing score table: family means from lm-eval's results, win rates from medfr-signif.
+"""The demo's closing score table: family means from lm-eval's results, win rates from medfr signif.
 
 Every number comes from the files the steps wrote (lm-eval results through
 :mod:`medfr_eval.demo.results`, ``signif.json``); nothing is recomputed from
@@ -73,7 +73,7 @@ def summarize(lay: Layout) -> dict[str, Any]:
 
 NOTES = (
     "MCQ: accuracy (%; FrMedMCQA: exact match). W/T/L: % of the 15 sets won, tied and lost "
-    "against the base (medfr-signif: paired bootstrap, Bonferroni).",
+    "against the base (medfr signif: paired bootstrap, Bonferroni).",
     "* Open QA: BERTScore F1 computed offline with a tiny random BERT "
     "(medfr_eval.tiny.build_tiny_bert): these scores mean nothing medically, they only run the "
     "real scoring path. The demo's models have 2 layers and minutes of training on samples: "

@@ -22,6 +22,7 @@ and the board's submission checks, so both refuse the same runs.
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Any
 
@@ -71,15 +72,31 @@ def score_settings(task_output: Any) -> dict[str, Any]:
     return out
 
 
-#: lm-eval logs a callable of the task config as its repr, "<function f at 0x7f...>":
-#: the address differs in every process and says nothing about the settings.
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
-
-
 def _show(value: Any) -> str:
     if value is None:
         return "(not set)"
     return _ADDRESS.sub(">", json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
+
+
+#: Endings of scorer keys whose value names a model: a hub id or a local folder.
+_MODEL_FIELDS = ("model", "model_type", "model_name_or_path")
+
+
+def _compared(key: str, value: Any) -> Any:
+    """The value a field is compared by: a scorer's model folder by its resolved path.
+
+    Why: one BERTScore model given once as ``medfr-demo/models/bert`` and once as
+    ``/home/me/medfr-demo/models/bert`` scores identically; the strings differ, the
+    folder does not. A value is taken as a path when it is absolute or names an
+    existing file or folder from here (a relative path recorded by a run is read
+    from the current folder); a hub id stays as written.
+    """
+    scorer = key.startswith("metadata.") and key.split(".", 2)[1].startswith(SCORER_KEY_PREFIXES)
+    if not (scorer and key.endswith(_MODEL_FIELDS) and isinstance(value, str)):
+        return value
+    if os.path.isabs(value) or os.path.exists(value):
+        return os.path.realpath(value)
+    return value
 
 
 def settings_mismatch(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
@@ -87,6 +104,6 @@ def settings_mismatch(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     out = []
     for key in sorted(set(a) | set(b)):
         va, vb = a.get(key), b.get(key)
-        if _show(va) != _show(vb):
+        if _show(_compared(key, va)) != _show(_compared(key, vb)):
             out.append(f"{key}: {_show(va)} vs {_show(vb)}")
     return out

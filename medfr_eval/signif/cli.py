@@ -149,7 +149,7 @@ def print_report(report: Report, console, details: bool = False) -> None:
 @click.command(
     "signif",
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-    epilog="Example: medfr-signif out/ --pairs study --out signif",
+    epilog="Example: medfr signif out/ --pairs study --out signif",
 )
 @click.argument("runs", nargs=-1, required=True, metavar="RUNS...")
 @click.option(

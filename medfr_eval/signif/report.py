@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from medfr_eval.cli import command_path
 from medfr_eval.errors import SignifError
 from medfr_eval.fileio import term_as_interrupt
 from medfr_eval.sets import ALL_SETS
@@ -73,7 +74,7 @@ def _warnings_md(report: Report) -> list[str]:
 
 def to_markdown(report: Report) -> str:
     """The study's tables: win/tie/loss rates per family, every comparison, model scores."""
-    out = ["# Significance of the differences (medfr-signif)", ""]
+    out = ["# Significance of the differences (medfr signif)", ""]
     out += [f"- {_md(n)}" for n in report.notes]
     out += _warnings_md(report)
     fams = report.families()
@@ -227,8 +228,8 @@ def _check_out(out: Path) -> None:
     others = sorted(p.name for p in out.iterdir() if p.name not in OUTPUT_FILES)
     if others:
         raise SignifError(
-            f"output folder holds other files ({', '.join(others[:3])}); medfr-signif replaces "
-            "its folder whole: choose an empty or medfr-signif folder",
+            f"output folder holds other files ({', '.join(others[:3])}); {command_path('signif')} "
+            "replaces its folder whole: choose an empty folder or one it wrote",
             file=out,
             field="--out",
         )

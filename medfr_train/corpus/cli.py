@@ -18,7 +18,7 @@ def _option(name: str, **kwargs):
 @click.command(
     "prepare-corpus",
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-    epilog="Example: medfr-train prepare-corpus nachos/ -o nachos.jsonl.gz --workers 8",
+    epilog="Example: medfr train prepare-corpus nachos/ -o nachos.jsonl.gz --workers 8",
 )
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", required=True, help="Output JSONL (.jsonl or .jsonl.gz).")

@@ -108,8 +108,18 @@ def prepare_corpus(
     for f in files:
         if f.resolve() in (out.resolve(), report_file.resolve()):
             raise CorpusError("the output would overwrite an input file", file=f)
-    if not out.parent.is_dir():
-        raise CorpusError(f"output folder {out.parent} does not exist", file=out)
+    # The output's folder is made as every medfr writer makes it (the documented
+    # `-o data/nachos/nachos.jsonl` names one that a new checkout lacks); a file in
+    # its way is refused before any input is read.
+    blocker = next((p for p in (out.parent, *out.parent.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise CorpusError("is a file, not a folder: cannot hold the output", file=blocker)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CorpusError(
+            f"cannot make the output folder: {exc.strerror}", file=out.parent
+        ) from None
     for target, flag in ((out, "--output"), (report_file, "--report")):
         if target.is_dir():
             raise CorpusError("is a folder; give a file name", file=target, field=flag)

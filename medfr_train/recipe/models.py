@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from medfr_eval.cli import command_path
+
 
 def looks_like_path(name: str) -> bool:
     """Can ``name`` only be a local path (never a Hub id ``namespace/name``)?"""
@@ -105,7 +107,7 @@ def missing_model_message(model: str, recipe_path: Path) -> str | None:
     if maker is not None:
         return (
             f"{model}: no such model folder; {_shown(maker)} makes it: "
-            f"run first: medfr-train recipe {_shown(maker)}"
+            f"run first: {command_path('train', 'recipe')} {_shown(maker)}"
         )
     needs = needs_line(recipe_path)
     hint = f" (this recipe's {needs})" if needs else ""

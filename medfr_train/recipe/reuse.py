@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from medfr_eval.cli import command_path
 from medfr_eval.errors import RecipeError
 from medfr_train.recipe.stage import KeyErr, Stage, StageInput
 
@@ -69,7 +70,7 @@ def reused_stage(
             raise err(
                 KEY,
                 f"{stage.output_dir}: no finished CPT there (no CPT run_card.json); "
-                f"train it first: medfr-train recipe {path}",
+                f"train it first: {command_path('train', 'recipe')} {path}",
             )
     stage.reused_from = {
         "recipe": str(path),

@@ -37,6 +37,21 @@ def test_unloadable_scorer_stops_before_generation(tmp_path, monkeypatch):
     assert "\n" not in message and not generated
     assert message.startswith("MEDFR_BERTSCORE_MODEL: the BERTScore model ")
     assert "no-such-model" in message and "MEDFR_BERTSCORE_MODEL=DIR" in message
+    # the download hint names the CLI huggingface_hub installs (``hf``)
+    assert "`hf download bert-base-multilingual-cased --local-dir DIR`" in message
+    assert "huggingface-cli" not in message
+
+
+def test_identity_records_a_local_model_by_its_resolved_folder(tmp_path, monkeypatch):
+    """The same folder named relative in one run and absolute in another: one identity."""
+    folder = tmp_path / "demo" / "bert"
+    folder.mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    identities = []
+    for given in ("demo/bert", "./demo/../demo/bert", str(folder)):
+        monkeypatch.setenv("MEDFR_BERTSCORE_MODEL", given)
+        identities.append(bertscore.scorer_identity(bertscore.ScorerSpec.from_env()))
+    assert {i["model"] for i in identities} == {str(folder.resolve())}
 
 
 def test_identity_names_the_default_french_model(monkeypatch):

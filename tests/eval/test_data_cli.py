@@ -163,7 +163,19 @@ def test_list_shows_every_set_whole_in_80_columns(monkeypatch, capsys):
             assert row[-2:] == ["public:", s.public_source], row
         else:
             assert row[-3:] == ["from", "the", "authors"], row
-    assert any("medfr data fetch" in line for line in lines)
+    assert any("medfr-data fetch -o DIR" in line for line in lines)  # named as typed
+
+
+def test_show_says_a_shipped_sample_item_is_a_sample(tmp_path, capsys):
+    from medfr_eval.resources import samples_dir
+
+    assert main(["show", "kqa"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("note: a sample item shipped with medfr, written for illustration")
+    assert "not from the real K-QA set" in out
+    (tmp_path / "kqa.jsonl").write_bytes((samples_dir() / "kqa.jsonl").read_bytes())
+    assert main(["show", "kqa", "--data", str(tmp_path)]) == 0
+    assert "sample item" not in capsys.readouterr().out  # the user's own files: no note
 
 
 def test_show_speaks_english(capsys):

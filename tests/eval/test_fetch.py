@@ -141,7 +141,7 @@ def test_files_not_written_by_fetch_are_never_overwritten(repos, tmp_path):
     out = tmp_path / "study"
     out.mkdir()
     (out / "medqa_4opt.jsonl").write_text("the study's own file\n")
-    with pytest.raises(DataError, match="was not written by medfr-data fetch"):
+    with pytest.raises(DataError, match="was not written by medfr data fetch"):
         fetch_mod.fetch(["medqa_4opt"], out, repos)
     assert (out / "medqa_4opt.jsonl").read_text() == "the study's own file\n"
 
@@ -198,7 +198,7 @@ def test_hub_failure_is_one_line_with_the_way_out(tmp_path, monkeypatch):
     with pytest.raises(DataError) as err:
         fetch_mod.fetch(["medqa_4opt"], tmp_path / "o")
     message = str(err.value)
-    assert "\n" not in message and "medfr-data fetch -o DIR" in message
+    assert "\n" not in message and "medfr data fetch -o DIR" in message
     assert not (tmp_path / "o").exists()
 
 
@@ -250,7 +250,7 @@ def test_missing_data_message_lists_every_set(tmp_path, monkeypatch):
     assert (
         "Without data: frbmedqa, frmedmcqa, kqa, frclinicalqa: no public copy; request" in message
     )
-    assert "medfr-data fetch -o " in message
+    assert "medfr data fetch -o " in message
     for s in PUBLIC_SETS:
         assert s.name in message
 

@@ -17,7 +17,7 @@ PUBLIC = [s.name for s in ALL_SETS if s.public_source]
 
 def _check(message: str, folder: Path) -> None:
     assert f"Without data: {', '.join(PRIVATE)}: no public copy; request them" in message
-    assert f"medfr-data fetch -o {folder}" in message
+    assert f"medfr data fetch -o {folder}" in message
     public_part = message.split("Public, not in the folder", 1)[1]
     for name in PUBLIC:
         assert name in public_part, name

@@ -94,3 +94,28 @@ def test_json_with_nan_or_infinity_is_refused_naming_the_file(tmp_path):
     with pytest.raises(DataError, match=r"results\.a: expected a finite number") as e:
         lo.read_json_object(path)
     assert str(path) in str(e.value)
+
+
+def test_one_scorer_model_given_relative_and_absolute_is_the_same_setting(tmp_path, monkeypatch):
+    """``medfr-demo/models/bert`` in one run, ``/home/.../medfr-demo/models/bert`` in the
+    other: the same folder, so no mismatch; another folder or a hub id still differs."""
+    bert = tmp_path / "medfr-demo" / "models" / "bert"
+    bert.mkdir(parents=True)
+    (tmp_path / "other").mkdir()
+    monkeypatch.chdir(tmp_path)
+
+    def settings(model: str) -> dict:
+        meta = {"medfr_bertscore": {"model": model, "num_layers": 2}, "bertscore_model": model}
+        return lo.score_settings(
+            lo.TaskOutput(task="medfr_kqa", date="d", config={"metadata": meta})
+        )
+
+    relative, absolute = settings("medfr-demo/models/bert"), settings(str(bert))
+    assert lo.settings_mismatch(relative, absolute) == []
+    assert lo.settings_mismatch(settings("./medfr-demo/models/../models/bert"), absolute) == []
+    assert lo.settings_mismatch(relative, settings(str(tmp_path / "other"))) != []
+    hub = settings("bert-base-multilingual-cased")
+    assert lo.settings_mismatch(relative, hub) == [
+        'metadata.bertscore_model: "medfr-demo/models/bert" vs "bert-base-multilingual-cased"',
+        'metadata.medfr_bertscore.model: "medfr-demo/models/bert" vs "bert-base-multilingual-cased"',
+    ]

@@ -64,7 +64,7 @@ def test_cli_bad_input_exit_2(tmp_path, capsys):
 
 def test_cli_help_shows_an_example(capsys):
     assert train_main(["prepare-corpus", "--help"]) == 0
-    assert "Example: medfr-train prepare-corpus" in capsys.readouterr().out
+    assert "Example: medfr train prepare-corpus" in capsys.readouterr().out
 
 
 def test_shipped_sample_corpus_is_mostly_kept(tmp_path):

@@ -11,6 +11,7 @@ from corpus_docs import (
     EN_DOC,
     FR_DOCS,
     JUNK_DOC,
+    read_out,
     write_txt,
 )
 
@@ -96,3 +97,18 @@ def test_bad_options(tmp_path):
         prepare_corpus(src, tmp_path / "o.jsonl", progress=False, lang_threshold=2.0)
     with pytest.raises(CorpusError, match="would overwrite an input"):
         prepare_corpus(src, src, progress=False)
+
+
+def test_output_folder_is_made_when_missing(tmp_path):
+    src = write_txt(tmp_path / "c.txt", FR_DOCS)
+    out = tmp_path / "data" / "nachos" / "nachos.jsonl"
+    prepare_corpus(src, out, progress=False)
+    assert read_out(out) and out.with_suffix(".report.json").is_file()
+
+
+def test_a_file_in_the_way_of_the_output_folder_is_one_error(tmp_path):
+    src = write_txt(tmp_path / "c.txt", FR_DOCS)
+    (tmp_path / "data").write_text("not a folder\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="is a file, not a folder"):
+        prepare_corpus(src, tmp_path / "data" / "nachos" / "nachos.jsonl", progress=False)
+    assert (tmp_path / "data").read_text(encoding="utf-8") == "not a folder\n"
