@@ -28,7 +28,9 @@ Jinja's immutable sandbox with undefined variables refused:
   array (``case $SLURM_ARRAY_TASK_ID``). Launchers with their own plumbing
   extend it and override its ``body`` block (``accelerate.sbatch.j2``).
 * ``submit.sh.j2``: submit several batch scripts in order, each waiting for
-  the ones it names (``--dependency=afterok``) (:class:`Submission`).
+  the ones it names (``--dependency=afterok``) (:class:`Submission`). It
+  extends ``batch.sbatch.j2`` for its head: a submitter with ``#SBATCH``
+  directives is itself a short job, and runs the same from a login shell.
 
 This module imports only jinja2, so an evaluation launcher uses it as the
 training launcher does.
@@ -41,7 +43,7 @@ import os
 import re
 import shlex
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -234,8 +236,21 @@ class Submission:
     script: str | Path  # the batch script to submit
     label: str  # printed with the job id
     after: list[str | Var] = field(default_factory=list)  # job ids or earlier submissions' Var
+    #: sbatch options of the command line, one word each (``--output=DIR/%x-%j.out``).
+    #: Why there rather than ``#SBATCH`` lines: the shell quotes them, so a path may hold
+    #: spaces or quotes, which sbatch's own parsing of ``#SBATCH`` lines does not allow.
+    options: list[str] = field(default_factory=list)
 
 
-def render_submit(jobs: Iterable[Submission], comments: Iterable[str] = ()) -> str:
-    """A script submitting ``jobs`` in order, each after those it names (``afterok``)."""
-    return render("submit.sh.j2", jobs=list(jobs), comments=list(comments))
+def render_submit(
+    jobs: Iterable[Submission], comments: Iterable[str] = (), head: BatchScript | None = None
+) -> str:
+    """A script submitting ``jobs`` in order, each after those it names (``afterok``).
+
+    ``head``: what comes before the submissions (directives, exports, steps), with
+    ``comments`` added to its own; a submitter holds no job array."""
+    head = head or BatchScript()
+    if head.array:
+        raise LaunchError("a submit script holds no job array", field="SLURM script")
+    script = replace(head, comments=[*head.comments, *comments])
+    return render_batch(script, "submit.sh.j2", jobs=list(jobs))

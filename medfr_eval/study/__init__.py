@@ -4,7 +4,8 @@ Cut along its seams: :mod:`.spec` (the study file's data) with :mod:`.schema` (i
 checks, every error at its line) and :mod:`.yamlpos` (lines of YAML keys),
 :mod:`.taskindex` (the tasks medfr ships, without lm-eval), :mod:`.paper` (the paper's
 Tables 1-3 as a CSV), :mod:`.plan` (run folder layout, lm-eval command, what is done),
-:mod:`.run` (one lm-eval process per model, resumable), :mod:`.publish` (signif,
+:mod:`.run` (one lm-eval process per model, resumable), :mod:`.launch` (the same as
+SLURM jobs: one array task per model, then publishing), :mod:`.publish` (signif,
 comparison, board), :mod:`.compare` and :mod:`.report` (the comparison with the paper)
 and :mod:`.cli`. Nothing here imports torch or lm-eval: models run in lm-eval's own
 process.

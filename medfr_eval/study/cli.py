@@ -2,7 +2,8 @@
 
 ``check`` reads a study file (and its paper table) and runs nothing; ``plan`` says where
 each model stands in a run folder and prints its lm-eval command; ``run`` evaluates every
-model not done yet, then publishes; ``publish`` pairs (``medfr signif``), compares with
+model not done yet, then publishes; ``launch`` writes the same work as SLURM jobs (one
+array task per model, then a final job that publishes); ``publish`` pairs (``medfr signif``), compares with
 the paper and builds the board; ``compare`` prints and writes the comparison with the
 paper's tables. Every error is one line (``medfr_eval.cli.run``).
 """
@@ -141,6 +142,51 @@ def run(study_file, overrides, model_paths, output: Path, only, no_publish: bool
     for what, path in publish_paths(lay).items():
         if path.exists():
             say(f"{what}: {path}")
+
+
+@study.command(
+    epilog="Example: medfr study launch belmadani2025 -o runs/belmadani2025 --slurm study.sbatch"
+)
+@study_options
+@click.option("-o", "--output", type=_PATH, required=True, help="the run folder")
+@click.option("--slurm", "slurm", type=_PATH, required=True, metavar="FILE",
+              help="the submitter to write; the array and the final job beside it (study.sbatch: study.eval.sbatch, study.publish.sbatch)")  # fmt: skip
+@click.option("--only", multiple=True, metavar="NAME", help="launch this model only; repeatable")
+@click.option("--partition", help="SLURM partition of every job")
+@click.option("--account", help="SLURM account of every job")
+@click.option("--time", help="time limit of each array task, e.g. 12:00:00")
+@click.option("--cpus-per-task", type=click.IntRange(min=1), help="CPUs of each array task")
+@click.option("--mem", help="memory of each array task, e.g. 64G")
+@click.option("--gres", is_flag=True, help="ask GPUs as --gres=gpu:G")
+@click.option("--array-parallel", type=click.IntRange(min=1), metavar="N",
+              help="at most N array tasks at a time")  # fmt: skip
+@click.option("--sbatch", "extra", multiple=True, metavar="OPT",
+              help="extra #SBATCH option of the array, e.g. --sbatch=--constraint=h100; repeatable")  # fmt: skip
+@click.option("--publish-partition", help="partition of the submitter and the final job (default: --partition)")  # fmt: skip
+@click.option("--publish-time", help="time limit of the final job")
+@click.option("--log-dir", type=_PATH, help="the jobs' logs (default: RUN/logs/slurm)")
+def launch(study_file, overrides, model_paths, output: Path, slurm: Path, only, **opts) -> None:
+    """Write SLURM scripts: one array task per model, then a job that pairs and publishes."""
+    from .launch import SlurmSettings, render_scripts, write_scripts
+    from .run import preflight
+
+    s = _load(study_file, overrides, model_paths)
+    out = _console()
+    _warn_unconfirmed(s, lambda m: out.print(m, markup=False))
+    preflight(s)
+    settings = SlurmSettings(**{**opts, "extra": list(opts["extra"])})
+    scripts = render_scripts(s, output, slurm, settings, only)
+    write_scripts(scripts)
+    for m in scripts.done:
+        out.print(f"{m.name}: done, no array task", markup=False)
+    if scripts.tasks:
+        names = ", ".join(m.name for m in scripts.tasks)
+        out.print(f"{len(scripts.tasks)} array task(s), {scripts.gpus} GPU(s) each: {names}",
+                  markup=False)  # fmt: skip
+    written = ", ".join(str(p) for p, _ in scripts.files())
+    out.print(f"written: {written}", markup=False)
+    sub = shlex.quote(str(slurm))
+    out.print(f"submit with: sbatch {sub} (or bash {sub} on a login node)", markup=False)
 
 
 @study.command(epilog="Example: medfr study publish belmadani2025 -o runs/belmadani2025")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -100,6 +101,56 @@ def test_a_submit_chain_waits_afterok_and_quotes_the_scripts(tmp_path):
     assert got[0] == ["--parsable", "--dependency=afterok:12:13_4", str(eval_script)]
     assert got[1] == ["--parsable", "--dependency=afterok:500", str(report)]
     assert not list(tmp_path.rglob("INJ_*"))
+
+
+def test_a_submitter_with_a_head_is_a_job_of_its_own_and_one_without_is_a_plain_script(tmp_path):
+    """Both users of submit.sh.j2: the training chain (no head: no #SBATCH line, only the
+    submissions) and the study's submitter (#SBATCH lines, steps first, quoted options)."""
+    jobs = [
+        Submission(
+            "JOB_EVAL", tmp_path / "eval.sbatch", "eval", [], [f"--output={HOSTILE}/%x.out"]
+        ),
+        Submission("JOB_REPORT", tmp_path / "report.sbatch", "report", [Var("JOB_EVAL")]),
+    ]
+    plain = render_submit(jobs, ["the training chain"])
+    assert not [line for line in plain.splitlines() if line.startswith("#SBATCH")]
+    head = BatchScript(
+        directives=["--job-name=submit", "--time=00:10:00"],
+        steps=[Step(["mkdir", "-p", str(tmp_path / f"logs {HOSTILE}")], ["logs"])],
+    )
+    headed = render_submit(jobs, ["the study"], head=head)
+    lines = headed.splitlines()
+    assert lines[:4] == ["#!/bin/bash", "# the study", "#SBATCH --job-name=submit",
+                         "#SBATCH --time=00:10:00"]  # fmt: skip
+    assert lines.index("mkdir -p " + shlex.quote(str(tmp_path / f"logs {HOSTILE}"))) < next(
+        i for i, line in enumerate(lines) if line.startswith("JOB_EVAL=")
+    )
+    env = _stub(
+        tmp_path,
+        "sbatch",
+        'n=$(find "$OUT" -maxdepth 1 -name "args.*" | wc -l)\n'
+        'printf "%s\\0" "$@" > "$OUT/args.$n"\necho $((500 + n))\n',
+    )
+    for name, text in (("plain.sh", plain), ("headed.sh", headed)):
+        for old in tmp_path.glob("args.*"):
+            old.unlink()
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        run = subprocess.run(
+            ["bash", str(path)], env=env, cwd=tmp_path, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr
+        got = [(tmp_path / f"args.{i}").read_bytes().decode().split("\0")[:-1] for i in range(2)]
+        assert got[0] == ["--parsable", f"--output={HOSTILE}/%x.out", str(tmp_path / "eval.sbatch")]
+        assert got[1] == ["--parsable", "--dependency=afterok:500", str(tmp_path / "report.sbatch")]
+        if shutil.which("shellcheck"):
+            check = subprocess.run(["shellcheck", "--shell=bash", "--exclude=SC2016", str(path)],
+                                   capture_output=True, text=True)  # fmt: skip
+            assert check.returncode == 0, check.stdout
+    assert (tmp_path / f"logs {HOSTILE}").is_dir()
+    assert not list(tmp_path.rglob("INJ_*"))
+    with pytest.raises(LaunchError, match="no job array"):
+        render_submit(jobs, head=BatchScript(array=[["x"]]))
 
 
 @pytest.mark.parametrize(
