@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from medfr_eval.data import build_docs, letter_sets, load_records, load_set, validate_record
+from medfr_eval.data import build_docs, letter_sets, load_records, load_set
 from medfr_eval.errors import DataError
+from medfr_eval.records import validate_record
 from medfr_eval.sets import SETS, get_set
 
 
