@@ -18,7 +18,18 @@ from typing import Any
 
 from medfr_eval.cli import command_path
 from medfr_eval.errors import DataError
+from medfr_eval.resources import samples_dir
 from medfr_eval.sets import ALL_SETS, EvalSet
+
+
+def resolve_choice(medfr_data: str | None) -> tuple[str, str | None]:
+    """('sample'|'hub'|'dir', folder) from the argument or the environment."""
+    value = medfr_data or os.environ.get("MEDFR_DATA") or "hub"
+    if value == "sample":
+        return "sample", str(samples_dir())
+    if value == "hub":
+        return "hub", None
+    return "dir", str(Path(value).expanduser())
 
 
 def _has_hub_path(es: EvalSet, sources_file: str | None) -> bool:
@@ -77,7 +88,7 @@ def hub_offline() -> bool:
 
 def _public_cached(es: EvalSet) -> bool:
     """Whether the public copy of ``es`` is already converted in medfr's cache (no download)."""
-    from medfr_eval.fetch import cached_folder, read_manifest
+    from medfr_eval.fetch_manifest import cached_folder, read_manifest
     from medfr_eval.public_sources import SOURCES
 
     folder = cached_folder(SOURCES[es.public_source])
@@ -109,9 +120,7 @@ def check_available(
     is not in medfr's cache while ``HF_HUB_OFFLINE`` forbids the download.
     Public copies that a connected machine would download are left to the
     loader; so are the shipped samples (every set has one)."""
-    from medfr_eval.data import _resolve_choice
-
-    how, folder = _resolve_choice(medfr_data)
+    how, folder = resolve_choice(medfr_data)
     if how == "sample":
         return
     offline = hub_offline()

@@ -178,7 +178,7 @@ def list_sets(hub_sources: str | None, origins: bool) -> None:
 @click.option("--set", "set_name", default=None, help="set name (default: the file name)")
 def validate(path: Path, set_name: str | None) -> None:
     """Check <set>.jsonl files (one file, or every .jsonl of a folder) against the schema."""
-    from medfr_eval.data import read_jsonl, validate_records
+    from medfr_eval.records import read_jsonl, validate_records
 
     if path.is_dir():
         files = sorted(path.glob("*.jsonl"))
@@ -255,7 +255,7 @@ def _read_any(path: str, split: str, config: str | None) -> list[Located]:
     """Rows of a JSONL/JSON/CSV/parquet file, a local ``datasets`` folder or a Hub id."""
     p = Path(path)
     if p.suffix == ".jsonl":
-        from medfr_eval.data import read_jsonl
+        from medfr_eval.records import read_jsonl
 
         return [(str(p), line, row) for line, row in read_jsonl(p)]
     if p.suffix == ".json":
@@ -329,7 +329,8 @@ def convert(
     config: str | None,
 ) -> None:
     """Turn a JSONL/JSON/CSV/parquet file or a Hub dataset into our schema (atomic write)."""
-    from medfr_eval.data import convert_row, validate_records
+    from medfr_eval.data import convert_row
+    from medfr_eval.records import validate_records
 
     es = _set(set_name)
     src = HubSource(

@@ -27,13 +27,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.data import validate_record
 from medfr_eval.errors import DataError
 from medfr_eval.fetch_files import Files, get_files
 from medfr_eval.fetch_lock import MARKER, FetchLock, make_temp, remove_stale_temps
 from medfr_eval.fetch_manifest import (
     MANIFEST,
     MANIFEST_VERSION,
+    cache_root,
+    cached_folder,
     check_replaceable,
     dumps,
     merged,
@@ -43,6 +44,7 @@ from medfr_eval.fetch_manifest import (
 )
 from medfr_eval.fileio import sha256_file, term_as_interrupt, write_text_atomic
 from medfr_eval.public_sources import SOURCES, PublicSource, Tally
+from medfr_eval.records import validate_record
 from medfr_eval.sets import PUBLIC_SETS, EvalSet, get_set
 
 __all__ = [
@@ -323,20 +325,6 @@ def summary_lines(manifest: dict[str, Any], out: str | Path) -> list[str]:
 
 
 # ------------------------------------------------------------------ default loading path
-
-
-def cache_root() -> Path:
-    """Where converted public sets are kept between runs."""
-    value = os.environ.get("MEDFR_CACHE")
-    if value:
-        return Path(value).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or "~/.cache"
-    return Path(base).expanduser() / "medfr"
-
-
-def cached_folder(source: PublicSource) -> Path:
-    revision = source.revision.replace("/", "_")
-    return cache_root() / "public" / f"{source.key}-{revision}"
 
 
 def ensure_cached(set_name: str) -> Path:

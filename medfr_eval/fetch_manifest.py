@@ -1,4 +1,5 @@
-"""MANIFEST.json of a fetched folder: read strictly, and the rule of which files fetch may replace.
+"""A fetched folder: where medfr's cache keeps it, its MANIFEST.json read strictly, and
+the rule of which files fetch may replace.
 
 The manifest vouches for the files fetch wrote: per set, its file and sha256.
 A file is fetch's own only when its bytes still have that sha256 (a file
@@ -13,15 +14,33 @@ fetch goes on.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from medfr_eval.cli import command_path
 from medfr_eval.errors import DataError
 from medfr_eval.fileio import read_text_utf8, sha256_file
 
+if TYPE_CHECKING:  # pragma: no cover
+    from medfr_eval.public_sources import PublicSource
+
 MANIFEST = "MANIFEST.json"
 MANIFEST_VERSION = 1
+
+
+def cache_root() -> Path:
+    """Where converted public sets are kept between runs."""
+    value = os.environ.get("MEDFR_CACHE")
+    if value:
+        return Path(value).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or "~/.cache"
+    return Path(base).expanduser() / "medfr"
+
+
+def cached_folder(source: PublicSource) -> Path:
+    revision = source.revision.replace("/", "_")
+    return cache_root() / "public" / f"{source.key}-{revision}"
 
 
 def _mapping_of_mappings(data: dict, key: str, path: Path) -> None:

@@ -58,9 +58,9 @@ def check_data(tasks: Any, metadata: Any = None, task_manager: Any = None) -> in
     Returns the number of sets looked at. Raises :class:`DataError` (file,
     line, field) on the first bad row or template."""
     from medfr_eval import prompts
+    from medfr_eval.availability import resolve_choice
     from medfr_eval.data import (
         _from_folder,
-        _resolve_choice,
         build_docs,
         load_records,
     )
@@ -69,7 +69,7 @@ def check_data(tasks: Any, metadata: Any = None, task_manager: Any = None) -> in
     if not sets:
         return 0
     meta = _settings(metadata, task_manager)
-    how, folder = _resolve_choice(meta.get("medfr_data") or os.environ.get("MEDFR_DATA"))
+    how, folder = resolve_choice(meta.get("medfr_data") or os.environ.get("MEDFR_DATA"))
     prompt_dir = prompts.prompt_dir_from(meta.get("medfr_prompts"))
     looked = 0
     for es in sets:

@@ -14,12 +14,13 @@ import os
 import shlex
 import shutil
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from medfr_eval.demo import study_step
 from medfr_eval.demo.checks import check_eval, check_model, check_signif, check_site
+from medfr_eval.demo.steps import Step, Unit
 from medfr_eval.errors import DemoError
 from medfr_eval.fileio import write_text_atomic
 from medfr_eval.strategies import STRATEGIES, Strategy
@@ -69,38 +70,6 @@ STEP_TITLES = {
     "board": "Leaderboard site (static)",
     "study": study_step.TITLE,
 }
-
-
-@dataclass
-class Unit:
-    """One command of a step, with what it must leave behind.
-
-    ``inputs`` are files whose content decides whether a finished unit is still
-    valid (recipes, data); ``check`` reads the outputs and raises ``DemoError``
-    when they are missing or do not parse.
-    """
-
-    name: str
-    argv: list[str]
-    check: Callable[[], None]
-    inputs: list[Path] = field(default_factory=list)
-    env: dict[str, str] = field(default_factory=dict)
-    clean: list[Path] = field(default_factory=list)  # removed before a (re)run
-    # The folder this unit makes: its command writes ``partial(output)``, moved into place
-    # only when the command succeeded, so a kill or a full disk leaves the previous one.
-    output: Path | None = None
-    force_flag: str | None = None  # passed on with --force (not part of the fingerprint)
-    reports_model: bool = False  # prints "model: DIR" (medfr train), recorded in the marker
-    prepare: Callable[[], None] | None = None  # writes small inputs just before the command
-    shows_tables: bool = False  # off a terminal, end with the log's tables (lm-eval's results)
-
-
-@dataclass
-class Step:
-    name: str
-    title: str
-    needs: tuple[str, ...]
-    units: list[Unit]
 
 
 @dataclass

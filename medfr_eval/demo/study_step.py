@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING
 
 from medfr_eval.demo.checks import check_site
 from medfr_eval.demo.results import read_json
+from medfr_eval.demo.steps import Step, Unit
 from medfr_eval.errors import DemoError
 
 if TYPE_CHECKING:
-    from medfr_eval.demo.plan import Layout, Step, _Inputs
+    from medfr_eval.demo.plan import Layout, _Inputs
 
 TITLE = (
     "Study: the four models through medfr study run (a miniature study file; the eval "
@@ -69,8 +70,6 @@ def study_step(
     ins: _Inputs, tool, names: list[str], max_gen_toks: int, resamples: int | None
 ) -> Step:
     """``medfr study run`` of the miniature study, then ``medfr study compare --paper``."""
-    from medfr_eval.demo.plan import Step, Unit
-
     lay = ins.lay
     run_dir = lay.root / "study"
     spec = study_file()

@@ -124,6 +124,8 @@ class MedfrGenerationMixin:
 
     _medfr_plan: Plan | None = None
     _medfr_warned: bool = False
+    #: :data:`medfr_eval.mcq.modes.MEDFR_CONSTRAINED_ATTR`, read by ``check_run`` before a run
+    medfr_decodes_constrained: bool = True
 
     def _medfr_generation_eos(self):
         """The model's generation-config EOS ids (subclasses read them from their backend)."""

@@ -14,11 +14,12 @@ process.
 from __future__ import annotations
 
 from .compare import Comparison, compare_run
+from .load import find_study_file, load_study
 from .paper import PaperFigure, load_paper_table
 from .plan import Layout, Status, lm_eval_argv, status
 from .publish import publish
 from .run import evaluate_model, run_models
-from .spec import Study, StudyModel, find_study_file, load_study
+from .spec import Study, StudyModel
 
 __all__ = [
     "Comparison", "Layout", "PaperFigure", "Status", "Study", "StudyModel", "compare_run",

@@ -47,7 +47,7 @@ def _console(stderr: bool = False):
 
 
 def _load(study_file: str, overrides, model_paths):
-    from .spec import load_study
+    from .load import load_study
 
     return load_study(study_file, overrides=overrides, model_paths=model_paths)
 

@@ -28,9 +28,10 @@ from medfr_eval.errors import StudyError
 from medfr_eval.sets import BY_NAME, BY_TASK, FAMILIES
 from medfr_eval.signif import bootstrap as bs
 
+from .load import load_study
 from .paper import MEANS, PaperFigure, load_paper_table
 from .plan import Layout, Status, status
-from .spec import Study, load_study
+from .spec import Study
 
 LEVEL = 0.95
 SHARE_FAMILIES: tuple[str, ...] = ("all", *FAMILIES)

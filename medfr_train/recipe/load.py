@@ -232,7 +232,7 @@ def load_recipe(
 
         if inp.merged.get("from_recipe") is not None:
             chained = len(STAGES_OF[top.strategy]) > 1 and inp.name == "cpt"
-            stage = reused_stage(inp, base, chained, check_data, err)
+            stage = reused_stage(inp, base, chained, check_data, err, load_recipe)
         else:
             stage = build_stage(inp, previous, base, check_data, err)
             if check_data:

@@ -17,6 +17,7 @@ model's run card records which CPT it reused and that stage's hash.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +41,17 @@ def finished_cpt(output_dir: Path) -> dict[str, Any] | None:
 
 
 def reused_stage(
-    inp: StageInput, base: Path, chained: bool, check_data: bool, err: KeyErr
+    inp: StageInput,
+    base: Path,
+    chained: bool,
+    check_data: bool,
+    err: KeyErr,
+    load_recipe: Callable[..., Any],
 ) -> Stage:
     """The upstream CPT stage named by ``from_recipe``; with ``check_data``, it must be finished.
+
+    ``load_recipe`` reads the upstream recipe: the recipe loader passes itself, so
+    this module reads a recipe without importing the loader that imports it.
 
     ``check_data`` is what ``medfr-train recipe`` and ``check`` (without
     ``--skip-data``) use: the upstream output is this recipe's input, as a data
@@ -57,8 +66,6 @@ def reused_stage(
     path = (base / value).resolve()
     if not path.is_file():
         raise err(KEY, f"{value}: no such recipe (paths are relative to {base})")
-    from medfr_train.recipe.load import load_recipe
-
     upstream = load_recipe(path, check_data=False)
     if upstream.strategy != "CPT":
         raise err(KEY, f"{value}: is a {upstream.strategy} recipe, not a CPT recipe")

@@ -13,7 +13,7 @@ def test_group_lists_its_subcommands_and_every_help_shows_an_example(capsys):
     assert all(name in out for name in ("build", "add", "reference")) and "Example:" in out
     for sub in ("build", "add", "reference"):
         assert board_main([sub, "--help"]) == 0
-        assert "Example: medfr-leaderboard " + sub in capsys.readouterr().out
+        assert "Example: medfr board " + sub in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("alias", ["board", "leaderboard"])

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from medfr_eval.data import build_docs, letter_sets, load_records, load_set, validate_record
+from medfr_eval.data import build_docs, letter_sets, load_records, load_set
 from medfr_eval.errors import DataError
+from medfr_eval.records import validate_record
 from medfr_eval.sets import SETS, get_set
 
 
@@ -58,7 +59,7 @@ def test_missing_set_says_where_it_looked(tmp_path):
     with pytest.raises(DataError) as err:
         load_records("kqa", str(tmp_path))
     msg = str(err.value)
-    assert str(tmp_path / "kqa.jsonl") in msg and "sample" in msg and "medfr-data convert" in msg
+    assert str(tmp_path / "kqa.jsonl") in msg and "sample" in msg and "medfr data convert" in msg
 
 
 def test_hub_without_known_copy_explains_how_to_provide(monkeypatch):

@@ -53,7 +53,7 @@ def test_a_fetched_file_replaced_by_the_users_copy_is_never_overwritten(repos, t
     before = _snapshot(out)
     assert _cli(["fetch", "mmlu_anatomy", "-o", str(out), "--from", str(repos)]) == 2
     line = _one_error(capsys)
-    assert "mmlu_anatomy.jsonl: differs from the copy medfr-data fetch wrote" in line
+    assert "mmlu_anatomy.jsonl: differs from the copy medfr data fetch wrote" in line
     assert _snapshot(out) == before
 
 

@@ -44,5 +44,5 @@ def test_lm_eval_run_stops_with_every_requested_set_before_the_model(tmp_path, m
     errors = [ln for ln in out.stderr.splitlines() if ln.startswith("error: ")]
     assert len(errors) == 1 and "Traceback" not in out.stderr
     assert f"no data for 2 of the 2 requested sets (none in {tmp_path})" in errors[0]
-    assert f"medqa_4opt: run `medfr-data fetch -o {tmp_path}`" in errors[0]
+    assert f"medqa_4opt: run `medfr data fetch -o {tmp_path}`" in errors[0]
     assert "no public copy: frbmedqa: request them from the study's authors" in errors[0]

@@ -102,7 +102,7 @@ def test_every_missing_set_is_named_before_the_model_loads(
     for es in sets:
         part = public_part if es.public_source else private_part
         assert es.name in part, es.name
-    assert "HF_HUB_OFFLINE is set" in public_part and "`medfr-data fetch -o DIR`" in public_part
+    assert "HF_HUB_OFFLINE is set" in public_part and "`medfr data fetch -o DIR`" in public_part
     assert "request them from the study's authors" in private_part
 
 
@@ -123,7 +123,7 @@ def test_sets_with_a_file_or_a_cached_copy_are_not_named(
         _evaluate_without_loading(tiny_model_dir, tasks, {"medfr_data": str(d)}, monkeypatch)
     message = str(err.value)
     assert f"no data for 2 of the 4 requested sets (none in {d})" in message
-    assert f"frenchmedmcqa: run `medfr-data fetch -o {d}`" in message
+    assert f"frenchmedmcqa: run `medfr data fetch -o {d}`" in message
     assert "no public copy: kqa:" in message
     assert "medqa_4opt" not in message and "frmedqa" not in message
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import unicodedata
 
-from medfr_eval.data import load_set, validate_record
+from medfr_eval.data import load_set
+from medfr_eval.records import validate_record
 from medfr_eval.sets import get_set
 from medfr_eval.textnorm import nfc
 

@@ -78,7 +78,7 @@ def test_usage_errors_exit_2(capsys):
 @pytest.mark.parametrize("name", SUBCOMMANDS)
 def test_every_subcommand_help_shows_an_example(name, capsys):
     assert train_main([name, "--help"]) == 0
-    assert f"Example: medfr-train {name} " in capsys.readouterr().out
+    assert f"Example: medfr train {name} " in capsys.readouterr().out
 
 
 def test_group_is_medfr_train(capsys):

@@ -127,7 +127,7 @@ def test_cli_all_pairs_writes_every_output_in_the_documented_schema(grid, tmp_pa
 def test_help_shows_an_example(capsys):
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    assert "Example: medfr-signif out/ --pairs study" in out and "--no-cluster" in out
+    assert "Example: medfr signif out/ --pairs study" in out and "--no-cluster" in out
 
 
 def test_identical_models_tie_everywhere(tmp_path):
