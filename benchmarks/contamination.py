@@ -1,6 +1,6 @@
 """Benchmark: the contamination check's training-side throughput against plain Python.
 
-Issue 14 asks the check to stream a CPT corpus (NACHOS is 7.4 GB) at least at
+The goal: the check streams a CPT corpus (NACHOS is 7.4 GB) at least at
 20 MB of training text per second per core, against a plain-Python baseline
 in the same run. Both sides read the same ``.txt`` file with the same reader
 and the same normalisation (:func:`medfr_eval.contamination.ngrams.words`);

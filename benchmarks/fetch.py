@@ -1,6 +1,6 @@
 """Benchmark: peak memory of `medfr-data fetch` on a small and a large BioInstructQA archive.
 
-Issue 10 asks that fetch stream the 485 MB archive and convert the 10 sets
+The goal: fetch streams the 485 MB archive and converts the 10 sets
 (and their English twins) with memory that does not grow with the archive's
 size. This builds two archives in BioMistral/BioInstructQA's exact layout
 (``data.zip`` -> ``langs_processed/French-full.json``, one JSON list; items

@@ -5,7 +5,7 @@ one synthetic set; each path is a real ``lm_eval.simple_evaluate`` of our
 task as a user runs it. Forward passes are counted with the hook of
 ``mcq_scoring.PassCounter`` (rows = sequences through the model).
 
-Goals (issue 11): restricted = 1 pass per question; constrained single-answer
+Goals: restricted = 1 pass per question; constrained single-answer
 <= 1.2x the time of free greedy 1-token generation; K permutations = K+1
 passes per question; logging letter probabilities (medfr-hf) adds no pass
 over plain hf.

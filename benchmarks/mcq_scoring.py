@@ -1,7 +1,7 @@
 """Benchmark: our MCQ path through lm-eval against a bare batched transformers loop.
 
-Issue 2 asks whether scoring restricted-choice MCQ through lm-eval (our task
-YAML, ``output_type: multiple_choice`` over " A" ... " E") costs much more
+The question: does scoring restricted-choice MCQ through lm-eval (our task
+YAML, ``output_type: multiple_choice`` over " A" ... " E") cost much more
 than the least a program could do with the same model on the same data: one
 forward pass per question and an argmax over the letter logits at the last
 position. Goals: ours / baseline <= 1.3 and exactly 1 forward pass per question.
@@ -14,7 +14,7 @@ schema, made by recombining the questions and options of the samples we ship
 (a local folder or a Hub id) and ``--device cuda``; ``--data`` points at a
 folder of ``<set>.jsonl`` files in our schema instead of the synthetic set.
 
-With ``--modes`` it compares the decoding modes of issue 11 instead
+With ``--modes`` it compares the decoding modes instead
 (``benchmarks/mcq_modes.py``): goals constrained <= 1.2x free greedy 1-token
 generation, K permutations = K+1 passes per question, letter probabilities
 logged with no extra pass.
@@ -383,7 +383,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--modes",
         action="store_true",
-        help="compare the decoding modes instead (issue 11): restricted, free greedy 1-token "
+        help="compare the decoding modes instead: restricted, free greedy 1-token "
         "generation with plain hf and with medfr-hf, letter-constrained generation, and "
         "restricted with --permutations K; forward passes per question and time ratios",
     )

@@ -1,6 +1,6 @@
 """Benchmark: CPT packing throughput and the CPT recipe's training speed against a bare Trainer.
 
-Issue 6 asks two things of the CPT path:
+Two goals for the CPT path:
 
 1. **Packing** (``medfr_train.packing``: tokenize each document + EOS, one
    global stream, full blocks, one remainder dropped) must be fast on a large

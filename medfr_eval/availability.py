@@ -56,7 +56,7 @@ def missing_data_error(es: EvalSet, folder: str | None, sources_file: str | None
         f"no data for set {es.name!r} ({looked}; no known Hub copy, none named with "
         "--metadata '{\"medfr_hub\": FILE}').",
         f"Without data: {', '.join(private)}: no public copy; request them from the study's "
-        "authors and put <set>.jsonl (medfr schema, README section Data; `medfr data convert` "
+        "authors and put <set>.jsonl (medfr schema, docs/data.md; `medfr data convert` "
         "turns other files into it) in the folder named by MEDFR_DATA or "
         "--metadata '{\"medfr_data\": DIR}'.",
     ]
@@ -154,7 +154,7 @@ def _unavailable_error(
     if private:
         parts.append(
             f"no public copy: {', '.join(private)}: request them from the study's authors and "
-            f"put <set>.jsonl (medfr schema, README section Data) in {target}, or name a Hub "
+            f"put <set>.jsonl (medfr schema, docs/data.md) in {target}, or name a Hub "
             "copy with --metadata '{\"medfr_hub\": FILE}'."
         )
     parts.append('Shipped samples: --metadata \'{"medfr_data": "sample"}\'.')

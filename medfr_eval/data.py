@@ -187,7 +187,7 @@ def _from_hub(es: EvalSet, src: HubSource) -> list[dict]:
     except Exception as exc:  # network, missing config, gated set...
         raise DataError(
             f"could not load set {es.name!r} from {label}: {exc}. Without Hub access, put "
-            f"{es.name}.jsonl in a folder named by MEDFR_DATA (README, section Data)",
+            f"{es.name}.jsonl in a folder named by MEDFR_DATA (docs/data.md)",
             file=label,
         ) from exc
     rows = ((i, convert_row(es, row, src, {"file": label, "line": i})) for i, row in enumerate(ds))

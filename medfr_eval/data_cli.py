@@ -164,7 +164,7 @@ def list_sets(hub_sources: str | None, origins: bool) -> None:
         "items: the study's test size (extras: the source's; ?: not stated).",
         f"public ({public} sets): downloaded on first use, or ahead: "
         f"{command_path('data', 'fetch')} -o DIR",
-        "from the authors: request the files, then MEDFR_DATA=DIR (README, section Data).",
+        "from the authors: request the files, then MEDFR_DATA=DIR (docs/data.md).",
         "MEDFR_DATA=sample: the small samples shipped with medfr (not the real sets).",
     ):
         click.echo(line)

@@ -47,7 +47,7 @@ class EvalSet:
     family: Family
     kind: Kind
     n_options: int  # 0 for open QA
-    # test size in the study (PAPER.md, Table 6); for the public extras, the size the source
+    # test size in the study (the paper's Table 6); for the public extras, the size the source
     # states (the English twins: their French set's); 0 means unknown (no size check, and
     # "unknown" where a size is shown)
     study_size: int
@@ -89,7 +89,7 @@ class EvalSet:
         return tuple("ABCDE"[: self.n_options])
 
 
-# BioMistral's public French translation of the 10 translated sets (see SOURCES.md)
+# BioMistral's public French translation of the 10 translated sets (docs/data.md)
 BIOINSTRUCTQA = "bioinstructqa"
 
 

@@ -71,6 +71,14 @@ def _split_comment(line: str) -> tuple[str, str]:
     return line.rstrip(), ""
 
 
+def _shown(path: Path) -> str:
+    """A doc's name as a reader finds it: relative to the checkout (``docs/study.md``)."""
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return path.name
+
+
 def documented_commands(path: Path) -> list[Documented]:
     """Every command line of a Markdown file's ``bash`` blocks, in order."""
     text = path.read_text(encoding="utf-8")
@@ -81,7 +89,7 @@ def documented_commands(path: Path) -> list[Documented]:
             command, comment = _split_comment(line)
             if command.strip():
                 found.append(
-                    Documented(path.name, number, " ".join(command.split()), needs_of(comment))
+                    Documented(_shown(path), number, " ".join(command.split()), needs_of(comment))
                 )
     return found
 

@@ -43,7 +43,7 @@ def test_root_help_lists_the_five_subcommands_and_an_example(capsys):
     block = out.split("Commands:")[1].split("Example:")[0]
     # a command's line starts at two spaces; its wrapped help is indented further
     listed = [line.split()[0] for line in block.splitlines() if line[2:3].strip()]
-    # the five areas of issue 9 first, in a user's order; later areas (judge) follow
+    # the five areas of the product first, in a user's order; later areas (judge) follow
     assert listed[: len(FIVE)] == list(FIVE)
     assert set(listed) == set(cli.SUBCOMMANDS)
     assert "Example: medfr " in out
@@ -197,7 +197,7 @@ def _all_commands():
 
 
 def test_help_texts_show_no_raw_markdown_backticks():
-    """``--help`` is plain text: backticks would show as they are (issue 15: medfr-data --help)."""
+    """``--help`` is plain text: backticks would show as they are."""
     for path, command in _all_commands():
         ctx = click.Context(command, info_name=path)
         assert "`" not in command.get_help(ctx), path

@@ -365,7 +365,7 @@ def test_demo_models_follow_the_strategies_table():
 
 
 def test_demo_modules_and_functions_stay_small():
-    """One idea a file: no module over 500 lines, no function over 80 (issue 9)."""
+    """One idea a file: no module over 500 lines, no function over 80."""
     import ast
 
     folder = Path(demo.__file__).parent

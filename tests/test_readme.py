@@ -1,4 +1,6 @@
-"""The README's commands exist, and run as written (or say what they need beyond this machine)."""
+"""The README's and its docs pages' commands exist, and run as written (or say what they need
+beyond this machine). The docs pages are read with the README, in the order its Documentation
+table lists them: a reader who follows the table types their commands in that order."""
 
 from __future__ import annotations
 
@@ -15,11 +17,25 @@ import yaml
 from documented import NEEDS, Sandbox, copy_run, documented_commands, offline_env
 
 ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+FRONT = (ROOT / "README.md").read_text(encoding="utf-8")
+#: The README, then every ``docs/`` page in the order its Documentation table links them.
+DOC_FILES = [ROOT / "README.md"] + [
+    ROOT / link for link in dict.fromkeys(re.findall(r"\]\((docs/[\w.-]+\.md)\)", FRONT))
+]
+README = "\n".join(path.read_text(encoding="utf-8") for path in DOC_FILES)
+
+
+def test_every_docs_page_is_linked_from_the_readme():
+    pages = {p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md")}
+    linked = {p.relative_to(ROOT).as_posix() for p in DOC_FILES[1:]}
+    assert pages and linked == pages, sorted(pages ^ linked)
+    for page in DOC_FILES[1:]:  # a page's own links to other pages resolve
+        for target in re.findall(r"\]\(([\w./-]+\.md)(?:#[\w-]+)?\)", page.read_text("utf-8")):
+            assert (page.parent / target).resolve().is_file(), (page.name, target)
 
 
 def test_first_lines_hold_the_two_commands():
-    block = README.split("```bash", 1)[1].split("```", 1)[0]
+    block = FRONT.split("```bash", 1)[1].split("```", 1)[0]
     commands = [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
     assert len(commands) == 2
     assert commands[0].endswith("medfr demo") and commands[1].endswith("python -m pytest -q")
@@ -105,7 +121,7 @@ def _variant_table(text: str) -> dict[str, set[str]]:
 
 
 def test_tasks_readme_lists_every_task_and_group_and_their_versions():
-    """lm-eval's task-README form, kept in step with every YAML of ``tasks/`` (issue 9).
+    """lm-eval's task-README form, kept in step with every YAML of ``tasks/``.
 
     A new group, base task, variant leaf, variant folder or ``metadata.version``
     fails this test until the README says what it is.
@@ -225,7 +241,7 @@ def test_demo_line_installs_what_the_demo_needs_and_timings_agree():
     """The demo needs the train extra, not pytest/selenium; one timing statement everywhere."""
     from medfr_eval.demo.cli import demo
 
-    block = README.split("```bash", 1)[1].split("```", 1)[0]
+    block = FRONT.split("```bash", 1)[1].split("```", 1)[0]
     demo_line = next(line for line in block.splitlines() if line.endswith("medfr demo"))
     assert 'pip install -e ".[train]"' in demo_line and "[test]" not in demo_line
     assert "--index-url https://download.pytorch.org/whl/cpu" in README  # CPU-only torch
@@ -240,10 +256,16 @@ def test_demo_line_installs_what_the_demo_needs_and_timings_agree():
 
 # --------------------------------------------------------------------------- documented commands
 
-README_COMMANDS = documented_commands(ROOT / "README.md")
+README_COMMANDS = [doc for path in DOC_FILES for doc in documented_commands(path)]
 #: The README's first block: the set-up, which ``.ci/run`` runs verbatim
 #: (test_first_lines_hold_the_two_commands) up to ``medfr demo``, run with the demo block.
 SETUP_BLOCK = 1
+
+
+def _is_setup(doc) -> bool:
+    return doc.source == "README.md" and doc.block == SETUP_BLOCK
+
+
 #: The words a command is run with here instead of the reader's own (see the sandbox).
 STAND_INS = {"/data/medfr": "study-data"}  # the study's files: the samples, same schema
 #: Options added here: the demo's test setting (fewer training steps, same commands).
@@ -264,7 +286,7 @@ _SLOW = ("medfr demo", "medfr train recipe", "lm_eval", "MEDFR_DATA=")
 def _runnable() -> list:
     params = []
     for i, doc in enumerate(README_COMMANDS):
-        if doc.needs or doc.block == SETUP_BLOCK:
+        if doc.needs or _is_setup(doc):
             continue
         marks = [pytest.mark.slow] if doc.command.startswith(_SLOW) else []
         if doc.command in KNOWN_FAILURES:
@@ -337,7 +359,7 @@ def test_readme_command_runs_offline_as_written(index, doc, readme_sandbox, requ
             link.symlink_to(demo_out)
     quick = not doc.command.startswith(_SLOW)
     for i, earlier in enumerate(README_COMMANDS[:index]):
-        runnable = not earlier.needs and earlier.block != SETUP_BLOCK
+        runnable = not earlier.needs and not _is_setup(earlier)
         if runnable and earlier.command not in KNOWN_FAILURES:
             if not (quick and earlier.command.startswith(_SLOW)):
                 readme_sandbox.run(i, earlier.command)
@@ -348,12 +370,12 @@ def test_readme_command_runs_offline_as_written(index, doc, readme_sandbox, requ
 def test_every_readme_command_runs_here_or_says_what_it_needs():
     """A command either runs in the test above or carries a known ``[needs: ...]`` marker."""
     assert {"GPU", "Hub"} <= set(NEEDS)
-    runnable = [d for d in README_COMMANDS if not d.needs and d.block != SETUP_BLOCK]
+    runnable = [d for d in README_COMMANDS if not d.needs and not _is_setup(d)]
     marked = [d for d in README_COMMANDS if d.needs]
     assert len(runnable) >= 15 and len(marked) >= 10, (len(runnable), len(marked))
     for doc in marked:  # a marker names only known needs (checked when parsed) and is visible
         assert f"[needs: {', '.join(doc.needs)}]" in README, doc.command
-    setup = [d for d in README_COMMANDS if d.block == SETUP_BLOCK]
+    setup = [d for d in README_COMMANDS if _is_setup(d)]
     assert [d.command.rsplit(" && ", 1)[-1] for d in setup] == ["medfr demo", "python -m pytest -q"]
     assert "medfr demo" in {d.command for d in runnable}  # the set-up's demo runs with its block
     for word in STAND_INS:

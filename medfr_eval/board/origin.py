@@ -7,7 +7,7 @@ the task config (whose ``metadata`` carries ``medfr_data`` when the run was give
 
 * ``sample``: it asked for the samples shipped with medfr, or each set has exactly
   the shipped sample's size and not the study's (the demo);
-* ``study``: every set has the study's test size (PAPER.md, Table 6) and no sample
+* ``study``: every set has the study's test size (the paper's Table 6) and no sample
   data was asked for;
 * ``other``: anything else (own data, subsets): not comparable with the study.
 

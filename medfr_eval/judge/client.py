@@ -19,7 +19,7 @@ Bounds, because the endpoint is a remote program medfr does not control:
 - Error texts are redacted (:func:`.endpoint.redact`): a 401 body echoing the
   ``Authorization`` header, an exception naming the address.
 
-Why not the ``openai`` package (measured, see the README's judge section): its
+Why not the ``openai`` package (measured, see docs/judge.md): its
 httpx timeouts are per socket operation with no bound on the whole request, it
 reads every answer body whole, and its per-request overhead was above medfr's
 2 ms per item budget on the benchmark; each bound above would need a wrapper

@@ -1,6 +1,6 @@
 """The strict answer parser of the 2026 protocol (free and constrained generation).
 
-Rules, in order (PROTOCOL_2026.md, "Strict parser"):
+Rules, in order (the 2026 protocol's strict parser):
 
 1. upper-case the text and strip surrounding whitespace;
 2. every character must be one of the set's letters or a separator

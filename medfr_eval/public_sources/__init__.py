@@ -4,7 +4,7 @@ Each source module knows one Hugging Face dataset repo at a pinned revision:
 which files to download (plain ``hf_hub_download``: no dataset script, no
 ``trust_remote_code``), how their records are laid out, and how they map onto
 our JSONL schema. Every record is checked on the way: a file that does not look
-as documented (SOURCES.md) stops with one line naming the source, the file and
+as documented (docs/data.md) stops with one line naming the source, the file and
 the field. The conversion itself (downloading, temp folder, manifest) is
 :mod:`medfr_eval.fetch`.
 """
@@ -109,7 +109,7 @@ SOURCES: dict[str, PublicSource] = {
         "and six MMLU medical subjects, with the English originals",
         module="bioinstructqa",
         pin_note="commit e8b5293 appears in the Hub's history of BioInstructQA.py (its blame "
-        "page); the full sha is the one recorded in SOURCES.md",
+        "page), pinned here by its full sha",
     ),
     "frenchmedmcqa": PublicSource(
         key="frenchmedmcqa",

@@ -1,6 +1,6 @@
 """BioMistral/BioInstructQA: the 10 translated sets (French) and their English originals.
 
-Layout (SOURCES.md, from the dataset card and its loading script; the archive
+Layout (from the dataset card and its loading script; the archive
 itself could not be inspected when this was written, so every record is
 checked): ``data.zip`` holds ``langs_processed/French-full.json``, ONE JSON list
 over the 10 corpora. A record carries ``identifier``, ``corpus_name``,
@@ -23,7 +23,7 @@ MANIFEST.json and in the fetch's summary); a PubMedQA record whose English
 ``context_translated`` only when ``context`` is not null), counted as
 ``without_context``. Order: that loader shuffles the records (seed 42, three
 times) before serving them; the fetched JSONL keeps the archive's order, and
-medfr's loader serves every set in its own stable order (README, "Data").
+medfr's loader serves every set in its own stable order (docs/data.md).
 
 The archive is never extracted: the one member is opened by its exact name,
 so members named ``../x`` or ``/x`` are never written anywhere. Its declared

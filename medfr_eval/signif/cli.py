@@ -132,7 +132,7 @@ def print_report(report: Report, console, details: bool = False) -> None:
     """The summary table (win/tie/loss per family), and every comparison if asked.
 
     Cells fold rather than end in "…": a narrow terminal or a pipe wraps a model
-    name or an interval over lines, never cuts it (issue 15).
+    name or an interval over lines, never cuts it.
 
     Names and paths come from input files: they are escaped (a path holding
     ``[/x]`` must not be read as rich markup) and notes are printed as plain text."""

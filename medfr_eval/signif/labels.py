@@ -1,7 +1,6 @@
 """The words ``medfr-signif`` prints that are not data: English, like every medfr interface.
 
-The interface is English, the data and prompts French (README, "Design
-decisions"). The JSON keeps its keys and values (``decision`` is ``win`` /
+The interface is English, the data and prompts French (docs/design.md). The JSON keeps its keys and values (``decision`` is ``win`` /
 ``tie`` / ``loss``); these tables only label them for people. Set titles and
 family names come from the one name table of :mod:`medfr_eval.sets`, which the
 board reads too, so that the site and the significance report name a set or a

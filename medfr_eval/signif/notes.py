@@ -1,6 +1,6 @@
 """The method notes printed under every ``medfr-signif`` report: how each number was obtained.
 
-In English, like the rest of medfr's interface (README, "Design decisions")."""
+In English, like the rest of medfr's interface (docs/design.md)."""
 
 from __future__ import annotations
 

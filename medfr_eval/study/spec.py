@@ -1,6 +1,6 @@
 """The study file: which models, which sets, how they are run, paired and held against the paper.
 
-A study file is YAML (schema in the README, "Reproduce the study"). It is read and
+A study file is YAML (schema in docs/study.md). It is read and
 checked whole before any model loads: an unknown key, a model listed twice, a pair
 naming a model the study lacks, a task medfr does not ship, a paper table with a set or
 a model the study lacks, each stops with one line ``FILE:LINE: key: message``. Values

@@ -1,4 +1,4 @@
-"""lm-eval's "Custom kwargs can be passed to --metadata" advice is quiet for our tasks (issue 15)."""
+"""lm-eval's "Custom kwargs can be passed to --metadata" advice is quiet for our tasks."""
 
 from __future__ import annotations
 

@@ -62,7 +62,7 @@ def test_cli_ok(tmp_path, capsys):
     assert main(["validate-sft", str(write_sft(tmp_path / "ok.jsonl"))]) == 0
     printed = capsys.readouterr().out
     assert "12 items valid" in printed
-    # Counts are labelled in English (issue 15): with/without context.
+    # Counts are labelled in English: with/without context.
     assert summary(SFT_ROWS)["context"] == {"with": 2, "without": 2}
     assert "with=6, without=6" in printed  # write_sft writes SFT_ROWS three times
 

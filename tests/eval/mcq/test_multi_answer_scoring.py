@@ -1,4 +1,4 @@
-"""The multi-answer scoring bug (issue 11): a real model that prefers " A C" must be able to win.
+"""Multi-answer scoring: a real model that prefers " A C" must be able to win.
 
 The tiny model is fine-tuned for a few steps so that its most likely answer to
 every FrMedMCQA prompt is the set "A C". Through real lm-eval, restricted

@@ -112,7 +112,7 @@ def test_cli_all_pairs_writes_every_output_in_the_documented_schema(grid, tmp_pa
     assert len(csv_lines) == 13 and csv_lines[0].startswith("pair_id,model_a,model_b,task")
     md = (out / "signif.md").read_text(encoding="utf-8")
     assert "| org/faible vs org/fort |" in md and "cluster bootstrap" in md and "| loss |" in md
-    # English interface (issue 15): no French word in what medfr writes around the data.
+    # English interface: no French word in what medfr writes around the data.
     assert not re.search("[àâçéèêëîïôûùü]", md + printed, re.IGNORECASE)
     assert (out / "signif_wtl.png").read_bytes()[:4] == b"\x89PNG"
     assert b"<svg" in (out / "signif_wtl.svg").read_bytes()[:500]
@@ -414,7 +414,7 @@ def test_cli_option_errors_exit_2(two, tmp_path, capsys):
 
 
 def test_terminal_tables_are_english_and_cut_nothing(grid):
-    """Issue 15: English words around the data; a narrow terminal folds cells, never cuts them."""
+    """English words around the data; a narrow terminal folds cells, never cuts them."""
     from rich.console import Console
 
     from medfr_eval.signif.cli import print_report

@@ -11,7 +11,7 @@ from medfr_eval.resources import recipes_dir
 
 TAGS = {"paper", "authors' code", "medfr"}
 STUDY = sorted([*recipes_dir().rglob("config_*.yaml"), recipes_dir() / "cpt_sft.yaml"])
-#: values issue 14 places in the authors' code (key -> the value the recipes give)
+#: values the authors' code uses (key -> the value the recipes give)
 AUTHORS = {
     "block_size": 2048,
     "document_framing": "bos+eos",

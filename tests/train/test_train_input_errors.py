@@ -1,5 +1,5 @@
-"""Issue 13, training side: values that trained nothing, foreign output folders, broken
-checkpoints, remote code, non-UTF-8 inputs. Each failed on the code before the hardening."""
+"""Bad training input: values that would train nothing, foreign output folders, broken
+checkpoints, remote code, non-UTF-8 inputs. Each is refused in one line, or warned loudly."""
 
 from __future__ import annotations
 

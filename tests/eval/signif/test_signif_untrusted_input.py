@@ -1,4 +1,4 @@
-"""Issue 13's attacks on medfr-signif: each one a clear line or a safe output, never a traceback."""
+"""Untrusted input to medfr-signif: each case a clear line or a safe output, never a traceback."""
 
 from __future__ import annotations
 

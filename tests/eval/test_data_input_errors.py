@@ -1,7 +1,7 @@
-"""Issue 13, data side: each bad input is one line naming file, line and field, exit 2, nothing written.
+"""Bad data input: each case is one line naming file, line and field, exit 2, nothing written.
 
-Every test here failed on the code before the hardening (a wrong gold letter, a
-traceback, a 0600 file, a stray temp file, an off-by-one line number).
+The cases are what a careless or hostile file does: a wrong gold letter, input that
+would raise a traceback, a file left 0600, a stray temp file, an off-by-one line number.
 """
 
 from __future__ import annotations
