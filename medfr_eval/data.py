@@ -53,10 +53,8 @@ from medfr_eval import prompts
 from medfr_eval.availability import resolve_choice
 from medfr_eval.errors import DataError
 from medfr_eval.records import read_jsonl, validate_records
-from medfr_eval.sets import EvalSet, get_set
+from medfr_eval.sets import LETTERS, EvalSet, get_set
 from medfr_eval.sources import HubSource, get_source
-
-LETTERS = "ABCDE"
 
 
 def letter_sets(n_options: int = 5) -> list[str]:

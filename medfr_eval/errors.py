@@ -48,18 +48,6 @@ class DataError(MedfrError):
     """Bad or missing evaluation data or lm-eval output."""
 
 
-class RecipeError(MedfrError):
-    """A bad training recipe or command-line override."""
-
-
-class SFTDataError(MedfrError):
-    """A bad SFT training row."""
-
-
-class CorpusError(MedfrError):
-    """Bad CPT corpus input or options."""
-
-
 class LaunchError(MedfrError):
     """A bad launch request or accelerate config."""
 

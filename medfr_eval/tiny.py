@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from medfr_eval.resources import samples_dir
+from medfr_eval.sets import LETTERS
 
 SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>"]
 
@@ -65,7 +66,7 @@ def shipped_texts(extra_dirs: Iterable[Path] = ()) -> list[str]:
 
 def _letter_lines() -> list[str]:
     lines = []
-    for letter in "ABCDE":
+    for letter in LETTERS:
         lines += [f"{letter} : option", f"Réponse : {letter}", f"réponse {letter} juste"] * 50
     return lines
 
@@ -94,7 +95,7 @@ def train_tokenizer(texts: Iterable[str] | None = None, vocab_size: int = 1000):
         pad_token="<pad>",
     )
     fast.chat_template = CHAT_TEMPLATE
-    for letter in "ABCDE":
+    for letter in LETTERS:
         ids = fast(" " + letter, add_special_tokens=False)["input_ids"]
         if len(ids) != 1:  # pragma: no cover - guaranteed by _letter_lines
             raise RuntimeError(f"tiny tokenizer splits ' {letter}' into {ids}")

@@ -108,7 +108,7 @@ def recipe(
 )
 def check(ctx: click.Context, file: str, skip_data: bool, processes: tuple[str, ...]) -> None:
     """Validate a recipe without training; extra --key value pairs override its keys."""
-    from medfr_eval.errors import RecipeError
+    from medfr_train.errors import RecipeError
     from medfr_train.recipe import load_recipe
     from medfr_train.recipe.batch import batch_notes, parse_processes
     from medfr_train.report import print_check

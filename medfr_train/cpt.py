@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.errors import RecipeError
+from medfr_train.errors import RecipeError
 from medfr_train.packing import pack_blocks, packing_stats, tokenize_documents
 from medfr_train.recipe import Stage
 

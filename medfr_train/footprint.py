@@ -38,7 +38,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from medfr_eval.errors import RecipeError
+from medfr_train.errors import RecipeError
 from medfr_train.recipe.source import COMMAND_LINE
 
 SOURCE = (

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from medfr_eval.cli import command_path
-from medfr_eval.errors import RecipeError
+from medfr_train.errors import RecipeError
 from medfr_train.outputs import check_output_dir, remote_code_warning, resume_point
 from medfr_train.recipe import Recipe, load_recipe
 from medfr_train.recipe.reuse import reuse_record

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.errors import RecipeError, SFTDataError
+from medfr_train.errors import RecipeError, SFTDataError
 from medfr_train.recipe import Stage
 from medfr_train.sft_data import LETTERS, validate_file, validate_row
 

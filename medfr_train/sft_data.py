@@ -19,9 +19,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.errors import SFTDataError
 from medfr_eval.jsonl import iter_jsonl
 from medfr_eval.textnorm import nfc
+from medfr_train.errors import SFTDataError
 
 TYPES = ("mcq", "mcq_multi", "open")
 SOURCES = ("native", "translated", "synthetic")

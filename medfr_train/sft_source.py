@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.errors import SFTDataError
 from medfr_eval.jsonl import iter_jsonl
+from medfr_train.errors import SFTDataError
 
 REQUIRED = ("instruction", "answer", "origin")
 COLUMNS = ("instruction", "context", "answer", "type", "origin")

@@ -34,11 +34,11 @@ from medfr_eval.errors import MedfrError
 from medfr_eval.mcq.modes import MODES
 from medfr_eval.mcq.rules import check_rule
 from medfr_eval.scoring import ANSWER_END
+from medfr_eval.sets import LETTERS
 
 log = logging.getLogger(__name__)
 
 MEDFR_KEYS = ("medfr_decoding", "medfr_rule")
-LETTERS = "ABCDE"
 
 
 class LetterText(str):

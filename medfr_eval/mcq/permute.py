@@ -31,10 +31,9 @@ from typing import Any
 from medfr_eval import data
 from medfr_eval.errors import DataError
 from medfr_eval.mcq.rules import apply_constrained_rule
-from medfr_eval.sets import EvalSet, get_set
+from medfr_eval.sets import LETTERS, EvalSet, get_set
 
 log = logging.getLogger(__name__)
-LETTERS = "ABCDE"
 
 
 def check_permutations(value: Any, n_options: int | None = None) -> int:

@@ -23,10 +23,9 @@ from medfr_eval.mcq.parse import parse_answer
 from medfr_eval.mcq.permute import order_metrics
 from medfr_eval.mcq.probs import renormalise, softmax
 from medfr_eval.scoring import argmax, emr, hamming_score
+from medfr_eval.sets import LETTERS
 
 log = logging.getLogger(__name__)
-
-LETTERS = "ABCDE"
 
 
 def doc_letters(doc: dict) -> list[str]:

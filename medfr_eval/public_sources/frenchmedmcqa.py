@@ -22,6 +22,7 @@ from pathlib import Path
 from medfr_eval.errors import DataError
 from medfr_eval.public_sources import Tally, letters_from
 from medfr_eval.public_sources.parquet_rows import count_rows, iter_rows
+from medfr_eval.sets import LETTERS
 
 SOURCE = "qanastek/frenchmedmcqa"
 TEST_FILE = "default/test/0000.parquet"
@@ -69,7 +70,7 @@ def check_letter_names(names: dict[str, list[str]], column: str, *, source: str,
     if got is None:
         return
     upper = [n.strip().upper() if isinstance(n, str) else n for n in got]
-    if any(u not in tuple("ABCDE") for u in upper) or len(set(upper)) != len(upper):
+    if any(u not in tuple(LETTERS) for u in upper) or len(set(upper)) != len(upper):
         raise DataError(
             f"{source}: the column's ClassLabel names {got!r} are not distinct letters a-e, "
             "so its class indices cannot be read as answers",
@@ -120,7 +121,7 @@ def convert(
     for index, row in rows:
         where = f"{TEST_FILE}[{index}]"
         answers = letters_from(
-            row.get("correct_answers"), "ABCDE", source=SOURCE, file=where, field="correct_answers"
+            row.get("correct_answers"), LETTERS, source=SOURCE, file=where, field="correct_answers"
         )
         count = _count(row.get(COUNT), where)
         if count is not None and count != len(answers):

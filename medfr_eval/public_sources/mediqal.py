@@ -32,7 +32,7 @@ from medfr_eval.errors import DataError
 from medfr_eval.public_sources import Tally, letters_from
 from medfr_eval.public_sources.frenchmedmcqa import OPTION_COLUMNS, ident, text
 from medfr_eval.public_sources.json_records import iter_json_records
-from medfr_eval.sets import QUESTION_TYPES
+from medfr_eval.sets import LETTERS, QUESTION_TYPES
 
 SOURCE = "ANR-MALADES/MediQAl"
 CONFIG_OF_SET = {"mediqal_mcqu": "mcqu", "mediqal_mcqm": "mcqm", "mediqal_oeq": "oeq"}
@@ -99,7 +99,7 @@ def _record(set_name: str, config: str, row, where: str, tally: Tally) -> dict:
         return rec
     rec["options"] = [text(row, c, SOURCE, where) for c in OPTION_COLUMNS]
     letters = letters_from(
-        row.get("correct_answers"), "ABCDE", source=SOURCE, file=where, field="correct_answers"
+        row.get("correct_answers"), LETTERS, source=SOURCE, file=where, field="correct_answers"
     )
     if config == "mcqu":
         if len(letters) != 1:

@@ -43,7 +43,6 @@ Modules: ``readers`` (streaming input), ``segment`` (sentences), ``filters``
 ``dedup`` (hash table), ``driver`` (``prepare_corpus``), ``report`` and ``cli``.
 """
 
-from medfr_eval.errors import CorpusError
 from medfr_train.corpus.config import (
     DEDUP_SCOPES,
     DROP_REASONS,
@@ -67,6 +66,7 @@ from medfr_train.corpus.readers import (
 from medfr_train.corpus.report import print_report
 from medfr_train.corpus.segment import paragraphs, split_sentences
 from medfr_train.corpus.worker import process_documents
+from medfr_train.errors import CorpusError
 
 __all__ = [
     "DEDUP_SCOPES",

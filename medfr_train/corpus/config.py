@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from medfr_eval.errors import CorpusError
+from medfr_train.errors import CorpusError
 
 #: Why a sentence was dropped, in the order the checks run (the first failing
 #: check is the one counted).

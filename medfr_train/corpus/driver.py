@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from medfr_eval.errors import CorpusError
 from medfr_eval.fileio import temp_beside, term_as_interrupt, write_json_atomic
 from medfr_train.corpus.config import CorpusConfig, CorpusReport
 from medfr_train.corpus.dedup import HashSet64
 from medfr_train.corpus.readers import expand_inputs, read_documents
 from medfr_train.corpus.report import format_dropped
 from medfr_train.corpus.worker import _init_worker, _worker_batch, process_documents
+from medfr_train.errors import CorpusError
 
 
 def _batches(

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from medfr_eval.errors import CorpusError
+from medfr_train.errors import CorpusError
 
 #: File kinds we read, by suffix (longest match first).
 SUFFIXES: dict[str, str] = {

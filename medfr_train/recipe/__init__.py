@@ -6,7 +6,7 @@ file/line bookkeeping and ``--key value`` overrides in :mod:`.source`, a stage's
 checks in :mod:`.stage` and its data in :mod:`.data`.
 """
 
-from medfr_eval.errors import RecipeError
+from medfr_train.errors import RecipeError
 from medfr_train.recipe.data import DataSpec
 from medfr_train.recipe.keys import DORA_TARGETS, STAGE_KINDS, STAGES_OF
 from medfr_train.recipe.load import Recipe, load_recipe

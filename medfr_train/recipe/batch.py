@@ -11,7 +11,7 @@ the global batch of every stage and warn when it differs from the study's.
 
 from __future__ import annotations
 
-from medfr_eval.errors import RecipeError
+from medfr_train.errors import RecipeError
 
 #: per-device batch, gradient accumulation, processes of the study's runs (Table 8).
 STUDY_SHAPE: dict[str, tuple[int, int, int]] = {"cpt": (16, 2, 32), "sft": (4, 2, 1)}

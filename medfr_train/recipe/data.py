@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.errors import RecipeError, SFTDataError
+from medfr_train.errors import RecipeError, SFTDataError
 
 Err = Callable[[str], RecipeError]
 
@@ -105,8 +105,8 @@ def _has_text(p: Path, err: Err) -> bool:
 
     Why all of it: bytes that are not UTF-8 deep in a corpus would otherwise
     stop the run with a traceback after the model has loaded."""
-    from medfr_eval.errors import CorpusError
     from medfr_eval.fileio import iter_lines_utf8
+    from medfr_train.errors import CorpusError
 
     found = False
     try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.errors import RecipeError
+from medfr_train.errors import RecipeError
 from medfr_train.recipe.keys import NESTED_KEYS, STAGES_OF, TOP_KEYS
 from medfr_train.recipe.parse import (
     KeyValueError,

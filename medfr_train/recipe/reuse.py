@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from medfr_eval.cli import command_path
-from medfr_eval.errors import RecipeError
+from medfr_train.errors import RecipeError
 from medfr_train.recipe.stage import KeyErr, Stage, StageInput
 
 KEY = "from_recipe"

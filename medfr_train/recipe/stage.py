@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.errors import RecipeError
+from medfr_train.errors import RecipeError
 from medfr_train.recipe.data import DataSpec, build_data_spec
 from medfr_train.recipe.parse import KeyValueError, field_names, parse_values, stage_parser
 

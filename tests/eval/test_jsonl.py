@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from medfr_eval.errors import DataError, SFTDataError
+from medfr_eval.errors import DataError
 from medfr_eval.jsonl import iter_jsonl
+from medfr_train.errors import SFTDataError
 
 
 def test_lines_numbered_from_one_blank_lines_skipped_bom_dropped(tmp_path):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from train_helpers import write_recipe
 
-from medfr_eval.errors import RecipeError
 from medfr_train.chat_templates import STUDY_CHAT_TEMPLATE, resolve
+from medfr_train.errors import RecipeError
 from medfr_train.recipe import load_recipe
 
 MESSAGES = [

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from medfr_eval.cli import run
-from medfr_eval.errors import RecipeError
 from medfr_train import footprint as fp
+from medfr_train.errors import RecipeError
 from medfr_train.footprint_cli import footprint
 
 #: Table 8's single-job rows as the paper prints them (model, gpus, gpu, hours, kgCO2e, USD),

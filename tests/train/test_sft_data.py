@@ -8,7 +8,7 @@ import pytest
 from train_helpers import SFT_ROWS, write_sft
 
 from medfr_eval.cli import train_main as main
-from medfr_eval.errors import SFTDataError
+from medfr_train.errors import SFTDataError
 from medfr_train.sft_data import summary, validate_file
 
 

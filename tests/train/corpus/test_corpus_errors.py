@@ -15,10 +15,10 @@ from corpus_docs import (
     write_txt,
 )
 
-from medfr_eval.errors import CorpusError
 from medfr_train.corpus import (
     prepare_corpus,
 )
+from medfr_train.errors import CorpusError
 
 
 def _assert_nothing_written(tmp_path: Path, out: Path) -> None:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from medfr_eval.cli import train_main
-from medfr_eval.errors import RecipeError
+from medfr_train.errors import RecipeError
 from medfr_train.recipe import load_recipe
 from medfr_train.recipe.batch import batch_line, parse_processes, study_global_batch
 

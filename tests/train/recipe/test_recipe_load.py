@@ -8,7 +8,7 @@ import pytest
 from train_helpers import write_recipe
 
 from medfr_eval.cli import train_main as main
-from medfr_eval.errors import RecipeError
+from medfr_train.errors import RecipeError
 from medfr_train.recipe import DORA_TARGETS, load_recipe
 
 

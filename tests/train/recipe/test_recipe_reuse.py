@@ -9,7 +9,7 @@ import pytest
 from train_helpers import write_recipe
 
 from medfr_eval.cli import train_main
-from medfr_eval.errors import RecipeError
+from medfr_train.errors import RecipeError
 from medfr_train.recipe import load_recipe
 
 #: chained study recipe -> (its CPT recipe, the SFT-only recipe of the same model)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medfr_eval.errors import RecipeError
+from medfr_train.errors import RecipeError
 from medfr_train.recipe.source import RecipeSource, key_lines, parse_overrides
 
 
