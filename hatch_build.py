@@ -2,7 +2,7 @@
 
 A regular wheel copies ``tasks/``, ``recipes/`` and ``leaderboard/`` into the
 packages (see ``force-include`` in pyproject.toml). An editable wheel must not:
-the packages are imported from the checkout, where ``medfr_eval.resources``
+the packages are imported from the checkout, where ``medfr_eval.core.resources``
 finds those folders beside them, so edits to a task YAML take effect at once.
 Only the lm-eval registration ``.pth`` file goes into an editable wheel.
 """

@@ -37,9 +37,9 @@ CHILD = r"""
 import json, resource, sys, time, tracemalloc, zipfile
 from pathlib import Path
 mode, src, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-from medfr_eval.fetch import fetch
-from medfr_eval.public_sources.bioinstructqa import MEMBER
-from medfr_eval.sets import PUBLIC_SETS
+from medfr_eval.data.fetch import fetch
+from medfr_eval.data.public_sources.bioinstructqa import MEMBER
+from medfr_eval.core.sets import PUBLIC_SETS
 sets = [s.name for s in PUBLIC_SETS if s.public_source == "bioinstructqa"]
 tracemalloc.start()
 t0 = time.perf_counter()
@@ -62,8 +62,8 @@ def build(folder: Path, json_mb: float, pad: int = RECORD_PAD) -> dict:
     import zipfile
 
     sys.path.insert(0, str(ROOT))
-    from medfr_eval.public_sources.bioinstructqa import MEMBER
-    from medfr_eval.public_sources.synthetic import write_bioinstructqa_streaming
+    from medfr_eval.data.public_sources.bioinstructqa import MEMBER
+    from medfr_eval.data.public_sources.synthetic import write_bioinstructqa_streaming
 
     n_records = max(20, int(json_mb * 2**20 / (2 * pad)))
     path = write_bioinstructqa_streaming(folder, n_records, pad)

@@ -187,8 +187,8 @@ def openai_loop(url: str, prompts: list[str]):
 def local_bench(n: int, batch: int, hidden: int, layers: int, repeats: int) -> dict[str, float]:
     import torch
 
+    from medfr_eval.demo.tiny import build_tiny_model
     from medfr_eval.judge import local
-    from medfr_eval.tiny import build_tiny_model
 
     torch.set_num_threads(1)
     model_dir = build_tiny_model(

@@ -42,10 +42,10 @@ def run_modes(args, bench) -> dict:
     from lm_eval.models.huggingface import HFLM
 
     import medfr_eval
-    from medfr_eval.data import load_records
-    from medfr_eval.errors import MedfrError
+    from medfr_eval.core.errors import MedfrError
+    from medfr_eval.core.sets import get_set
+    from medfr_eval.data.load import load_records
     from medfr_eval.mcq.model import MedfrHFLM
-    from medfr_eval.sets import get_set
 
     es = get_set(args.task)
     if es.kind != "mcq":
@@ -96,7 +96,8 @@ def run_modes(args, bench) -> dict:
         "letter_probs_no_extra_pass": runs[free_ours].rows == runs[free_plain].rows,
     }
     return {
-        "model": args.model or f"{args.offline_size} Mistral (medfr_eval.tiny, random weights)",
+        "model": args.model
+        or f"{args.offline_size} Mistral (medfr_eval.demo.tiny, random weights)",
         "task": es.task,
         "n_questions": n,
         "batch_size": args.batch_size,

@@ -8,7 +8,7 @@ position. Goals: ours / baseline <= 1.3 and exactly 1 forward pass per question.
 
 Both paths share one model object (the ``HFLM``'s), so dtype, device and
 weights are the same by construction. By default the model is the tiny
-Mistral of :mod:`medfr_eval.tiny` and the data a synthetic set in our JSONL
+Mistral of :mod:`medfr_eval.demo.tiny` and the data a synthetic set in our JSONL
 schema, made by recombining the questions and options of the samples we ship
 (so sizes are meaningful without any download). Real users pass ``--model``
 (a local folder or a Hub id) and ``--device cuda``; ``--data`` points at a
@@ -49,7 +49,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.errors import MedfrError
+from medfr_eval.core.errors import MedfrError
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
@@ -59,7 +59,7 @@ PASSES_GOAL = 1.0
 
 # ---------------------------------------------------------------- data
 
-# Offline model sizes (medfr_eval.tiny.build_tiny_model overrides).
+# Offline model sizes (medfr_eval.demo.tiny.build_tiny_model overrides).
 OFFLINE_SIZES: dict[str, dict[str, int]] = {
     "tiny": {},
     "small": {
@@ -81,8 +81,8 @@ def synthetic_records(set_name: str, n: int, seed: int = 0) -> list[dict]:
     random letters: the benchmark compares two ways of computing the same
     argmax, not accuracy.
     """
-    from medfr_eval.data import load_records
-    from medfr_eval.sets import SETS, get_set
+    from medfr_eval.core.sets import SETS, get_set
+    from medfr_eval.data.load import load_records
 
     es = get_set(set_name)
     pool = [
@@ -167,15 +167,15 @@ def run_baseline(model, tokenizer, set_name: str, data: str, batch_size: int) ->
     """The least one can do: left-padded batches, one forward each, letter argmax at the end.
 
     Prompts come from the same loader and renderer as the task
-    (``medfr_eval.data.build_docs``) and are tokenized as lm-eval's HF backend
+    (``medfr_eval.data.load.build_docs``) and are tokenized as lm-eval's HF backend
     does (the tokenizer's default special tokens). Sorting by length (as
     lm-eval does) keeps padding low; explicit position ids keep left padding
     from shifting positions, so the logits match the unpadded ones.
     """
     import torch
 
-    from medfr_eval.data import build_docs, load_records
-    from medfr_eval.sets import get_set
+    from medfr_eval.core.sets import get_set
+    from medfr_eval.data.load import build_docs, load_records
 
     es = get_set(set_name)
     docs = build_docs(es, load_records(es.name, data))
@@ -419,7 +419,7 @@ def model_and_data(
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         model_path = args.model
         if model_path is None:
-            from medfr_eval.tiny import build_tiny_model
+            from medfr_eval.demo.tiny import build_tiny_model
 
             model_path = str(
                 build_tiny_model(Path(tmp) / "tiny_mistral", **OFFLINE_SIZES[args.offline_size])
@@ -440,8 +440,8 @@ def run(args: argparse.Namespace) -> Report:
     from rich.console import Console
 
     import medfr_eval
-    from medfr_eval.data import load_records
-    from medfr_eval.sets import get_set
+    from medfr_eval.core.sets import get_set
+    from medfr_eval.data.load import load_records
 
     es = get_set(args.task)
     if es.kind != "mcq":
@@ -489,7 +489,7 @@ def run(args: argparse.Namespace) -> Report:
         raise MedfrError("the two paths scored different sets of questions")
     mismatch_ids = sorted(k for k in ours_preds if ours_preds[k] != base_preds[k])
     return Report(
-        model=args.model or f"{args.offline_size} Mistral (medfr_eval.tiny, random weights)",
+        model=args.model or f"{args.offline_size} Mistral (medfr_eval.demo.tiny, random weights)",
         task=es.task,
         n_questions=n_questions,
         batch_size=args.batch_size,
@@ -529,7 +529,7 @@ def report_main(
 
     A bad input (a medfr error, or an unknown set name) is one ``error:`` line and
     exit status 2, as in the ``medfr`` commands."""
-    from medfr_eval.fileio import write_text_atomic
+    from medfr_eval.core.fileio import write_text_atomic
 
     try:
         rep = run_bench()

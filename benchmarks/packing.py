@@ -76,14 +76,14 @@ NON_PAD_GOAL = 1.0
 
 def synthetic_documents(mb: float, seed: int = 0) -> list[str]:
     """Documents of 3 to 40 sentences drawn from our sample corpus, ``mb`` MB of UTF-8 in all."""
-    from medfr_eval.resources import recipes_dir
+    from medfr_eval.core.resources import recipes_dir
     from medfr_train.corpus import paragraphs, split_sentences
 
     source = recipes_dir() / "data" / "cpt_corpus.txt"
     if source.is_file():
         text = source.read_text(encoding="utf-8")
     else:  # an installation without the sample corpus: any French text we ship
-        from medfr_eval.tiny import shipped_texts
+        from medfr_eval.demo.tiny import shipped_texts
 
         text = "\n\n".join(shipped_texts())
     sentences = [s for p in paragraphs(text) for s in split_sentences(p) if len(s) > 20]
@@ -253,7 +253,7 @@ class StepTimer:
 
 def _stage(model_dir: Path, corpus_file: Path, out: Path, args: argparse.Namespace):
     """The demo CPT recipe, pointed at our model and corpus, through the recipe loader."""
-    from medfr_eval.resources import recipes_dir
+    from medfr_eval.core.resources import recipes_dir
     from medfr_train.recipe import load_recipe
 
     recipe = recipes_dir() / "demo" / "cpt.yaml"
@@ -546,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         model_dir = args.model
         if model_dir is None:
-            from medfr_eval.tiny import build_tiny_model
+            from medfr_eval.demo.tiny import build_tiny_model
 
             print("building the tiny model ...", file=sys.stderr)
             shape = {}

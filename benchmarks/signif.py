@@ -35,8 +35,8 @@ from rich.table import Table
 from scipy import stats
 
 from medfr_eval import signif
+from medfr_eval.core.sets import BY_TASK, SETS
 from medfr_eval.lmeval_output import CLUSTER_KEYS, SampleLog
-from medfr_eval.sets import BY_TASK, SETS
 from medfr_eval.signif import bootstrap as bs
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from medfr_eval.sets import BY_TASK
+from medfr_eval.core.sets import BY_TASK
 from medfr_eval.study import Layout, compare_run, load_paper_table, load_study, status
 from medfr_eval.study.compare import compare_rows
 from medfr_eval.study.plan import cache_prefix, lm_eval_argv, lm_eval_env
@@ -83,7 +83,7 @@ def _hand(study, root: Path, log: Path) -> tuple[float, list[Path]]:
 
 
 def part_run(work: Path, tasks: str, repeats: int) -> dict:
-    from medfr_eval.tiny import build_tiny_bert, build_tiny_model
+    from medfr_eval.demo.tiny import build_tiny_bert, build_tiny_model
 
     base = build_tiny_model(work / "tiny")
     bert = build_tiny_bert(work / "bert")

@@ -19,7 +19,7 @@ __all__ = ["__version__", "task_manager", "tasks_dir"]
 
 def tasks_dir():
     """Folder holding our lm-eval task YAML (installed copy or the checkout's ``tasks/``)."""
-    from medfr_eval.resources import tasks_dir as _tasks_dir
+    from medfr_eval.core.resources import tasks_dir as _tasks_dir
 
     return _tasks_dir()
 

@@ -51,7 +51,7 @@ def _same_path(a: Any, b: Path) -> bool:
 
 def with_medfr_tasks(include_path: Any) -> list:
     """Return ``include_path`` as a list with our task folder appended once."""
-    from medfr_eval.resources import tasks_dir
+    from medfr_eval.core.resources import tasks_dir
 
     ours = tasks_dir()
     if include_path is None:
@@ -113,7 +113,7 @@ def wrap_simple_evaluate(module: Any) -> None:
 
     @functools.wraps(original)
     def simple_evaluate(*args: Any, **kwargs: Any):
-        from medfr_eval.errors import MedfrError
+        from medfr_eval.core.errors import MedfrError
         from medfr_eval.mcq.modes import check_run
 
         bound = inspect.signature(original).bind_partial(*args, **kwargs).arguments
@@ -125,7 +125,7 @@ def wrap_simple_evaluate(module: Any) -> None:
                 bound.get("task_manager"),
             )
             # every set's data, the user's files and templates, before the model loads
-            from medfr_eval.preflight import check_data, check_sources
+            from medfr_eval.lmeval.preflight import check_data, check_sources
 
             check_sources(bound.get("tasks"), bound.get("metadata"), bound.get("task_manager"))
             check_data(bound.get("tasks"), bound.get("metadata"), bound.get("task_manager"))

@@ -1,7 +1,7 @@
 """``medfr``: one click command tree for the whole package, and the one error handler.
 
 ``medfr data|signif|board|train|demo|judge|study`` are subcommands that live next to
-the code they drive (``medfr_eval/data_cli.py``, ``medfr_eval/signif/cli.py``,
+the code they drive (``medfr_eval/data/cli.py``, ``medfr_eval/signif/cli.py``,
 ``medfr_eval/board/cli.py``, ``medfr_train/cli.py``, ``medfr_eval/demo/cli.py``,
 ``medfr_eval/judge/cli.py``) and are imported only when named, so ``medfr --help`` stays instant and the
 evaluation side never imports the training stack. The historical script names
@@ -22,11 +22,11 @@ from collections.abc import Callable
 
 import click
 
-from medfr_eval.errors import MedfrError
+from medfr_eval.core.errors import MedfrError
 
 #: subcommand -> "module:attribute" of its click command; imported on first use.
 SUBCOMMANDS: dict[str, str] = {
-    "data": "medfr_eval.data_cli:data",
+    "data": "medfr_eval.data.cli:data",
     "signif": "medfr_eval.signif.cli:signif",
     "board": "medfr_eval.board.cli:board",
     "train": "medfr_train.cli:train",

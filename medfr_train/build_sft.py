@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from medfr_eval.contamination.ngrams import words
-from medfr_eval.fileio import dumps_strict, sha256_file, temp_beside, term_as_interrupt
+from medfr_eval.core.fileio import dumps_strict, sha256_file, temp_beside, term_as_interrupt
 from medfr_train.errors import SFTDataError
 from medfr_train.sft_source import Chunk, read_chunks, source_files
 

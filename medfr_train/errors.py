@@ -1,4 +1,4 @@
-"""The training side's errors, on the shared :class:`~medfr_eval.errors.MedfrError` base.
+"""The training side's errors, on the shared :class:`~medfr_eval.core.errors.MedfrError` base.
 
 They live here, not in ``medfr_eval``, because only training raises them; the base
 class is shared so that every ``medfr`` command reports them the same way (one line
@@ -8,7 +8,7 @@ a caller can catch these without loading TRL or torch.
 
 from __future__ import annotations
 
-from medfr_eval.errors import MedfrError
+from medfr_eval.core.errors import MedfrError
 
 
 class RecipeError(MedfrError):

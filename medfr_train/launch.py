@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from medfr_eval.cli import command_path
-from medfr_eval.errors import LaunchError
-from medfr_eval.fileio import write_text_atomic
-from medfr_eval.slurm import BatchScript, Step, Var, check_value, render_batch, sbatch_option
+from medfr_eval.core.errors import LaunchError
+from medfr_eval.core.fileio import write_text_atomic
+from medfr_eval.core.slurm import BatchScript, Step, Var, check_value, render_batch, sbatch_option
 
 DEFAULT_PORT = 29500
 
@@ -58,7 +58,7 @@ class LaunchPlan:
 
 def _shipped_config(name: str) -> Path | None:
     """``fsdp`` or ``fsdp.yaml`` -> the shipped accelerate config of that name, if any."""
-    from medfr_eval.resources import recipes_dir
+    from medfr_eval.core.resources import recipes_dir
 
     folder = recipes_dir() / "accelerate_configs"
     for candidate in (folder / name, folder / f"{name}.yaml"):
@@ -251,7 +251,7 @@ def accelerate_args(
 ) -> list[str | Var]:
     """The ``accelerate launch`` argument list (after ``accelerate launch``).
 
-    ``main_process_ip`` may be a :class:`~medfr_eval.slurm.Var`: the address is
+    ``main_process_ip`` may be a :class:`~medfr_eval.core.slurm.Var`: the address is
     then the shell's to expand (``"$MAIN_PROCESS_IP"``).
 
     The recipe runs as ``-m medfr_train.cli recipe RECIPE``: a module works with

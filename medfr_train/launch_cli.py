@@ -78,8 +78,8 @@ def launch(recipe: str, recipe_args: tuple[str, ...], **opts) -> None:
     batch against the study's. Arguments after -- are passed on to medfr-train
     recipe (TRL-style overrides).
     """
-    from medfr_eval.errors import LaunchError
-    from medfr_eval.slurm import check_value
+    from medfr_eval.core.errors import LaunchError
+    from medfr_eval.core.slurm import check_value
     from medfr_train.launch import SlurmOptions, write_atomic
     from medfr_train.launch_stages import commands_text, plan_jobs, slurm_texts
 

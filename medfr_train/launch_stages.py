@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from medfr_eval.cli import command_path
-from medfr_eval.errors import LaunchError
-from medfr_eval.slurm import Submission, Var, check_value, render_submit
+from medfr_eval.core.errors import LaunchError
+from medfr_eval.core.slurm import Submission, Var, check_value, render_submit
 from medfr_train.launch import (
     LaunchPlan,
     SlurmOptions,

@@ -34,8 +34,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.fileio import sha256_file, write_json_atomic
-from medfr_eval.secret_keys import redact_secrets
+from medfr_eval.core.fileio import sha256_file, write_json_atomic
+from medfr_eval.core.secret_keys import redact_secrets
 
 RUN_CARD = "run_card.json"
 
@@ -248,7 +248,7 @@ def write_card(card: dict[str, Any], output_dir: str | Path) -> Path:
     """Write ``run_card.json`` atomically (temp file then ``os.replace``), as strict JSON.
 
     Secret-bearing fields (``hub_token``, any ``*_token`` / ``*key*`` / ``*password*`` /
-    ``*secret*`` name: :func:`medfr_eval.secret_keys.is_secret_key`) are written as
+    ``*secret*`` name: :func:`medfr_eval.core.secret_keys.is_secret_key`) are written as
     ``"<redacted>"``: a run card travels with the model, into shared folders and
     onto the board."""
     found: list[str] = []

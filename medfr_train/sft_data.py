@@ -8,7 +8,7 @@ of letters (``mcq_multi``) or a text (``open``); ``context`` optional str;
 
 A bad row is reported with file, line and field, so that a 30K-row file can be
 fixed without guessing. Nothing is written. Rows come back with every text in
-Unicode NFC (:func:`medfr_eval.textnorm.nfc`): a decomposed accent would give
+Unicode NFC (:func:`medfr_eval.core.textnorm.nfc`): a decomposed accent would give
 the model other tokens for the same word than the evaluation prompts do.
 """
 
@@ -19,8 +19,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.jsonl import iter_jsonl
-from medfr_eval.textnorm import nfc
+from medfr_eval.core.jsonl import iter_jsonl
+from medfr_eval.core.textnorm import nfc
 from medfr_train.errors import SFTDataError
 
 TYPES = ("mcq", "mcq_multi", "open")

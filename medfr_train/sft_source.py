@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.jsonl import iter_jsonl
+from medfr_eval.core.jsonl import iter_jsonl
 from medfr_train.errors import SFTDataError
 
 REQUIRED = ("instruction", "answer", "origin")

@@ -18,7 +18,7 @@ import pytest  # noqa: E402
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     """A 2-layer Mistral model + BPE tokenizer trained on our shipped French text."""
-    from medfr_eval.tiny import build_tiny_model
+    from medfr_eval.demo.tiny import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny_mistral"))
 
@@ -33,7 +33,7 @@ def tiny_tokenizer(tiny_model_dir):
 @pytest.fixture(scope="session")
 def tiny_bert_dir(tmp_path_factory) -> Path:
     """A 2-layer BERT for BERTScore, built offline."""
-    from medfr_eval.tiny import build_tiny_bert
+    from medfr_eval.demo.tiny import build_tiny_bert
 
     return build_tiny_bert(tmp_path_factory.mktemp("tiny_bert"))
 

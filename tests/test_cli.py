@@ -17,7 +17,7 @@ import click
 import pytest
 
 from medfr_eval import cli
-from medfr_eval.errors import DataError, MedfrError
+from medfr_eval.core.errors import DataError, MedfrError
 
 ROOT = Path(__file__).resolve().parents[1]
 FIVE = ("data", "signif", "board", "train", "demo")
@@ -101,10 +101,16 @@ def test_a_real_command_error_is_one_line(tmp_path, capsys):
 
 
 def test_every_error_class_is_a_medfr_error_with_exit_2():
-    from medfr_eval import errors
+    from medfr_eval.core import errors
+    from medfr_train import errors as train_errors
 
-    classes = [c for c in vars(errors).values() if isinstance(c, type) and issubclass(c, Exception)]
-    assert len(classes) >= 9
+    classes = [
+        c
+        for module in (errors, train_errors)
+        for c in vars(module).values()
+        if isinstance(c, type) and issubclass(c, Exception)
+    ]
+    assert len(classes) >= 10
     for c in classes:
         assert issubclass(c, MedfrError) and c("m").exit_code == 2
 

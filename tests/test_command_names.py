@@ -17,7 +17,7 @@ def _runs(folder: Path, *models: str) -> Path:
     """lm-eval output folders of a few models (one set, four items), written for these tests."""
     from signif_fixtures import write_run
 
-    from medfr_eval.sets import SETS
+    from medfr_eval.core.sets import SETS
 
     scores = {SETS[0].task: [1.0, 0.0, 1.0, 0.0]}
     for model in models:

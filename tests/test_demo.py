@@ -18,8 +18,8 @@ import pytest
 
 from medfr_eval import demo
 from medfr_eval.cli import main
+from medfr_eval.core.sets import SETS
 from medfr_eval.demo import plan as demo_plan
-from medfr_eval.sets import SETS
 
 # --------------------------------------------------------------------------- toy plans
 
@@ -176,9 +176,9 @@ def test_messages_and_titles_are_never_cut_off_a_terminal(tmp_path, monkeypatch,
 
 def test_demo_ends_with_next_steps_that_name_real_things(tmp_path, capsys):
     from medfr_eval.cli import load_command
+    from medfr_eval.core.sets import GROUPS
     from medfr_eval.demo.next_steps import next_steps, print_next_steps
     from medfr_eval.demo.run import make_console
-    from medfr_eval.sets import GROUPS
 
     lay = demo.Layout(tmp_path)
     (tmp_path / "site").mkdir()
@@ -357,7 +357,7 @@ def test_the_interpreter_in_a_command_does_not_depend_on_how_the_demo_started(tm
 
 
 def test_demo_models_follow_the_strategies_table():
-    from medfr_eval import strategies
+    from medfr_eval.core import strategies
 
     assert list(demo.STRATEGY.values()) == list(strategies.KEYS)
     assert demo.BASE == "tiny-base"

@@ -138,3 +138,33 @@ def test_no_module_imports_one_that_imports_it_back(package):
         " <-> ".join(f"{m} -> {sorted(graph[m] & set(group))}" for m in group) for group in found
     )
     assert not found, detail
+
+
+#: What may stay at the top of ``medfr_eval``: the package, the lm-eval registration hook
+#: the ``.pth`` file imports at interpreter start (its path is in every installed
+#: environment), and the command-line faces the console scripts name.
+TOP_LEVEL_FACES = {"__init__.py", "autoload.py", "cli.py", "cli_options.py"}
+
+
+def test_medfr_eval_keeps_no_loose_module_beside_its_rooms():
+    loose = {p.name for p in (ROOT / "medfr_eval").glob("*.py")} - TOP_LEVEL_FACES
+    assert not loose, f"move into a room (core, data, lmeval, metrics, ...): {sorted(loose)}"
+
+
+def test_core_imports_no_other_room_of_medfr():
+    """``core`` is what every room reads; importing a room from it would make a circle
+    the moment that room reads ``core`` (and they all do)."""
+    for name, path in _modules().items():
+        if not name.startswith("medfr_eval.core"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            for target in targets:
+                if target.startswith("medfr_"):
+                    assert target.startswith("medfr_eval.core"), (name, target)

@@ -126,7 +126,7 @@ def test_tasks_readme_lists_every_task_and_group_and_their_versions():
     A new group, base task, variant leaf, variant folder or ``metadata.version``
     fails this test until the README says what it is.
     """
-    from medfr_eval.sets import ALL_SETS
+    from medfr_eval.core.sets import ALL_SETS
 
     text = (ROOT / "tasks" / "README.md").read_text(encoding="utf-8")
     for heading in (
@@ -143,7 +143,7 @@ def test_tasks_readme_lists_every_task_and_group_and_their_versions():
     leaves = {n: path for n, (path, doc) in yamls.items() if "group" not in doc}
     base = {n for n, path in leaves.items() if path.parts[0] not in VARIANT_FOLDERS}
     variants = {n for n in leaves if n not in base}
-    # the walk saw the whole tree: every set of medfr_eval.sets has its base task
+    # the walk saw the whole tree: every set of medfr_eval.core.sets has its base task
     assert {s.task for s in ALL_SETS} <= base
     assert groups and variants
     for name in sorted(groups | base):
@@ -312,8 +312,8 @@ def readme_sandbox(tmp_path_factory, tiny_medfr_run):
     ``recipes/`` of this checkout (as in a clone); the reader's own files, written
     here in the documented formats; ``runs/``: what the marked GPU commands would
     have written, one tiny-model lm-eval run copied under each of the study's names."""
-    from medfr_eval.public_sources import SOURCES, synthetic
-    from medfr_eval.resources import recipes_dir, samples_dir
+    from medfr_eval.core.resources import recipes_dir, samples_dir
+    from medfr_eval.data.public_sources import SOURCES, synthetic
 
     folder = tmp_path_factory.mktemp("reader")
     (folder / "recipes").symlink_to(recipes_dir())

@@ -17,9 +17,9 @@ from pathlib import Path
 import yaml
 
 from medfr_eval.cli import command_path
-from medfr_eval.errors import DataError, MedfrError
-from medfr_eval.fileio import term_as_interrupt, write_text_atomic
-from medfr_eval.resources import leaderboard_dir
+from medfr_eval.core.errors import DataError, MedfrError
+from medfr_eval.core.fileio import term_as_interrupt, write_text_atomic
+from medfr_eval.core.resources import leaderboard_dir
 
 from .calibration import calibration_points, render_reliability
 from .checks import SubmissionRefused, check, make_reference, read_reference, write_json_atomic

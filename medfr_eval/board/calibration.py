@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from medfr_eval.core.sets import BY_TASK, SETS
 from medfr_eval.mcq.reliability import reliability_diagram
-from medfr_eval.sets import BY_TASK, SETS
 
 from .collect import Run
 

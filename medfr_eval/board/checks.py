@@ -14,10 +14,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from medfr_eval import fileio
-from medfr_eval.errors import DataError, MedfrError
+from medfr_eval.core import fileio
+from medfr_eval.core.errors import DataError, MedfrError
+from medfr_eval.core.sets import BY_TASK, FAMILIES, SETS
 from medfr_eval.lmeval_output import TaskOutput, score_settings, settings_mismatch
-from medfr_eval.sets import BY_TASK, FAMILIES, SETS
 
 from .collect import Run, read_json
 

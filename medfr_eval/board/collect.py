@@ -15,12 +15,12 @@ from typing import Any
 
 from tqdm import tqdm
 
-from medfr_eval import strategies
-from medfr_eval.errors import DataError, refuse_unknown_keys
-from medfr_eval.fileio import read_yaml
+from medfr_eval.core import strategies
+from medfr_eval.core.errors import DataError, refuse_unknown_keys
+from medfr_eval.core.fileio import read_yaml
+from medfr_eval.core.textsafe import strip_bidi
 from medfr_eval.lmeval_output import RunOutput, find_model_folders, read_json_object
 from medfr_eval.lmeval_output import read_run as read_model_folder
-from medfr_eval.textsafe import strip_bidi
 
 
 def read_json(path: Path, what: str) -> dict:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
 from medfr_eval.lmeval_output import RESULTS_RE, find_model_folders, read_json_object
 
 #: Sections of a results file that lm-eval writes as JSON objects.

@@ -2,16 +2,16 @@
 
 Decision: the site's interface is in English, like the README and every ``--help``
 (one language for the interface, not three); the items, prompts and model outputs
-stay French, as the study's data is. ``medfr_eval.sets`` keeps French titles and
+stay French, as the study's data is. ``medfr_eval.core.sets`` keeps French titles and
 descriptions for the task files; the site reads the English ones from
-``medfr_eval.sets.SET_LABELS``, keyed by set name, as ``medfr signif`` does.
+``medfr_eval.core.sets.SET_LABELS``, keyed by set name, as ``medfr signif`` does.
 """
 
 from __future__ import annotations
 
-from medfr_eval import sets, strategies
+from medfr_eval.core import sets, strategies
 
-#: Family and set names come from the one table in :mod:`medfr_eval.sets`, which
+#: Family and set names come from the one table in :mod:`medfr_eval.core.sets`, which
 #: ``medfr signif`` reads too: the site and the significance report name them alike.
 FAMILIES: dict[str, str] = sets.ALL_FAMILIES
 

@@ -16,7 +16,7 @@ so the site states the counts it saw, not more.
 
 Where each set's items came from is recorded by medfr's loader in the task config
 (``metadata.medfr_loaded.source``): a public copy as ``<repo>@<revision>``
-(:mod:`medfr_eval.public_sources`, e.g. BioMistral's French translation of the 10
+(:mod:`medfr_eval.data.public_sources`, e.g. BioMistral's French translation of the 10
 translated sets), ``shipped samples``, ``hub:<id or folder>`` or a local file. Only
 the public copies are named on the site; the rest is said in words (a local file
 path never leaves the builder's disk). Older runs record nothing: nothing is said.
@@ -27,9 +27,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-from medfr_eval.public_sources import SOURCES
-from medfr_eval.resources import samples_dir
-from medfr_eval.sets import BY_TASK
+from medfr_eval.core.resources import samples_dir
+from medfr_eval.core.sets import BY_TASK
+from medfr_eval.data.public_sources import SOURCES
 
 from .collect import Run
 

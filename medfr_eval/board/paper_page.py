@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
 from medfr_eval.lmeval_output import read_json_object
 
 from .publish import cut_paths, strip_bidi

@@ -14,7 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from medfr_eval.sets import FAMILIES, SETS  # noqa: E402
+from medfr_eval.core.sets import FAMILIES, SETS  # noqa: E402
 
 from . import labels  # noqa: E402
 
@@ -54,7 +54,7 @@ def chance_level(fam: str) -> float | None:
     """Score of uniform guessing, averaged over the family's sets; None for open questions.
 
     A restricted MCQ picks one of ``n_options`` letters (1/n); FrMedMCQA picks one
-    of the 2^n - 1 non-empty letter sets (``medfr_eval.data.letter_sets``)."""
+    of the 2^n - 1 non-empty letter sets (``medfr_eval.data.load.letter_sets``)."""
     if fam == "openqa":
         return None
     odds = [

@@ -7,7 +7,7 @@ model sits on someone's disk, not what it is, so the site shows its last folder
 name instead. Names also lose bidirectional controls (U+202E makes ``abc`` read
 ``cba``: a name could pose as another) and C0 control characters.
 
-The guards are the ones medfr-signif uses: :mod:`medfr_eval.textsafe` (bidi and
+The guards are the ones medfr-signif uses: :mod:`medfr_eval.core.textsafe` (bidi and
 control characters) and the reader's naming rule
 (:func:`medfr_eval.lmeval_output.display_name`); this module re-exports them.
 
@@ -26,13 +26,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.errors import DataError
-from medfr_eval.lmeval_output.naming import STAGE_FOLDERS, display_name, is_local_path
+from medfr_eval.core.errors import DataError
 
 # One rule for every writer and for the board: what a run card refuses to record is
 # what the site refuses to publish.
-from medfr_eval.secret_keys import REDACTED, is_secret_key
-from medfr_eval.textsafe import clean_name, strip_bidi
+from medfr_eval.core.secret_keys import REDACTED, is_secret_key
+from medfr_eval.core.textsafe import clean_name, strip_bidi
+from medfr_eval.lmeval_output.naming import STAGE_FOLDERS, display_name, is_local_path
 
 __all__ = [
     "REDACTED", "STAGE_FOLDERS", "clean_name", "cut_paths", "is_local_path", "is_secret_key",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from medfr_eval.sets import FAMILIES, SETS
+from medfr_eval.core.sets import FAMILIES, SETS
 from medfr_eval.signif.bootstrap import BootstrapDistribution, bootstrap_distribution, make_rng
 
 from .collect import Run

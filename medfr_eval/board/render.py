@@ -17,9 +17,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from medfr_eval.resources import leaderboard_dir
-from medfr_eval.sets import FAMILIES, SETS
-from medfr_eval.textsafe import csv_cell, strip_bidi
+from medfr_eval.core.resources import leaderboard_dir
+from medfr_eval.core.sets import FAMILIES, SETS
+from medfr_eval.core.textsafe import csv_cell, strip_bidi
 
 from . import labels
 

@@ -8,7 +8,7 @@ the end. What can go wrong around that, and what this module does:
   the swap (the second build says it waits). Without it, two swaps could interleave
   their renames and one of them fail half-way.
 * **SIGTERM** (a scheduler's ``kill``) is turned into ``KeyboardInterrupt`` for the
-  whole write (:func:`medfr_eval.fileio.term_as_interrupt`), so the temporary folder
+  whole write (:func:`medfr_eval.core.fileio.term_as_interrupt`), so the temporary folder
   is removed as on Ctrl-C.
 * **kill -9** cannot be caught: its temporary folder stays. The next build, holding
   the lock (so no other build is writing), removes such leftovers
@@ -33,8 +33,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from medfr_eval.cli import command_path
-from medfr_eval.errors import DataError
-from medfr_eval.fileio import term_as_interrupt
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.fileio import term_as_interrupt
 
 MARKER = ".medfr-board"  # marks a folder this tool wrote, so rebuilding may replace it
 _RENAME_EXCHANGE = 2  # linux/fs.h

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from tqdm import tqdm
 
-from medfr_eval import strategies
+from medfr_eval.core import strategies
+from medfr_eval.core.sets import BY_TASK, FAMILIES, SETS
 from medfr_eval.lmeval_output import family_means
-from medfr_eval.sets import BY_TASK, FAMILIES, SETS
 
 from .calibration import calibration_sets
 from .collect import Entry, Run

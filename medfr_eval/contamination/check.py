@@ -21,7 +21,7 @@ import numpy as np
 from medfr_eval.contamination.evalitems import EvalItem
 from medfr_eval.contamination.ngrams import DEFAULT_N, MIN_N, NgramIndex
 from medfr_eval.contamination.readers import expand, read_batches
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
 
 FORMAT_VERSION = 1
 NORMALISATION = "NFC, lower case, punctuation to spaces, split on white space (accents kept)"

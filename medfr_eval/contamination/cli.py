@@ -18,8 +18,8 @@ from medfr_eval.contamination.check import EvalIndex, check_n, report, scan_file
 from medfr_eval.contamination.evalitems import load_items, resolve_sets
 from medfr_eval.contamination.readers import expand
 from medfr_eval.contamination.textfile import check_encoding
-from medfr_eval.errors import DataError
-from medfr_eval.fileio import write_json_atomic
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.fileio import write_json_atomic
 
 
 def check_output(output: Path) -> None:

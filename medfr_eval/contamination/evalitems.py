@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from medfr_eval.errors import DataError
-from medfr_eval.sets import GROUPS, SETS, EvalSet, get_set
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.sets import GROUPS, SETS, EvalSet, get_set
 
 
 @dataclass(frozen=True)
@@ -71,13 +71,13 @@ def load_items(
     hub_sources: str | None = None,
     skipped: dict[str, str] | None = None,
 ) -> list[EvalItem]:
-    """The items of ``sets``, loaded and validated by :func:`medfr_eval.data.load_records`.
+    """The items of ``sets``, loaded and validated by :func:`medfr_eval.data.load.load_records`.
 
     A set whose data cannot be found fails the whole check, unless ``skipped``
     is a dict: then the set is left out and its reason recorded there, so that
     the report says which sets were *not* checked (four of the study's sets have
     no public copy)."""
-    from medfr_eval.data import load_records
+    from medfr_eval.data.load import load_records
 
     items: list[EvalItem] = []
     for es in sets:

@@ -1,7 +1,7 @@
 """Leave the contaminated items out of an lm-eval run: the clean-subset score.
 
 ``lm_eval ... --metadata '{"medfr_exclude": "contaminated.json"}'`` reaches
-:func:`medfr_eval.data.load_set`, which calls :func:`exclude_records`. lm-eval
+:func:`medfr_eval.data.load.load_set`, which calls :func:`exclude_records`. lm-eval
 keeps ``--metadata`` in each task's config of the results file, so the run says
 which report it excluded; the sample count says how many items were left.
 """
@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 
 from medfr_eval.cli import command_path
-from medfr_eval.errors import DataError
-from medfr_eval.sets import EvalSet
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.sets import EvalSet
 
 
 def read_exclusions(path: str | Path) -> dict[str, set[str]]:

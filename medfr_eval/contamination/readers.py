@@ -22,7 +22,7 @@ once; links that lead nowhere or loop, and empty files, are skipped and listed
 the check: a check that silently skipped it would claim less contamination than
 there is.
 
-Every text comes out in Unicode NFC (:func:`medfr_eval.textnorm.nfc_text`), as
+Every text comes out in Unicode NFC (:func:`medfr_eval.core.textnorm.nfc_text`), as
 the evaluation items do, so a word has the same bytes on both sides.
 """
 
@@ -37,9 +37,9 @@ from pathlib import Path
 from typing import Any
 
 from medfr_eval.contamination import textfile
-from medfr_eval.errors import DataError
-from medfr_eval.jsonl import iter_jsonl
-from medfr_eval.textnorm import nfc_text
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.jsonl import iter_jsonl
+from medfr_eval.core.textnorm import nfc_text
 
 SUFFIXES = (".txt", ".jsonl", ".parquet")
 BATCH_BYTES = 4 << 20

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from medfr_eval.contamination.ngrams import UNICODE_BREAKS, words
-from medfr_eval.errors import DataError
-from medfr_eval.fileio import open_binary
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.fileio import open_binary
 
 #: Bytes read at most at once (a line can be longer: several chunks); small next to a
 #: piece, so that a piece never grows much past MAX_DOCUMENT_CHARS.

@@ -31,6 +31,7 @@ Every number printed at the end is read from lm-eval's results files.
 
 from __future__ import annotations
 
+from medfr_eval.core.errors import DemoError
 from medfr_eval.demo.checks import check_eval, check_model, check_signif, check_site
 from medfr_eval.demo.plan import (
     ADAPTED,
@@ -47,7 +48,6 @@ from medfr_eval.demo.results import results_file
 from medfr_eval.demo.run import reported_model, run_demo, select_steps
 from medfr_eval.demo.state import step_done, unit_done
 from medfr_eval.demo.summary import family_scores, summarize
-from medfr_eval.errors import DemoError
 
 __all__ = [
     "ADAPTED",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from medfr_eval.core.errors import DemoError
 from medfr_eval.demo.results import check_run, read_json
-from medfr_eval.errors import DemoError
 
 
 def check_model(folder: Path, card: bool = True) -> None:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
+from medfr_eval.core.sets import GROUPS, SETS
 from medfr_eval.demo.plan import BASE, Layout, bertscore_env, scoring_args
-from medfr_eval.sets import GROUPS, SETS
 
 #: the model placeholder in the printed commands.
 MODEL = "YOUR_MODEL"

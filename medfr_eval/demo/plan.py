@@ -18,12 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from medfr_eval.core.errors import DemoError
+from medfr_eval.core.fileio import write_text_atomic
+from medfr_eval.core.strategies import STRATEGIES, Strategy
 from medfr_eval.demo import study_step
 from medfr_eval.demo.checks import check_eval, check_model, check_signif, check_site
 from medfr_eval.demo.steps import Step, Unit
-from medfr_eval.errors import DemoError
-from medfr_eval.fileio import write_text_atomic
-from medfr_eval.strategies import STRATEGIES, Strategy
 
 STEP_NAMES: tuple[str, ...] = ("base", "cpt", "sft", "cpt_sft", "eval", "signif", "board", "study")
 
@@ -218,7 +218,7 @@ def _base_step(ins: _Inputs) -> Step:
     """A random tiny Mistral (tokenizer trained on the shipped text), then a short pre-training."""
     lay = ins.lay
     random_dir = lay.models / "tiny-random"
-    build = f"from medfr_eval.tiny import build_tiny_model; build_tiny_model({str(partial(random_dir))!r})"
+    build = f"from medfr_eval.demo.tiny import build_tiny_model; build_tiny_model({str(partial(random_dir))!r})"
     pretrain = [
         _tool("medfr"),
         "train",
@@ -314,9 +314,7 @@ def _lm_eval_argv(lay: Layout, name: str, fast: bool) -> list[str]:
 def _eval_step(ins: _Inputs) -> Step:
     """A tiny BERT for BERTScore (offline), then ``lm_eval`` on the four models."""
     lay = ins.lay
-    build = (
-        f"from medfr_eval.tiny import build_tiny_bert; build_tiny_bert({str(partial(lay.bert))!r})"
-    )
+    build = f"from medfr_eval.demo.tiny import build_tiny_bert; build_tiny_bert({str(partial(lay.bert))!r})"
     units = [
         Unit(
             "tiny-bert",
@@ -389,7 +387,7 @@ def _board_step(ins: _Inputs) -> Step:
 
 def build_plan(out: Path, fast: bool = False) -> dict[str, Step]:
     """All steps of the demo, in order, with their exact commands."""
-    from medfr_eval.resources import recipes_dir, tasks_dir
+    from medfr_eval.core.resources import recipes_dir, tasks_dir
 
     ins = _Inputs(
         lay=Layout(Path(out).resolve()),

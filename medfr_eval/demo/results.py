@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from medfr_eval import lmeval_output
-from medfr_eval.errors import DataError, DemoError
-from medfr_eval.sets import FAMILIES, SETS
+from medfr_eval.core.errors import DataError, DemoError
+from medfr_eval.core.sets import FAMILIES, SETS
 
 
 def read_json(path: Path, what: str) -> Any:

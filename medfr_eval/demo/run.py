@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from medfr_eval.cli import command_path
+from medfr_eval.core.errors import DemoError
+from medfr_eval.core.fileio import write_json_atomic
 from medfr_eval.demo import plan as plans
 from medfr_eval.demo.next_steps import print_next_steps
 from medfr_eval.demo.plan import STEP_NAMES, Layout, Step, Unit, display
 from medfr_eval.demo.state import step_done, unit_done, write_marker
 from medfr_eval.demo.summary import print_scores, summarize
-from medfr_eval.errors import DemoError
-from medfr_eval.fileio import write_json_atomic
 
 OFFLINE_ENV = {
     "HF_HUB_OFFLINE": "1",

@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from medfr_eval.core.errors import DemoError
+from medfr_eval.core.fileio import sha256_file, write_json_atomic
 from medfr_eval.demo.plan import Layout, Step, Unit
-from medfr_eval.errors import DemoError
-from medfr_eval.fileio import sha256_file, write_json_atomic
 
 MARKER_VERSION = 1
 

@@ -18,10 +18,10 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from medfr_eval.core.errors import DemoError
 from medfr_eval.demo.checks import check_site
 from medfr_eval.demo.results import read_json
 from medfr_eval.demo.steps import Step, Unit
-from medfr_eval.errors import DemoError
 
 if TYPE_CHECKING:
     from medfr_eval.demo.plan import Layout, _Inputs
@@ -33,7 +33,7 @@ TITLE = (
 
 
 def study_file() -> Path:
-    from medfr_eval.resources import studies_dir
+    from medfr_eval.core.resources import studies_dir
 
     path = studies_dir() / "demo" / "study.yaml"
     if not path.is_file():

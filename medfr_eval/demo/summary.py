@@ -11,12 +11,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from medfr_eval import strategies
+from medfr_eval.core import strategies
+from medfr_eval.core.errors import DemoError
+from medfr_eval.core.sets import FAMILIES
 from medfr_eval.demo.plan import BASE, STRATEGY, Layout
 from medfr_eval.demo.results import headline_scores, read_json, results_file
-from medfr_eval.errors import DemoError
 from medfr_eval.lmeval_output import display_name
-from medfr_eval.sets import FAMILIES
 
 
 def family_scores(eval_dir: Path) -> dict[str, Any]:
@@ -75,7 +75,7 @@ NOTES = (
     "MCQ: accuracy (%; FrMedMCQA: exact match). W/T/L: % of the 15 sets won, tied and lost "
     "against the base (medfr signif: paired bootstrap, Bonferroni).",
     "* Open QA: BERTScore F1 computed offline with a tiny random BERT "
-    "(medfr_eval.tiny.build_tiny_bert): these scores mean nothing medically, they only run the "
+    "(medfr_eval.demo.tiny.build_tiny_bert): these scores mean nothing medically, they only run the "
     "real scoring path. The demo's models have 2 layers and minutes of training on samples: "
     "their scores do not compare the study's strategies, they show the whole chain at work.",
 )

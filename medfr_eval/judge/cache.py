@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
 
 log = logging.getLogger("medfr.judge")
 FIELD = "MEDFR_JUDGE_CACHE"

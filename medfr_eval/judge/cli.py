@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from medfr_eval.cli import FullHelpGroup
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
 from medfr_eval.judge.agreement import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 
 
@@ -47,7 +47,7 @@ def agreement(
     or NAME=PATH (NAME matching the labels' "model"). --out is a new folder or
     one this command wrote: it is replaced whole, and a folder holding other
     files is refused."""
-    from medfr_eval.fileio import check_output_folder
+    from medfr_eval.core.fileio import check_output_folder
     from medfr_eval.judge import labels as labels_mod
     from medfr_eval.judge import report
 

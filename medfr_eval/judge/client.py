@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from email.utils import parsedate_to_datetime
 
-from medfr_eval.errors import MedfrError
+from medfr_eval.core.errors import MedfrError
 from medfr_eval.judge.config import JudgeConfig
 from medfr_eval.judge.endpoint import CHAT_PATH, public_url, redact
 

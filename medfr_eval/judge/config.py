@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
 from medfr_eval.judge.endpoint import Endpoint, check_api_key, parse_endpoint, public_url
 
 LOCAL = "local"

@@ -20,7 +20,7 @@ import base64
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
 
 CHAT_PATH = "/chat/completions"
 REDACTED = "<redacted>"

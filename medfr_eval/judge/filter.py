@@ -3,7 +3,7 @@
 lm-eval calls ``process_results`` one document at a time; a filter sees every
 response of a task (``Filter.apply(resps, docs)``), so :class:`JudgeFilter`
 sends the whole task to the judge in one batched, concurrent call. It runs
-after :class:`~medfr_eval.bertscore.BERTScoreFilter` in the same pipeline,
+after :class:`~medfr_eval.metrics.bertscore.BERTScoreFilter` in the same pipeline,
 adding to each document's dict:
 
 - ``judge``: 1, 0, or None when the verdict could not be parsed;
@@ -22,11 +22,11 @@ import logging
 
 from lm_eval.api.filter import Filter
 
-from medfr_eval.bertscore import clean_generation
-from medfr_eval.bertscore import openqa_results as bertscore_results
 from medfr_eval.judge.config import JudgeConfig
 from medfr_eval.judge.engine import Judge, JudgeItem
 from medfr_eval.judge.verdict import UNPARSABLE
+from medfr_eval.metrics.bertscore import clean_generation
+from medfr_eval.metrics.bertscore import openqa_results as bertscore_results
 
 log = logging.getLogger("medfr.judge")
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from medfr_eval import lmeval_output
-from medfr_eval.errors import DataError
-from medfr_eval.jsonl import iter_jsonl
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.jsonl import iter_jsonl
 from medfr_eval.judge.config import judge_identity, response_dict
 
 

@@ -6,7 +6,7 @@ generation prompts, the judge prompt is rendered after generation, inside an
 lm-eval filter that cannot see ``--metadata``, so only the environment
 variable reaches it. A user template is data, not code: it is found and
 compiled by the same lookup and sandbox as every other prompt
-(:func:`medfr_eval.prompts.environment`, limits on repeats and on the rendered
+(:func:`medfr_eval.data.prompts.environment`, limits on repeats and on the rendered
 size included), and its SHA-256 goes into every verdict's identity so that
 scores from different rubrics never mix.
 
@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import jinja2
 
-from medfr_eval.errors import DataError
-from medfr_eval.prompts import checked_prompt_dir, environment, render_capped
+from medfr_eval.core.errors import DataError
+from medfr_eval.data.prompts import checked_prompt_dir, environment, render_capped
 
 TEMPLATE_NAME = "judge.j2"
 CANDIDATE_TAG = "reponse_candidat"

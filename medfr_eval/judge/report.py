@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from medfr_eval.fileio import dumps_strict, replace_folder
+from medfr_eval.core.fileio import dumps_strict, replace_folder
 from medfr_eval.judge.agreement import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, Agreement, agreement
 from medfr_eval.judge.labels import Label, Pair
 
@@ -130,7 +130,7 @@ def write(
     seed: int,
 ) -> None:
     """agreement.json, agreement.txt and agreement.png, built in a temp folder and swapped in
-    whole under the output-folder rules of :func:`medfr_eval.fileio.replace_folder`."""
+    whole under the output-folder rules of :func:`medfr_eval.core.fileio.replace_folder`."""
     report = {
         "judge": identity,
         "bootstrap": {"resamples": resamples, "seed": seed, "level": 0.95},

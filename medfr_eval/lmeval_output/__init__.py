@@ -13,7 +13,7 @@ Hub viewer), and importing lm-eval would pull torch into the board. One reader
 means significance and the board accept and refuse the same folders, and an
 lm-eval format change is fixed once. Everything here is plain JSON and numpy;
 policy (what a submission must show, which pairs to compare) stays with the
-callers. Errors are :class:`~medfr_eval.errors.DataError` naming file, line and
+callers. Errors are :class:`~medfr_eval.core.errors.DataError` naming file, line and
 field.
 
 Two modules: :mod:`.samples` parses sample logs (the only parser of

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.textsafe import clean_name
+from medfr_eval.core.textsafe import clean_name
 
 RUN_CARD = "run_card.json"
 #: Folders a multi-stage recipe saves its stages in (medfr_train's stage names).

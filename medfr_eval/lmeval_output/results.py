@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from medfr_eval.errors import DataError
-from medfr_eval.sets import ALL_FAMILIES, ALL_SETS, BY_TASK
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.sets import ALL_FAMILIES, ALL_SETS, BY_TASK
 
 from .naming import display_name, find_run_card
 from .samples import SampleLog, Warn, read_sample_log

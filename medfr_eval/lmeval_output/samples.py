@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from medfr_eval.errors import DataError, refuse_or_warn
-from medfr_eval.jsonl import iter_jsonl
+from medfr_eval.core.errors import DataError, refuse_or_warn
+from medfr_eval.core.jsonl import iter_jsonl
 
 from .twins import spec_for
 
@@ -231,7 +231,7 @@ def read_sample_log(
 ) -> SampleLog:
     """Read one ``samples_<task>_<date>.jsonl`` into per-item scores, sorted by doc_id.
 
-    The set's headline metric and filter come from :mod:`medfr_eval.sets`.
+    The set's headline metric and filter come from :mod:`medfr_eval.core.sets`.
     ``expected_n`` (the results file's ``n-samples.effective``) catches a log cut
     at a line boundary. Strict by default: any problem raises DataError;
     ``lenient`` turns item-level problems into ``warn`` calls and drops the items.

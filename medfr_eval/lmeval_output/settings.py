@@ -8,7 +8,7 @@ task config it ran in the results file (``configs.<task>``): ``generation_kwargs
 ``--metadata`` given on the command line, and lm-eval's own copy of the model
 args). Scorer identities are recorded by medfr's metrics as ``metadata`` entries
 whose key starts with ``medfr_scorer``, ``medfr_bertscore`` (the BERTScore model,
-layer and options, :func:`medfr_eval.bertscore.scorer_from_config`), ``medfr_judge``,
+layer and options, :func:`medfr_eval.metrics.bertscore.scorer_from_config`), ``medfr_judge``,
 ``bertscore`` or ``judge`` (the LLM judge's model, endpoint and template hash); any is
 taken generically, so a new scorer option counts without a change here. Other
 metadata (model args, ``pretrained``) says which model ran, not how it was scored.

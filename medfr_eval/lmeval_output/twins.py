@@ -1,6 +1,6 @@
 """English twins of the translated sets: ``medfr_en_<set>`` beside ``medfr_<set>``.
 
-:mod:`medfr_eval.sets` lists the twins (``twin_of``); the name rule below is the
+:mod:`medfr_eval.core.sets` lists the twins (``twin_of``); the name rule below is the
 fallback for logs of twins a set table does not list.
 
 The 10 translated sets exist in English too (the same records, the originals the
@@ -12,7 +12,7 @@ and item identifiers as the French task. A twin is scored like its French task
 
 from __future__ import annotations
 
-from medfr_eval.sets import BY_TASK, EvalSet
+from medfr_eval.core.sets import BY_TASK, EvalSet
 
 EN_PREFIX = "medfr_en_"
 TRANSLATED_FAMILY = "mcq_translated"
@@ -20,7 +20,7 @@ TRANSLATED_FAMILY = "mcq_translated"
 
 def french_task(task: str) -> str | None:
     """The French task a ``medfr_en_<set>`` twin stands for, or None if ``task`` is no twin."""
-    twin_of = getattr(BY_TASK.get(task), "twin_of", None)  # medfr_eval.sets names twins
+    twin_of = getattr(BY_TASK.get(task), "twin_of", None)  # medfr_eval.core.sets names twins
     if twin_of:
         return f"medfr_{twin_of}"
     if not task.startswith(EN_PREFIX):

@@ -30,11 +30,11 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Any
 
-from medfr_eval.errors import MedfrError
+from medfr_eval.core.errors import MedfrError
+from medfr_eval.core.sets import LETTERS
 from medfr_eval.mcq.modes import MODES
 from medfr_eval.mcq.rules import check_rule
-from medfr_eval.scoring import ANSWER_END
-from medfr_eval.sets import LETTERS
+from medfr_eval.metrics.scoring import ANSWER_END
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ class MedfrGenerationMixin:
         """Letters that are not single tokens: score each answer by the sum of its tokens' log-probs."""
         from lm_eval.api.instance import Instance
 
-        from medfr_eval.data import letter_sets
+        from medfr_eval.data.load import letter_sets
 
         split = ", ".join(self._medfr_forms(plan.letters, plan.rule).split)
         note = (

@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
 
 MODES = ("restricted", "free", "constrained")
 SUFFIX = {"restricted": "", "free": "_gen", "constrained": "_constrained"}
@@ -43,7 +43,7 @@ def requested_sets(tasks: Iterable[Any]):
     """The medfr sets behind requested task or group names, in any mode (others are skipped)."""
     import re
 
-    from medfr_eval.sets import BY_TASK, GROUPS
+    from medfr_eval.core.sets import BY_TASK, GROUPS
 
     found = {}
     for name in tasks or ():

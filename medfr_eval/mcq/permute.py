@@ -5,7 +5,7 @@ letter moves from index ``g`` to ``(g - s) mod n``. Ids stay the item's own, so
 paired tools (``medfr-signif``) match the orders item by item.
 
 Two ways in, both through the task's ``custom_dataset`` loader
-(:func:`load_set`, which hands :func:`medfr_eval.data.load_set`, the one loader
+(:func:`load_set`, which hands :func:`medfr_eval.data.load.load_set`, the one loader
 of every task, a way to turn its final records into docs: the exclusion list,
 the size check and the served order are the unshifted task's):
 
@@ -28,10 +28,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from medfr_eval import data
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.sets import LETTERS, EvalSet, get_set
+from medfr_eval.data import load as data
 from medfr_eval.mcq.rules import apply_constrained_rule
-from medfr_eval.sets import LETTERS, EvalSet, get_set
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def load_set(
     medfr_constrained_rule: Any = None,
     **metadata: Any,
 ):
-    """``custom_dataset`` of every medfr task: :func:`medfr_eval.data.load_set`, the one loader.
+    """``custom_dataset`` of every medfr task: :func:`medfr_eval.data.load.load_set`, the one loader.
 
     Option orders only change how its final records (checked, size-checked,
     without the excluded ids, in serving order) become docs: each shift's docs

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
 
 RULE_KEY = "medfr_constrained_rule"
 RULES = ("medfr", "authors")
@@ -43,7 +43,7 @@ def apply_constrained_rule(rule: Any) -> None:
     if rule is None:
         return
     rule = check_rule(rule)
-    from medfr_eval.availability import building_task
+    from medfr_eval.data.availability import building_task
 
     task = building_task()
     if task is None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import inspect
 import math
 
-from medfr_eval.errors import MedfrError
+from medfr_eval.core.errors import MedfrError
 
 TOP_LOGPROBS = 20
 NEEDED = ("allowed_token_ids", "logprobs")

@@ -13,7 +13,7 @@ permutation), :mod:`.corrections` (Bonferroni, Holm, BH), :mod:`.families`
 
 from __future__ import annotations
 
-from medfr_eval.errors import SignifError
+from medfr_eval.core.errors import SignifError
 from medfr_eval.lmeval_output import CLUSTER_KEYS, SampleLog, read_sample_log
 
 from .compare import (

@@ -48,7 +48,7 @@ from typing import Literal
 
 import numpy as np
 
-from medfr_eval.errors import BootstrapInputError
+from medfr_eval.core.errors import BootstrapInputError
 
 Decision = Literal["win", "tie", "loss"]
 Correction = Literal["bonferroni", "holm", "none"]

@@ -15,8 +15,8 @@ from typing import Any
 import click
 from rich.markup import escape
 
-from medfr_eval.errors import SignifError
-from medfr_eval.sets import BY_TASK, GROUPS
+from medfr_eval.core.errors import SignifError
+from medfr_eval.core.sets import BY_TASK, GROUPS
 
 from . import pairs as pairs_mod
 from .compare import Report, compare

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from medfr_eval import lmeval_output as lo
-from medfr_eval.errors import SignifError
-from medfr_eval.sets import ALL_FAMILIES, ALL_SETS, BY_TASK
+from medfr_eval.core.errors import SignifError
+from medfr_eval.core.sets import ALL_FAMILIES, ALL_SETS, BY_TASK
 
 from . import bootstrap as bs
 from . import paired_tests, shaky

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from medfr_eval.sets import ALL_FAMILIES
+from medfr_eval.core.sets import ALL_FAMILIES
 
 from . import bootstrap as bs
 from .corrections import decide

@@ -22,9 +22,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from medfr_eval import lmeval_output as lo
-from medfr_eval.errors import SignifError, refuse_or_warn
+from medfr_eval.core.errors import SignifError, refuse_or_warn
+from medfr_eval.core.sets import BY_TASK
 from medfr_eval.lmeval_output import SampleLog
-from medfr_eval.sets import BY_TASK
 
 from . import bootstrap as bs
 from .corrections import decide

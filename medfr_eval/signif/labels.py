@@ -2,14 +2,14 @@
 
 The interface is English, the data and prompts French (docs/design.md). The JSON keeps its keys and values (``decision`` is ``win`` /
 ``tie`` / ``loss``); these tables only label them for people. Set titles and
-family names come from the one name table of :mod:`medfr_eval.sets`, which the
+family names come from the one name table of :mod:`medfr_eval.core.sets`, which the
 board reads too, so that the site and the significance report name a set or a
 family alike (and ``signif`` needs nothing of the board).
 """
 
 from __future__ import annotations
 
-from medfr_eval.sets import ALL_FAMILIES, family_label, set_label
+from medfr_eval.core.sets import ALL_FAMILIES, family_label, set_label
 
 #: "all" is the study's sets (its "all sets" row); the public extras count in their
 #: own families only (the English twins' ``mcq_english``, ``public_native``).

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from medfr_eval.errors import BootstrapInputError
+from medfr_eval.core.errors import BootstrapInputError
 
 #: Enumerate every sign flip up to this many non-zero units (2^16 = 65,536 flips).
 EXACT_MAX_UNITS = 16

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from medfr_eval.errors import SignifError, refuse_or_warn
+from medfr_eval.core.errors import SignifError, refuse_or_warn
 from medfr_eval.lmeval_output import SampleLog
 
 Warn = Callable[..., None]

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from medfr_eval import strategies
-from medfr_eval.errors import SignifError, refuse_unknown_keys
-from medfr_eval.fileio import read_yaml
+from medfr_eval.core import strategies
+from medfr_eval.core.errors import SignifError, refuse_unknown_keys
+from medfr_eval.core.fileio import read_yaml
 
 from .runs import Run, find_run
 

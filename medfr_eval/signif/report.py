@@ -7,7 +7,7 @@ complete, consistent set of files (the last to finish wins), never one run's JSO
 beside the other's Markdown. A failure half-way leaves the previous outputs intact,
 and the temporary folder is removed (SIGTERM included; after a ``kill -9`` it stays
 beside ``--out``, which the next run ignores).
-Text from input files is made safe on the way out (:mod:`medfr_eval.textsafe`):
+Text from input files is made safe on the way out (:mod:`medfr_eval.core.textsafe`):
 CSV cells cannot run as formulas, Markdown cannot carry raw HTML.
 """
 
@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 
 from medfr_eval.cli import command_path
-from medfr_eval.errors import SignifError
-from medfr_eval.fileio import term_as_interrupt
-from medfr_eval.sets import ALL_SETS
-from medfr_eval.textsafe import csv_cell, markdown_text, plot_text
+from medfr_eval.core.errors import SignifError
+from medfr_eval.core.fileio import term_as_interrupt
+from medfr_eval.core.sets import ALL_SETS
+from medfr_eval.core.textsafe import csv_cell, markdown_text, plot_text
 
 from .compare import Report
 from .labels import DECISION_LABELS, FAMILY_LABELS, GAP_LABELS, set_title

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from medfr_eval import lmeval_output as lo
-from medfr_eval.errors import DataError, SignifError
-from medfr_eval.sets import BY_TASK
-from medfr_eval.textsafe import clean_name
+from medfr_eval.core.errors import DataError, SignifError
+from medfr_eval.core.sets import BY_TASK
+from medfr_eval.core.textsafe import clean_name
 
 Track = Callable[[Iterable[Any], str, int], Iterable[Any]]
 

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from medfr_eval.errors import StudyError
-from medfr_eval.sets import BY_NAME, BY_TASK, FAMILIES
+from medfr_eval.core.errors import StudyError
+from medfr_eval.core.sets import BY_NAME, BY_TASK, FAMILIES
 from medfr_eval.signif import bootstrap as bs
 
 from .load import load_study

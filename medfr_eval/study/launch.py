@@ -1,6 +1,6 @@
 """``medfr study launch``: a study as SLURM jobs, one array task per model, then publishing.
 
-Three scripts, rendered from the shared templates of :mod:`medfr_eval.slurm`, beside the
+Three scripts, rendered from the shared templates of :mod:`medfr_eval.core.slurm`, beside the
 file named by ``--slurm`` (``study.sbatch``):
 
 * ``study.eval.sbatch``: a job array, one task per model not done yet, each on its own
@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from medfr_eval.cli import command_path
-from medfr_eval.errors import LaunchError
-from medfr_eval.fileio import write_text_atomic
-from medfr_eval.slurm import (
+from medfr_eval.core.errors import LaunchError
+from medfr_eval.core.fileio import write_text_atomic
+from medfr_eval.core.slurm import (
     BatchScript,
     Step,
     Submission,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from medfr_eval.errors import StudyError
-from medfr_eval.resources import studies_dir
+from medfr_eval.core.errors import StudyError
+from medfr_eval.core.resources import studies_dir
 
 from .schema import Source, build_study
 from .spec import COMMAND_LINE, Study

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from medfr_eval.fileio import temp_beside
+from medfr_eval.core.fileio import temp_beside
 
 #: Bump when what is saved, or how the logs are read, changes.
 MEMO_VERSION = 1

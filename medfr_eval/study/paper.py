@@ -23,9 +23,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from medfr_eval.errors import StudyError
-from medfr_eval.fileio import read_text_utf8
-from medfr_eval.sets import BY_NAME, BY_TASK, FAMILIES
+from medfr_eval.core.errors import StudyError
+from medfr_eval.core.fileio import read_text_utf8
+from medfr_eval.core.sets import BY_NAME, BY_TASK, FAMILIES
 
 if TYPE_CHECKING:
     from .spec import Study

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from medfr_eval import lmeval_output as lo
-from medfr_eval.errors import MedfrError
+from medfr_eval.core.errors import MedfrError
 
 from . import memo, taskindex
 from .spec import VLLM_BACKENDS, Study, StudyModel

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import yaml
 
-from medfr_eval.errors import StudyError
-from medfr_eval.fileio import write_json_atomic, write_text_atomic
-from medfr_eval.sets import SETS
+from medfr_eval.core.errors import StudyError
+from medfr_eval.core.fileio import write_json_atomic, write_text_atomic
+from medfr_eval.core.sets import SETS
 
 from .plan import Layout, Status, status
 from .spec import Study

@@ -5,7 +5,7 @@ BERTScore F1 on 0-1 with three (the paper: two); differences in points. The file
 ``compare.json`` (strict JSON, the board's input), ``compare.csv`` (one row per figure,
 0-1 scale), ``compare.md``, ``compare.png`` / ``compare.svg`` (published figure against
 ours with its interval, one panel per family). Names from input files are made safe
-for each format (:mod:`medfr_eval.textsafe`).
+for each format (:mod:`medfr_eval.core.textsafe`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import os
 import textwrap
 from pathlib import Path
 
-from medfr_eval.errors import StudyError
-from medfr_eval.fileio import dumps_strict, temp_beside, write_text_atomic
-from medfr_eval.sets import FAMILIES
-from medfr_eval.textsafe import csv_cell
+from medfr_eval.core.errors import StudyError
+from medfr_eval.core.fileio import dumps_strict, temp_beside, write_text_atomic
+from medfr_eval.core.sets import FAMILIES
+from medfr_eval.core.textsafe import csv_cell
 
 from .compare import Comparison, Row
 

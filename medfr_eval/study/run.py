@@ -22,8 +22,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from medfr_eval.errors import StudyError
-from medfr_eval.fileio import term_as_interrupt, write_json_atomic
+from medfr_eval.core.errors import StudyError
+from medfr_eval.core.fileio import term_as_interrupt, write_json_atomic
 
 from . import memo
 from .plan import Layout, Status, cache_prefix, inspect_folder, lm_eval_argv, lm_eval_env, status
@@ -61,7 +61,7 @@ def preflight(study: Study) -> None:
 
     lm-eval checks the same at the start of each model's run; checking once here stops a
     study at once instead of after its first model's download and load."""
-    from medfr_eval.preflight import check_data, check_sources
+    from medfr_eval.lmeval.preflight import check_data, check_sources
 
     meta = study.evaluation.lm_eval_metadata()
     check_sources(list(study.tasks), meta)

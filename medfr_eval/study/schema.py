@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from medfr_eval import strategies
-from medfr_eval.errors import MedfrError, StudyError
-from medfr_eval.sets import BY_TASK
+from medfr_eval.core import strategies
+from medfr_eval.core.errors import MedfrError, StudyError
+from medfr_eval.core.sets import BY_TASK
 from medfr_eval.signif.pairs import Pair, load_pairs, preset_names, presets_dir
 
 from . import taskindex

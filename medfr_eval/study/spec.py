@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from medfr_eval.sets import FAMILIES
+from medfr_eval.core.sets import FAMILIES
 from medfr_eval.signif.pairs import Pair
 
 SCHEMA_VERSION = 1

@@ -16,7 +16,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from medfr_eval.sets import BY_TASK
+from medfr_eval.core.sets import BY_TASK
 
 from . import taskindex
 from .spec import Study, StudyModel

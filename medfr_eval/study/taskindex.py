@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from medfr_eval.resources import tasks_dir
+from medfr_eval.core.resources import tasks_dir
 
 
 class _TaskLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from medfr_eval.errors import MedfrError
-from medfr_eval.fileio import read_text_utf8, read_yaml
+from medfr_eval.core.errors import MedfrError
+from medfr_eval.core.fileio import read_text_utf8, read_yaml
 
 KeyPath = tuple["str | int", ...]
 

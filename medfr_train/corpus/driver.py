@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from medfr_eval.fileio import temp_beside, term_as_interrupt, write_json_atomic
+from medfr_eval.core.fileio import temp_beside, term_as_interrupt, write_json_atomic
 from medfr_train.corpus.config import CorpusConfig, CorpusReport
 from medfr_train.corpus.dedup import HashSet64
 from medfr_train.corpus.readers import expand_inputs, read_documents

@@ -39,7 +39,7 @@ def resolve_files(entries: list[str], base: Path) -> tuple[list[Path], list[str]
     """
     roots = [base]
     try:
-        from medfr_eval.resources import recipes_dir
+        from medfr_eval.core.resources import recipes_dir
 
         roots.append(recipes_dir())
     except FileNotFoundError:  # pragma: no cover - incomplete install
@@ -105,7 +105,7 @@ def _has_text(p: Path, err: Err) -> bool:
 
     Why all of it: bytes that are not UTF-8 deep in a corpus would otherwise
     stop the run with a traceback after the model has loaded."""
-    from medfr_eval.fileio import iter_lines_utf8
+    from medfr_eval.core.fileio import iter_lines_utf8
     from medfr_train.errors import CorpusError
 
     found = False

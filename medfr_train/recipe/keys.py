@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from medfr_eval import strategies
+from medfr_eval.core import strategies
 
 STAGE_KINDS = ("cpt", "sft")
 #: strategy key -> its stages, from the one table of strategies.

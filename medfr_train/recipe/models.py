@@ -46,7 +46,7 @@ def _outputs(raw: Any) -> list[str]:
 
 
 def _candidates(recipe_path: Path) -> list[Path]:
-    from medfr_eval.resources import recipes_dir
+    from medfr_eval.core.resources import recipes_dir
 
     near = sorted(recipe_path.parent.glob("*.yaml"))
     shipped = sorted(

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from medfr_eval.fileio import read_text_utf8, read_yaml
+from medfr_eval.core.fileio import read_text_utf8, read_yaml
 from medfr_train.errors import RecipeError
 
 COMMAND_LINE = "command line"

@@ -73,7 +73,7 @@ class Stage:
 
         Over the values as the run card records them (secrets redacted): a new
         ``hub_token`` does not change what is trained."""
-        from medfr_eval.secret_keys import redact_secrets
+        from medfr_eval.core.secret_keys import redact_secrets
 
         blob = json.dumps(redact_secrets(self.values), sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]

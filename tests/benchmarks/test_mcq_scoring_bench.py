@@ -52,8 +52,8 @@ def test_one_pass_per_question_and_same_predictions(
 
 
 def test_synthetic_records_follow_the_schema(bench):
-    from medfr_eval.records import validate_records
-    from medfr_eval.sets import get_set
+    from medfr_eval.core.sets import get_set
+    from medfr_eval.data.records import validate_records
 
     for name in ("medqa_4opt", "medqa_5opt", "pubmedqa"):
         records = bench.synthetic_records(name, 30)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from medfr_eval.core.sets import ENGLISH_TWINS, GROUPS, SETS
 from medfr_eval.mcq.calibration import ece, item_calibration
-from medfr_eval.sets import ENGLISH_TWINS, GROUPS, SETS
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">&amp;'
 BASE = "medfr-test/Mistral-base"

@@ -12,7 +12,7 @@ from fresh_imports import loaded_by
 
 from medfr_eval.board.table import slugify
 from medfr_eval.cli import board_main as main
-from medfr_eval.sets import SETS
+from medfr_eval.core.sets import SETS
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -12,9 +12,9 @@ from board_fixtures import BASE, CPT, write_run
 from medfr_eval.board.calibration import calibration_points, calibration_sets
 from medfr_eval.board.collect import read_runs
 from medfr_eval.cli import board_main as main
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.sets import SETS
 from medfr_eval.mcq.calibration import ece
-from medfr_eval.sets import SETS
 
 MCQ = [s.name for s in SETS if s.kind.startswith("mcq")]
 

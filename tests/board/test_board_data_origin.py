@@ -8,7 +8,7 @@ from pathlib import Path
 from board_fixtures import BASE, CPT, SFT, write_run
 
 from medfr_eval.cli import board_main as main
-from medfr_eval.sets import BY_TASK, SETS
+from medfr_eval.core.sets import BY_TASK, SETS
 
 BIOMISTRAL = "BioMistral/BioInstructQA@e8b529351e63e3060328ed50739a004537779eb4"
 

@@ -10,7 +10,7 @@ from board_fixtures import BASE, CPT, build, run_card, signif_for, write_run
 from medfr_eval.board.labels import OVERALL_DEFINITION
 from medfr_eval.board.table import slugify
 from medfr_eval.cli import board_main as main
-from medfr_eval.sets import FAMILIES, SETS
+from medfr_eval.core.sets import FAMILIES, SETS
 
 
 def page_of(site, name: str) -> str:

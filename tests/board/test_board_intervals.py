@@ -10,7 +10,7 @@ from board_fixtures import BASE, N_ITEMS, build
 
 from medfr_eval.board.collect import read_runs
 from medfr_eval.board.ranking import average_intervals, set_draws, set_seed
-from medfr_eval.sets import FAMILIES, SETS
+from medfr_eval.core.sets import FAMILIES, SETS
 from medfr_eval.signif import bootstrap as bs
 
 

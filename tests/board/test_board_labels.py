@@ -10,8 +10,8 @@ from medfr_eval.board.gap import translation_gap
 from medfr_eval.board.plots import chance_level
 from medfr_eval.board.render import environment, fmt_value, shown_columns
 from medfr_eval.board.table import Model, build_rows
+from medfr_eval.core.sets import ALL_FAMILIES, ALL_SETS, SETS
 from medfr_eval.lmeval_output import TaskOutput
-from medfr_eval.sets import ALL_FAMILIES, ALL_SETS, SETS
 
 
 def test_every_set_and_family_has_english_labels():

@@ -13,7 +13,7 @@ import pytest
 
 from medfr_eval.board.collect import read_runs
 from medfr_eval.cli import board_main as main
-from medfr_eval.sets import SETS
+from medfr_eval.core.sets import SETS
 
 
 @pytest.mark.slow

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from medfr_eval.board.build import build_site
-from medfr_eval.errors import DataError
-from medfr_eval.sets import SETS
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.sets import SETS
 from medfr_eval.study import Layout, compare_run, load_study
 from medfr_eval.study.report import write_report
 from medfr_eval.study.run import record_study

@@ -11,8 +11,8 @@ from board_fixtures import BASE, CPT, write_run
 from medfr_eval.board.collect import read_runs
 from medfr_eval.board.gap import translation_gap
 from medfr_eval.cli import board_main as main
-from medfr_eval.errors import SignifError
-from medfr_eval.sets import SETS
+from medfr_eval.core.errors import SignifError
+from medfr_eval.core.sets import SETS
 from medfr_eval.signif import bootstrap as bs
 from medfr_eval.signif.gap import pair_twins
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medfr_eval import bertscore
+from medfr_eval.metrics import bertscore
 
 
 def test_identical_answers_score_one_and_empty_scores_zero(tiny_bertscore_env):
@@ -60,7 +60,7 @@ def test_settings_from_env_override_yaml(monkeypatch):
 
 
 def test_bad_setting_is_a_data_error_naming_the_variable(monkeypatch):
-    from medfr_eval.errors import DataError
+    from medfr_eval.core.errors import DataError
 
     monkeypatch.setenv("MEDFR_BERTSCORE_LAYER", "nine")
     with pytest.raises(DataError) as err:

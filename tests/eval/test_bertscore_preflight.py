@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medfr_eval import bertscore
+from medfr_eval.metrics import bertscore
 
 
 def test_unloadable_scorer_stops_before_generation(tmp_path, monkeypatch):

@@ -11,10 +11,10 @@ import json
 import click
 
 from medfr_eval.cli import run
-from medfr_eval.data import load_records
-from medfr_eval.fetch_cli import fetch as fetch_command
-from medfr_eval.public_sources import SOURCES, synthetic
-from medfr_eval.public_sources.bioinstructqa import WITHOUT_CONTEXT
+from medfr_eval.data.fetch_cli import fetch as fetch_command
+from medfr_eval.data.load import load_records
+from medfr_eval.data.public_sources import SOURCES, synthetic
+from medfr_eval.data.public_sources.bioinstructqa import WITHOUT_CONTEXT
 
 
 def _cli(args: list[str]) -> int:
@@ -47,7 +47,7 @@ def test_pubmedqa_record_without_context_loads_without_one_and_is_counted(tmp_pa
 
 
 def load_set_prompt(out, name, index):
-    from medfr_eval.data import load_set
+    from medfr_eval.data.load import load_set
 
     return load_set(name, medfr_data=str(out))["test"][index]["prompt"]
 

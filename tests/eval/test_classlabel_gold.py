@@ -16,10 +16,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from medfr_eval.cli import run
-from medfr_eval.data import load_records
-from medfr_eval.fetch_cli import fetch as fetch_command
-from medfr_eval.public_sources import SOURCES, synthetic
-from medfr_eval.public_sources.frenchmedmcqa import COUNT_DIFFERS, TEST_FILE
+from medfr_eval.data.fetch_cli import fetch as fetch_command
+from medfr_eval.data.load import load_records
+from medfr_eval.data.public_sources import SOURCES, synthetic
+from medfr_eval.data.public_sources.frenchmedmcqa import COUNT_DIFFERS, TEST_FILE
 
 N = 12
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from medfr_eval.data import build_docs, letter_sets, load_records, load_set
-from medfr_eval.errors import DataError
-from medfr_eval.records import validate_record
-from medfr_eval.sets import SETS, get_set
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.sets import SETS, get_set
+from medfr_eval.data.load import build_docs, letter_sets, load_records, load_set
+from medfr_eval.data.records import validate_record
 
 
 def write_jsonl(path: Path, rows: list) -> Path:

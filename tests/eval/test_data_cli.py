@@ -18,7 +18,7 @@ def test_list_and_show(capsys):
 
 
 def test_validate_shipped_samples_and_a_bad_file(tmp_path, capsys):
-    from medfr_eval.resources import samples_dir
+    from medfr_eval.core.resources import samples_dir
 
     assert main(["validate", str(samples_dir())]) == 0
     bad = tmp_path / "medqa_4opt.jsonl"
@@ -112,8 +112,8 @@ def test_unknown_set_and_bad_map_are_one_line_errors(tmp_path, capsys):
 
 
 def test_extra_commands_join_the_group(tmp_path, monkeypatch, capsys):
-    """The hook another module (``medfr_eval/fetch_cli.py``) uses to add ``medfr data fetch``."""
-    from medfr_eval import data_cli
+    """The hook another module (``medfr_eval/data/fetch_cli.py``) uses to add ``medfr data fetch``."""
+    from medfr_eval.data import cli as data_cli
 
     for name in data_cli.EXTRA_COMMANDS:  # the shipped ones always import
         assert data_cli.data.get_command(None, name) is not None
@@ -148,7 +148,7 @@ def test_validate_a_file_not_named_after_a_set(tmp_path, capsys):
 
 def test_list_shows_every_set_whole_in_80_columns(monkeypatch, capsys):
     """The study's 15 and the public extras, each name whole on one line, public ones marked."""
-    from medfr_eval.sets import ALL_SETS
+    from medfr_eval.core.sets import ALL_SETS
 
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.delenv("MEDFR_HUB_SOURCES", raising=False)
@@ -167,7 +167,7 @@ def test_list_shows_every_set_whole_in_80_columns(monkeypatch, capsys):
 
 
 def test_show_says_a_shipped_sample_item_is_a_sample(tmp_path, capsys):
-    from medfr_eval.resources import samples_dir
+    from medfr_eval.core.resources import samples_dir
 
     assert main(["show", "kqa"]) == 0
     out = capsys.readouterr().out
@@ -185,7 +185,7 @@ def test_show_speaks_english(capsys):
 
 
 def test_list_origins_names_every_set_in_english(capsys):
-    from medfr_eval.sets import ALL_SETS
+    from medfr_eval.core.sets import ALL_SETS
 
     assert main(["list", "--origins"]) == 0
     out = capsys.readouterr().out

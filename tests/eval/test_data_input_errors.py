@@ -14,7 +14,7 @@ import stat
 import pytest
 
 from medfr_eval.cli import data_main as main
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
 
 Q = "Quel organe sécrète l'insuline ?"
 OPTS = {"a": "Le foie", "b": "Le pancréas", "c": "La rate", "d": "Le rein"}
@@ -97,7 +97,7 @@ def test_non_utf8_data_file_names_file_and_line(tmp_path, capsys):
     err = _one_line(capsys.readouterr().err)
     assert err.startswith(f"error: {path}:2: not UTF-8") and "Latin-1" in err
     # the loader lm-eval calls: the same error, not a UnicodeDecodeError traceback
-    from medfr_eval.data import load_records
+    from medfr_eval.data.load import load_records
 
     with pytest.raises(DataError, match=r"medqa_4opt.jsonl:2: not UTF-8"):
         load_records("medqa_4opt", str(tmp_path))
@@ -208,7 +208,7 @@ def test_show_refuses_a_negative_count(capsys):
 
 
 def test_atomic_files_follow_the_umask(tmp_path):
-    from medfr_eval.fileio import write_json_atomic, write_text_atomic
+    from medfr_eval.core.fileio import write_json_atomic, write_text_atomic
 
     old = os.umask(0o022)
     try:
@@ -239,7 +239,7 @@ def test_convert_output_is_readable_by_the_group(tmp_path):
 
 
 def test_interrupted_write_leaves_no_temp_file(tmp_path, monkeypatch):
-    import medfr_eval.fileio as fileio
+    import medfr_eval.core.fileio as fileio
 
     real_replace = os.replace
 
@@ -261,7 +261,7 @@ def test_sigterm_during_a_write_leaves_no_temp_file(tmp_path):
 
     script = textwrap.dedent(
         f"""
-        import os, signal, medfr_eval.fileio as f
+        import os, signal, medfr_eval.core.fileio as f
         real = os.fdopen
         class Slow:
             def __init__(self, fh): self.fh = fh
@@ -280,7 +280,7 @@ def test_sigterm_during_a_write_leaves_no_temp_file(tmp_path):
 
 
 def test_json_writes_are_strict():
-    from medfr_eval.fileio import write_json_atomic
+    from medfr_eval.core.fileio import write_json_atomic
 
     with pytest.raises(ValueError, match="strict JSON"):
         write_json_atomic("/nonexistent/never-written.json", {"x": float("nan")})

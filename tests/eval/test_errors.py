@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medfr_eval.errors import DataError, SignifError, refuse_or_warn, refuse_unknown_keys
+from medfr_eval.core.errors import DataError, SignifError, refuse_or_warn, refuse_unknown_keys
 
 
 def test_error_prints_file_line_field_message():

@@ -9,14 +9,14 @@ from pathlib import Path
 import click
 import pytest
 
-from medfr_eval import fetch as fetch_mod
 from medfr_eval.cli import run
-from medfr_eval.data import load_records, load_records_from, load_set
-from medfr_eval.errors import DataError
-from medfr_eval.fetch_cli import fetch as fetch_command
-from medfr_eval.fileio import sha256_file
-from medfr_eval.public_sources import SOURCES, synthetic
-from medfr_eval.sets import PUBLIC_SETS
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.fileio import sha256_file
+from medfr_eval.core.sets import PUBLIC_SETS
+from medfr_eval.data import fetch as fetch_mod
+from medfr_eval.data.fetch_cli import fetch as fetch_command
+from medfr_eval.data.load import load_records, load_records_from, load_set
+from medfr_eval.data.public_sources import SOURCES, synthetic
 
 
 @pytest.fixture()
@@ -120,7 +120,7 @@ def test_a_new_dir_is_not_created_on_failure(repos, tmp_path, capsys):
 
 
 def test_interrupted_download_leaves_nothing(repos, tmp_path, monkeypatch):
-    from medfr_eval.fetch_files import Files
+    from medfr_eval.data.fetch_files import Files
 
     calls = []
 

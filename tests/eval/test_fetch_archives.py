@@ -21,10 +21,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from medfr_eval.cli import run
-from medfr_eval.data import load_records
-from medfr_eval.fetch_cli import fetch as fetch_command
-from medfr_eval.public_sources import SOURCES, bioinstructqa, frenchmedmcqa, mediqal, synthetic
-from medfr_eval.public_sources.bioinstructqa import MEMBER
+from medfr_eval.data.fetch_cli import fetch as fetch_command
+from medfr_eval.data.load import load_records
+from medfr_eval.data.public_sources import SOURCES, bioinstructqa, frenchmedmcqa, mediqal, synthetic
+from medfr_eval.data.public_sources.bioinstructqa import MEMBER
 
 BIO = SOURCES["bioinstructqa"].repo
 
@@ -276,7 +276,7 @@ def test_a_json_lines_record_over_the_line_bound_is_one_line(tmp_path, capsys, m
         rows[1]["question"] = "x" * 200_000
 
     synthetic.write_mediqal(repo, n=4, mutate=huge, lines=True)
-    from medfr_eval.public_sources import json_records
+    from medfr_eval.data.public_sources import json_records
 
     real = json_records.iter_json_records
     monkeypatch.setattr(

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from medfr_eval import availability
-from medfr_eval.data import load_set
-from medfr_eval.errors import DataError
-from medfr_eval.fetch import fetch
-from medfr_eval.public_sources import COMMIT, SOURCES, synthetic
+from medfr_eval.core.errors import DataError
+from medfr_eval.data import availability
+from medfr_eval.data.fetch import fetch
+from medfr_eval.data.load import load_set
+from medfr_eval.data.public_sources import COMMIT, SOURCES, synthetic
 
 HEAD = "89abcdef0123456789abcdef0123456789abcdef"
 

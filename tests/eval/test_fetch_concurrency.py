@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from medfr_eval import fetch as fetch_mod
-from medfr_eval.data import load_records
-from medfr_eval.errors import DataError
-from medfr_eval.fetch import fetch
-from medfr_eval.public_sources import SOURCES, synthetic
+from medfr_eval.core.errors import DataError
+from medfr_eval.data import fetch as fetch_mod
+from medfr_eval.data.fetch import fetch
+from medfr_eval.data.load import load_records
+from medfr_eval.data.public_sources import SOURCES, synthetic
 
 CLI = "import sys; from medfr_eval.cli import data_main; sys.argv = ['medfr-data'] + sys.argv[1:]; data_main()"
 

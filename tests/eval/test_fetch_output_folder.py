@@ -14,11 +14,11 @@ import click
 import pytest
 
 from medfr_eval.cli import run
-from medfr_eval.data import load_records
-from medfr_eval.fetch import ensure_cached, fetch
-from medfr_eval.fetch_cli import fetch as fetch_command
-from medfr_eval.fileio import sha256_file
-from medfr_eval.public_sources import SOURCES, synthetic
+from medfr_eval.core.fileio import sha256_file
+from medfr_eval.data.fetch import ensure_cached, fetch
+from medfr_eval.data.fetch_cli import fetch as fetch_command
+from medfr_eval.data.load import load_records
+from medfr_eval.data.public_sources import SOURCES, synthetic
 
 
 @pytest.fixture()
@@ -142,7 +142,7 @@ def test_an_output_under_a_file_is_one_line(repos, tmp_path, capsys):
 
 def test_a_new_folder_gets_the_umask_permissions(repos, tmp_path):
     script = (
-        "import os, sys; os.umask(0o002); from medfr_eval.fetch import fetch; "
+        "import os, sys; os.umask(0o002); from medfr_eval.data.fetch import fetch; "
         "fetch(['medqa_4opt'], sys.argv[1], sys.argv[2])"
     )
     out = tmp_path / "shared" / "data"
@@ -186,7 +186,7 @@ def test_an_edited_cache_file_is_not_served(repos, tmp_path, monkeypatch):
     path = ensure_cached("mediqal_mcqu")
     assert sha256_file(path)
     path.write_text(path.read_text(encoding="utf-8").replace("Question", "Q"), encoding="utf-8")
-    from medfr_eval.errors import DataError
+    from medfr_eval.core.errors import DataError
 
     with pytest.raises(DataError, match="differs from the copy fetch wrote into the cache"):
         ensure_cached("mediqal_mcqu")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from medfr_eval.fileio import sha256_file
+from medfr_eval.core.fileio import sha256_file
 
 
 def test_sha256_file_matches_hashlib_across_block_boundaries(tmp_path):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from medfr_eval.data import load_records
+from medfr_eval.data.load import load_records
 
 
 @pytest.mark.parametrize(

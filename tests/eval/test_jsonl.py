@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from medfr_eval.errors import DataError
-from medfr_eval.jsonl import iter_jsonl
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.jsonl import iter_jsonl
 from medfr_train.errors import SFTDataError
 
 

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from medfr_eval.errors import DataError
-from medfr_eval.jsonstream import iter_json_list
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.jsonstream import iter_json_list
 
 ITEMS = [
     {"a": 1, "s": "crochets ] et [ , virgules", "n": None},

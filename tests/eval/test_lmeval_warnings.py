@@ -6,7 +6,7 @@ import logging
 
 from lmeval_run import lm_eval_cli
 
-from medfr_eval.lmeval_warnings import LOGGER, CustomKwargsAdviceFilter
+from medfr_eval.lmeval.warnings import LOGGER, CustomKwargsAdviceFilter
 
 ADVICE = (
     "Custom kwargs can be passed to `--metadata` in console (as json string) or to the TaskManager."

@@ -13,8 +13,8 @@ import shutil
 
 import pytest
 
-from medfr_eval.data import load_records
-from medfr_eval.resources import samples_dir
+from medfr_eval.core.resources import samples_dir
+from medfr_eval.data.load import load_records
 
 BASE = "medfr_medqa_4opt"
 VARIANTS = [
@@ -97,7 +97,7 @@ def test_permutations_in_one_task_serve_the_same_items_in_each_order(excluded_ru
 
 
 def test_strict_sizes_stop_a_shifted_task_as_the_plain_one(excluded_run):
-    from medfr_eval.errors import DataError
+    from medfr_eval.core.errors import DataError
 
     _, meta = excluded_run
     for name in (BASE, f"{BASE}_perm1"):

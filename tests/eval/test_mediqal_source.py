@@ -12,14 +12,14 @@ import click
 import pytest
 
 from medfr_eval.cli import run
-from medfr_eval.data import build_docs, load_records, load_set
-from medfr_eval.errors import DataError
-from medfr_eval.fetch import fetch
-from medfr_eval.fetch_cli import fetch as fetch_command
-from medfr_eval.public_sources import SOURCES, Tally, synthetic
-from medfr_eval.public_sources.mediqal import FEWER_THAN_TWO
-from medfr_eval.question_types import mean_present, split_by_type
-from medfr_eval.sets import BY_NAME, QUESTION_TYPES
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.sets import BY_NAME, QUESTION_TYPES
+from medfr_eval.data.fetch import fetch
+from medfr_eval.data.fetch_cli import fetch as fetch_command
+from medfr_eval.data.load import build_docs, load_records, load_set
+from medfr_eval.data.public_sources import SOURCES, Tally, synthetic
+from medfr_eval.data.public_sources.mediqal import FEWER_THAN_TWO
+from medfr_eval.data.question_types import mean_present, split_by_type
 
 MEDIQAL = ("mediqal_mcqu", "mediqal_mcqm", "mediqal_oeq")
 

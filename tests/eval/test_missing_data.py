@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from lmeval_run import lm_eval_cli
 
-from medfr_eval.data import load_set
-from medfr_eval.errors import DataError
-from medfr_eval.sets import ALL_SETS
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.sets import ALL_SETS
+from medfr_eval.data.load import load_set
 
 PRIVATE = [s.name for s in ALL_SETS if not s.public_source]
 PUBLIC = [s.name for s in ALL_SETS if s.public_source]

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from medfr_eval.errors import DataError
-from medfr_eval.preflight import check_data
+from medfr_eval.core.errors import DataError
+from medfr_eval.lmeval.preflight import check_data
 
 GOOD = {"id": "1", "question": "q", "options": ["a", "b", "c", "d"], "answer": "A"}
 
@@ -91,7 +91,7 @@ def offline_empty_cache(tmp_path, monkeypatch):
 def test_every_missing_set_is_named_before_the_model_loads(
     tiny_model_dir, offline_empty_cache, monkeypatch
 ):
-    from medfr_eval.sets import GROUPS, get_set
+    from medfr_eval.core.sets import GROUPS, get_set
 
     with pytest.raises(DataError) as err:
         _evaluate_without_loading(tiny_model_dir, ["medfr_all"], None, monkeypatch)
@@ -109,8 +109,8 @@ def test_every_missing_set_is_named_before_the_model_loads(
 def test_sets_with_a_file_or_a_cached_copy_are_not_named(
     tiny_model_dir, offline_empty_cache, tmp_path, monkeypatch
 ):
-    from medfr_eval.fetch import cached_folder, fetch
-    from medfr_eval.public_sources import SOURCES, synthetic
+    from medfr_eval.data.fetch import cached_folder, fetch
+    from medfr_eval.data.public_sources import SOURCES, synthetic
 
     source = SOURCES["bioinstructqa"]
     synthetic.write_bioinstructqa(tmp_path / "repos" / source.repo, per_corpus=3)
@@ -143,7 +143,7 @@ def test_a_connected_machine_leaves_public_copies_to_the_loader(
 
 
 def test_shipped_samples_need_no_check(offline_empty_cache):
-    from medfr_eval.preflight import check_sources
+    from medfr_eval.lmeval.preflight import check_sources
 
     check_sources(["medfr_all", "medfr_public"], {"medfr_data": "sample"})
     check_sources(["hellaswag"], None)

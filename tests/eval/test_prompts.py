@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from medfr_eval.data import build_docs, load_set
-from medfr_eval.errors import DataError
-from medfr_eval.sets import get_set
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.sets import get_set
+from medfr_eval.data.load import build_docs, load_set
 
 MCQ = {
     "id": "q1",

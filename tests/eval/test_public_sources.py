@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from medfr_eval.errors import DataError
-from medfr_eval.public_sources import SOURCES, Tally, bioinstructqa, letters_from, synthetic
-from medfr_eval.sets import BY_NAME, ENGLISH_TWINS, GROUPS, PUBLIC_SETS, SETS, twin_pairs
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.sets import BY_NAME, ENGLISH_TWINS, GROUPS, PUBLIC_SETS, SETS, twin_pairs
+from medfr_eval.data.public_sources import SOURCES, Tally, bioinstructqa, letters_from, synthetic
 
 
 def _convert(source: str, folder, sets, tally=None) -> dict[str, list[dict]]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from lmeval_run import tiny_bertscore, tiny_evaluate
 
-from medfr_eval import bertscore
-from medfr_eval.fetch import fetch
-from medfr_eval.public_sources import SOURCES, synthetic
-from medfr_eval.sets import GROUPS, twin_pairs
+from medfr_eval.core.sets import GROUPS, twin_pairs
+from medfr_eval.data.fetch import fetch
+from medfr_eval.data.public_sources import SOURCES, synthetic
+from medfr_eval.metrics import bertscore
 
 TASKS = [
     "medfr_medqa_4opt",
@@ -114,8 +114,8 @@ def test_every_new_task_builds_on_the_shipped_samples(tiny_bertscore_env):
     import lm_eval.tasks
 
     import medfr_eval
-    from medfr_eval.data import load_records
-    from medfr_eval.sets import EXTRA_SETS
+    from medfr_eval.core.sets import EXTRA_SETS
+    from medfr_eval.data.load import load_records
 
     tm = medfr_eval.task_manager(include_defaults=False, metadata={"medfr_data": "sample"})
     loaded = lm_eval.tasks.get_task_dict(["medfr_public"], tm)

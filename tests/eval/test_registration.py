@@ -13,7 +13,7 @@ import pytest
 
 import medfr_eval
 from medfr_eval import autoload
-from medfr_eval.sets import GROUPS, SETS
+from medfr_eval.core.sets import GROUPS, SETS
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_NAMES = sorted([s.task for s in SETS] + list(GROUPS))

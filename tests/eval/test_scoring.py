@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from medfr_eval.data import letter_sets
-from medfr_eval.scoring import (
+from medfr_eval.data.load import letter_sets
+from medfr_eval.metrics.scoring import (
     argmax,
     emr,
     hamming_score,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medfr_eval.secret_keys import REDACTED, is_secret_key, redact_secrets, secret_paths
+from medfr_eval.core.secret_keys import REDACTED, is_secret_key, redact_secrets, secret_paths
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from medfr_eval.data import load_records, load_set, serving_key
+from medfr_eval.data.load import load_records, load_set, serving_key
 
 OPTIONS = ["option a", "option b", "option c", "option d", "option e"]
 

@@ -1,4 +1,4 @@
-"""The shared script renderer (medfr_eval.slurm): job arrays, submit chains, quoting discipline."""
+"""The shared script renderer (medfr_eval.core.slurm): job arrays, submit chains, quoting discipline."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from medfr_eval.errors import LaunchError
-from medfr_eval.slurm import (
+from medfr_eval.core.errors import LaunchError
+from medfr_eval.core.slurm import (
     BatchScript,
     Step,
     Submission,

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from medfr_eval.data import build_docs, load_records
-from medfr_eval.sets import GROUPS, SETS
+from medfr_eval.core.sets import GROUPS, SETS
+from medfr_eval.data.load import build_docs, load_records
 
 
 @pytest.fixture(scope="module")

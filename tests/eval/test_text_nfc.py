@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import unicodedata
 
-from medfr_eval.data import load_set
-from medfr_eval.records import validate_record
-from medfr_eval.sets import get_set
-from medfr_eval.textnorm import nfc
+from medfr_eval.core.sets import get_set
+from medfr_eval.core.textnorm import nfc
+from medfr_eval.data.load import load_set
+from medfr_eval.data.records import validate_record
 
 WORD = "sécrète"  # composed (U+00E9, U+00E8) in this file
 

@@ -10,7 +10,7 @@ def test_two_builds_give_the_same_vocabulary_and_keep_french_words(tmp_path):
     build to the next. The counted vocabulary must not, and must keep accents and case."""
     from transformers import AutoTokenizer
 
-    from medfr_eval.tiny import build_tiny_bert
+    from medfr_eval.demo.tiny import build_tiny_bert
 
     a, b = build_tiny_bert(tmp_path / "a"), build_tiny_bert(tmp_path / "b")
     vocab = [json.loads((d / "tokenizer.json").read_text())["model"]["vocab"] for d in (a, b)]

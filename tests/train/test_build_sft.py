@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from medfr_eval.cli import run
-from medfr_eval.data import load_records
+from medfr_eval.data.load import load_records
 from medfr_train.build_sft import card_path, split_options
 from medfr_train.build_sft_cli import build_sft_command
 from medfr_train.sft_data import validate_file
@@ -288,7 +288,7 @@ def test_skip_missing_lists_the_sets_not_checked(tmp_path, source, capsys):
 
 
 def test_skip_missing_decontaminates_against_what_is_there(tmp_path, source):
-    from medfr_eval.resources import samples_dir
+    from medfr_eval.core.resources import samples_dir
 
     data = tmp_path / "evaldata"
     data.mkdir()

@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from medfr_eval.cli import train_main
-from medfr_eval.errors import LaunchError
-from medfr_eval.resources import recipes_dir
+from medfr_eval.core.errors import LaunchError
+from medfr_eval.core.resources import recipes_dir
 from medfr_train.launch import (
     plan_launch,
     render_commands,

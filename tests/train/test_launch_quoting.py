@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from medfr_eval.cli import train_main
-from medfr_eval.resources import recipes_dir
+from medfr_eval.core.resources import recipes_dir
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="the scripts need bash")
 

@@ -7,8 +7,8 @@ import stat
 import pytest
 
 from medfr_eval.cli import train_main
-from medfr_eval.errors import LaunchError
-from medfr_eval.resources import recipes_dir
+from medfr_eval.core.errors import LaunchError
+from medfr_eval.core.resources import recipes_dir
 from medfr_train.launch import SlurmOptions
 from medfr_train.launch_stages import plan_jobs, slurm_texts
 

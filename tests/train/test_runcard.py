@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from medfr_eval.resources import recipes_dir
+from medfr_eval.core.resources import recipes_dir
 from medfr_train import footprint as fp
 from medfr_train.recipe import load_recipe
 from medfr_train.runcard import build_card, stage_costs

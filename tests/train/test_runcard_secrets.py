@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from medfr_eval.cli import train_main as main
-from medfr_eval.secret_keys import REDACTED
+from medfr_eval.core.secret_keys import REDACTED
 from medfr_train.recipe import load_recipe
 from medfr_train.runcard import read_card, write_card
 

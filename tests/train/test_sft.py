@@ -35,7 +35,7 @@ def test_dora_magnitude_vectors_on_the_seven_projections(tiny_model_dir):
     from transformers import AutoModelForCausalLM
     from trl import ModelConfig, get_peft_config
 
-    from medfr_eval.resources import recipes_dir
+    from medfr_eval.core.resources import recipes_dir
     from medfr_train.recipe import load_recipe
 
     study = recipes_dir() / "medmistral-sft-7b" / "sft" / "config_dora.yaml"

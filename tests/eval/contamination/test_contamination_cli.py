@@ -10,8 +10,8 @@ import pytest
 
 from medfr_eval.cli import run
 from medfr_eval.contamination.cli import contamination
-from medfr_eval.data import load_records
-from medfr_eval.resources import samples_dir
+from medfr_eval.core.resources import samples_dir
+from medfr_eval.data.load import load_records
 
 ROOT_SAMPLES = samples_dir()
 FILLER = "Texte de remplissage sans rapport avec les questions d'évaluation, écrit pour ce test."

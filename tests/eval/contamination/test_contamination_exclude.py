@@ -7,9 +7,9 @@ import json
 import pytest
 
 from medfr_eval.contamination.exclude import exclude_records
-from medfr_eval.data import load_records, load_set
-from medfr_eval.errors import DataError
-from medfr_eval.sets import get_set
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.sets import get_set
+from medfr_eval.data.load import load_records, load_set
 
 
 def write_report(path, sets: dict[str, list[str]]) -> str:

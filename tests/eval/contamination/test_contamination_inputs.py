@@ -18,7 +18,7 @@ from medfr_eval.contamination import readers, textfile
 from medfr_eval.contamination.check import EvalIndex, report, scan_files
 from medfr_eval.contamination.cli import contamination
 from medfr_eval.contamination.evalitems import EvalItem
-from medfr_eval.data import load_records
+from medfr_eval.data.load import load_records
 
 FILLER = "Texte de remplissage écrit pour ce test, sans rapport avec les questions."
 

@@ -10,7 +10,7 @@ import pytest
 from medfr_eval.contamination import ngrams
 from medfr_eval.contamination.check import EvalIndex, check_n
 from medfr_eval.contamination.evalitems import EvalItem
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
 
 TEXT = (
     "Le patient présente une douleur thoracique constrictive irradiant dans le bras gauche "

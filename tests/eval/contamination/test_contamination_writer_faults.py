@@ -14,11 +14,11 @@ import pytest
 from medfr_eval.cli import run
 from medfr_eval.contamination import cli as cli_mod
 from medfr_eval.contamination.cli import contamination
-from medfr_eval.data import load_records
+from medfr_eval.data.load import load_records
 
 PRELUDE = """
 import os, signal, sys
-from medfr_eval import fileio
+from medfr_eval.core import fileio
 from medfr_eval.cli import run
 from medfr_eval.contamination.cli import contamination
 """

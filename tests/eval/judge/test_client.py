@@ -7,7 +7,7 @@ import time
 import pytest
 from fake_server import FakeJudgeServer
 
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
 from medfr_eval.judge.client import EndpointJudge, JudgeRequestError, chat_url
 from medfr_eval.judge.config import JudgeConfig
 from medfr_eval.judge.engine import Judge, JudgeItem

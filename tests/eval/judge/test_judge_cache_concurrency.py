@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from fake_server import FakeJudgeServer
 
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
 from medfr_eval.judge.cache import VerdictCache
 from medfr_eval.judge.check import check_judge
 from medfr_eval.judge.config import JudgeConfig

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lmeval_run import lm_eval_cli
 
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
 from medfr_eval.judge.check import check_judge
 
 KEY = "sk-KEYSECRET99"

@@ -9,7 +9,7 @@ from email.utils import formatdate
 import pytest
 from fault_server import FaultServer, chat_body, send, trickle
 
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
 from medfr_eval.judge import client as client_mod
 from medfr_eval.judge.client import EndpointJudge, JudgeRequestError
 from medfr_eval.judge.config import JudgeConfig

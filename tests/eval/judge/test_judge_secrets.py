@@ -16,7 +16,7 @@ from fault_server import FaultServer, send
 from judge_runs import IDENT, write_labels, write_run
 
 from medfr_eval.cli import main
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
 from medfr_eval.judge.client import EndpointJudge, JudgeRequestError
 from medfr_eval.judge.config import JudgeConfig, judge_identity
 from medfr_eval.judge.engine import Judge, JudgeItem

@@ -6,9 +6,9 @@ import tracemalloc
 
 import pytest
 
-from medfr_eval import prompts
 from medfr_eval.cli import data_main
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
+from medfr_eval.data import prompts
 from medfr_eval.judge import prompt
 from medfr_eval.judge.check import check_judge
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
 from medfr_eval.judge import prompt
 from medfr_eval.judge.verdict import OK, UNPARSABLE, make_verdict, parse_verdict
 

@@ -19,8 +19,8 @@ from medfr_eval import lmeval_output as lo
 from medfr_eval import signif
 from medfr_eval.board.collect import read_runs
 from medfr_eval.cli import board_main, signif_main
-from medfr_eval.errors import DataError
-from medfr_eval.sets import BY_TASK, SETS
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.sets import BY_TASK, SETS
 
 TESTS = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(TESTS / "board"), str(TESTS / "eval" / "signif")]

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from medfr_eval import lmeval_output as lo
-from medfr_eval.errors import DataError
-from medfr_eval.sets import BY_TASK
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.sets import BY_TASK
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,9 @@ def test_score_settings_keep_what_changes_scores_and_name_the_field():
     assert s["generation_kwargs.max_gen_toks"] == 256 and s["num_fewshot"] == 0
     assert s["metadata.bertscore_layer"] == 9 and s["metadata.judge.model"] == "medgemma"
     assert s["metadata.medfr_scorer_options.idf"] is False and s["version"] == 1.0
-    assert s["metadata.medfr_bertscore.num_layers"] == 9  # as medfr_eval.bertscore records it
+    assert (
+        s["metadata.medfr_bertscore.num_layers"] == 9
+    )  # as medfr_eval.metrics.bertscore records it
     assert not any(k.endswith(("config_source", "pretrained", "medfr_data")) for k in s)
     other = dict(s, **{"generation_kwargs.max_gen_toks": 64, "metadata.judge.model": "x"})
     del other["metadata.bertscore_layer"]

@@ -47,8 +47,8 @@ def fine_tune(
 
 
 def _prompts(set_name: str) -> list[str]:
-    from medfr_eval.data import build_docs, load_records
-    from medfr_eval.sets import get_set
+    from medfr_eval.core.sets import get_set
+    from medfr_eval.data.load import build_docs, load_records
 
     es = get_set(set_name)
     return [d["prompt"] for d in build_docs(es, load_records(es.name, "sample"))]

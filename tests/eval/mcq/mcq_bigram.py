@@ -25,8 +25,8 @@ def single_id(tok, text: str) -> int:
 
 def prompt_end_id(tok, set_names: Sequence[str]) -> int:
     """The last token of every sample prompt of the sets (lm-eval encodes them without BOS)."""
-    from medfr_eval.data import build_docs, load_records
-    from medfr_eval.sets import get_set
+    from medfr_eval.core.sets import get_set
+    from medfr_eval.data.load import build_docs, load_records
 
     ends = set()
     for name in set_names:

@@ -12,7 +12,7 @@ import pytest
 from mcq_bigram import build_bigram_model
 from mcq_reference import decode_item
 
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
 from medfr_eval.mcq.modes import check_run
 from medfr_eval.mcq.results import doc_letters, is_multi
 

@@ -1,6 +1,6 @@
 """Every MCQ set has its three modes and its permuted orders; the mode groups mirror medfr_all.
 
-A set added to ``medfr_eval.sets`` fails here until its leaves exist
+A set added to ``medfr_eval.core.sets`` fails here until its leaves exist
 (``tasks/gen/<set>_gen.yaml``, ``tasks/constrained/<set>_constrained.yaml``,
 and for single-answer sets ``tasks/perm/<set>[_gen|_constrained]_perm{1,2}.yaml``).
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from medfr_eval.core.resources import tasks_dir
+from medfr_eval.core.sets import ALL_SETS, GROUPS
 from medfr_eval.mcq.modes import MODES, task_name
-from medfr_eval.resources import tasks_dir
-from medfr_eval.sets import ALL_SETS, GROUPS
 
 MCQ = [s for s in ALL_SETS if s.kind in ("mcq", "mcq_multi")]
 STUDY_MCQ = [s for s in MCQ if s.in_study]

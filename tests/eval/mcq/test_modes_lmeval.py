@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from medfr_eval.data import load_records
-from medfr_eval.errors import MedfrError
+from medfr_eval.core.errors import MedfrError
+from medfr_eval.data.load import load_records
 
 SINGLE = "medqa_5opt"
 

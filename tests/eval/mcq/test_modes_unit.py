@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medfr_eval.errors import DataError, MedfrError
+from medfr_eval.core.errors import DataError, MedfrError
 from medfr_eval.mcq.generation import Plan, plan_for
 from medfr_eval.mcq.modes import check_run, requested_sets, task_name
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import pytest
 from lmeval_run import tiny_evaluate
 
-from medfr_eval.data import build_docs, letter_sets, load_records
-from medfr_eval.scoring import ANSWER_END
-from medfr_eval.sets import get_set
+from medfr_eval.core.sets import get_set
+from medfr_eval.data.load import build_docs, letter_sets, load_records
+from medfr_eval.metrics.scoring import ANSWER_END
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from medfr_eval.errors import DataError
+from medfr_eval.core.errors import DataError
 from medfr_eval.mcq.modes import check_run
 from medfr_eval.mcq.permute import check_permutations, permutation_report, shift_record
 
@@ -60,7 +60,7 @@ def perm_run(tiny_model_dir):
 
 
 def test_k_permutations_in_one_task(perm_run):
-    from medfr_eval.data import load_records
+    from medfr_eval.data.load import load_records
 
     records = {r["id"]: r for r in load_records("medqa_4opt", "sample")}
     samples = perm_run["samples"]["medfr_medqa_4opt"]

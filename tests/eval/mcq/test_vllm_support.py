@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from medfr_eval.errors import MedfrError
+from medfr_eval.core.errors import MedfrError
 from medfr_eval.mcq.constrained import LetterForms
 from medfr_eval.mcq.generation import Plan
 from medfr_eval.mcq.modes import check_run

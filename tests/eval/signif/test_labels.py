@@ -6,9 +6,10 @@ import re
 import subprocess
 import sys
 
-from medfr_eval import sets, signif
+from medfr_eval import signif
 from medfr_eval.board import labels as board_labels
-from medfr_eval.sets import ALL_SETS
+from medfr_eval.core import sets
+from medfr_eval.core.sets import ALL_SETS
 
 FRENCH = re.compile("[àâçéèêëîïôûùü]", re.IGNORECASE)
 

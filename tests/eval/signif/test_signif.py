@@ -16,8 +16,8 @@ import pytest
 
 from medfr_eval import signif
 from medfr_eval.cli import signif_main as main
-from medfr_eval.errors import DataError
-from medfr_eval.sets import BY_TASK
+from medfr_eval.core.errors import DataError
+from medfr_eval.core.sets import BY_TASK
 
 sys.path.insert(0, str(Path(__file__).parent))
 from signif_fixtures import DATE, binary, write_run  # noqa: E402

@@ -17,7 +17,7 @@ import pytest
 
 from medfr_eval import signif
 from medfr_eval.cli import signif_main as main
-from medfr_eval.sets import BY_TASK
+from medfr_eval.core.sets import BY_TASK
 
 sys.path.insert(0, str(Path(__file__).parent))
 from signif_fixtures import edit_line  # noqa: E402

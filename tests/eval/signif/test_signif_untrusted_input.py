@@ -14,7 +14,7 @@ import pytest
 from medfr_eval import signif
 from medfr_eval.board.collect import read_signif
 from medfr_eval.cli import signif_main as main
-from medfr_eval.errors import DataError, SignifError
+from medfr_eval.core.errors import DataError, SignifError
 from medfr_eval.signif import report as report_mod
 
 sys.path.insert(0, str(Path(__file__).parent))

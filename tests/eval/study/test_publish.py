@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from medfr_eval.cli import main
-from medfr_eval.sets import SETS
+from medfr_eval.core.sets import SETS
 from medfr_eval.study import Layout, load_study, status
 from medfr_eval.study.run import record_study
 from medfr_eval.study.synthetic import write_model_run

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from medfr_eval.cli import main
-from medfr_eval.errors import StudyError
-from medfr_eval.resources import studies_dir
+from medfr_eval.core.errors import StudyError
+from medfr_eval.core.resources import studies_dir
 from medfr_eval.study import load_paper_table, load_study
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from medfr_eval.cli import main
-from medfr_eval.resources import samples_dir
+from medfr_eval.core.resources import samples_dir
 from medfr_eval.study import Layout, launch, load_study, status
 from medfr_eval.study.plan import array_task_argv, lm_eval_argv, publish_argv
 from medfr_eval.study.synthetic import write_model_run

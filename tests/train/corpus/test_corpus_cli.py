@@ -69,7 +69,7 @@ def test_cli_help_shows_an_example(capsys):
 
 def test_shipped_sample_corpus_is_mostly_kept(tmp_path):
     """Clean French prose (our sample corpus) must pass the filters almost whole."""
-    from medfr_eval.resources import recipes_dir
+    from medfr_eval.core.resources import recipes_dir
 
     sample = recipes_dir() / "data" / "cpt_corpus.txt"
     assert sample.is_file(), "the sample corpus ships with medfr"

@@ -27,7 +27,7 @@ def test_parse_processes():
 
 def test_chained_recipe_on_one_32_gpu_job_warns():
     """The issue's case: SFT of a chained recipe on 32 ranks is 256, not 8."""
-    from medfr_eval.resources import recipes_dir
+    from medfr_eval.core.resources import recipes_dir
 
     recipe = load_recipe(recipes_dir() / "cpt_sft.yaml", check_data=False)
     cpt, sft = recipe.stages
@@ -40,7 +40,7 @@ def test_chained_recipe_on_one_32_gpu_job_warns():
 
 
 def test_check_states_the_global_batch(capsys):
-    from medfr_eval.resources import recipes_dir
+    from medfr_eval.core.resources import recipes_dir
 
     path = recipes_dir() / "cpt_sft.yaml"
     assert train_main(["check", str(path), "--skip-data"]) == 0
@@ -54,7 +54,7 @@ def test_check_states_the_global_batch(capsys):
 
 def test_every_study_header_states_the_global_batch():
     """Each header's 'Global batch' line agrees with the recipe's own batch and accumulation."""
-    from medfr_eval.resources import recipes_dir
+    from medfr_eval.core.resources import recipes_dir
 
     for p in recipes_dir().rglob("config_*.yaml"):
         text = p.read_text(encoding="utf-8")

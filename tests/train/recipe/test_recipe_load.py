@@ -30,7 +30,7 @@ def test_cpt_recipe_is_trl_dataclasses(cpt_recipe):
 
 
 def test_the_study_dora_is_stated_by_the_shipped_recipe():
-    from medfr_eval.resources import recipes_dir
+    from medfr_eval.core.resources import recipes_dir
 
     recipe = recipes_dir() / "medmistral-sft-7b" / "sft" / "config_dora.yaml"
     (s,) = load_recipe(recipe, check_data=False).stages
@@ -143,7 +143,7 @@ def test_bad_inputs_more(tmp_path, tiny_model_dir, train_data):
     (tmp_path / "bad.jsonl").write_text('{"id": "x", "type": "mcq"}\n', encoding="utf-8")
     fields = {
         "missing.yaml": "recipe",
-        "yaml.yaml": None,  # medfr_eval.fileio.read_yaml: file and line only
+        "yaml.yaml": None,  # medfr_eval.core.fileio.read_yaml: file and line only
         "list.yaml": "recipe",
         "strategy.yaml": "strategy",
         "nofile.yaml": "dataset_files",
@@ -184,7 +184,7 @@ def test_cli_exit_2_and_nothing_written(tmp_path, tiny_model_dir, train_data, ca
 
 
 def _shipped() -> list[Path]:
-    from medfr_eval.resources import recipes_dir
+    from medfr_eval.core.resources import recipes_dir
 
     root = recipes_dir()
     return sorted(p for p in root.rglob("*.yaml") if "accelerate_configs" not in p.parts)
@@ -220,7 +220,7 @@ def test_every_shipped_recipe_checks(tmp_path, tiny_model_dir, monkeypatch):
 
 def test_study_recipes_cover_a_to_k():
     """One recipe per adapted model of the study, named after it."""
-    from medfr_eval.resources import recipes_dir
+    from medfr_eval.core.resources import recipes_dir
 
     models = {
         "medmistral-cpt-7b",
@@ -244,7 +244,7 @@ def test_study_recipes_cover_a_to_k():
 def test_command_line_output_dir_wins_in_chained_recipes(tmp_path):
     """--output_dir moves both stages (and the SFT start point); --stage.X.output_dir moves one."""
 
-    from medfr_eval.resources import recipes_dir
+    from medfr_eval.core.resources import recipes_dir
 
     demo = recipes_dir() / "demo" / "cpt_sft.yaml"
     moved = load_recipe(demo, ["--output_dir", str(tmp_path / "run")], check_data=False)

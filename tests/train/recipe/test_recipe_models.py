@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from medfr_eval.cli import train_main as main
-from medfr_eval.resources import recipes_dir
+from medfr_eval.core.resources import recipes_dir
 from medfr_train.recipe.models import looks_like_path
 
 DEMO = recipes_dir() / "demo"

@@ -7,7 +7,7 @@ import re
 import pytest
 import yaml
 
-from medfr_eval.resources import recipes_dir
+from medfr_eval.core.resources import recipes_dir
 
 TAGS = {"paper", "authors' code", "medfr"}
 STUDY = sorted([*recipes_dir().rglob("config_*.yaml"), recipes_dir() / "cpt_sft.yaml"])

@@ -32,7 +32,7 @@ CHAINED = {
 @pytest.mark.parametrize("chained", sorted(CHAINED))
 def test_b_g_i_reuse_the_cpt_and_share_the_sft(chained):
     """B/G/I: the CPT stage is A/E/H's own stage; the SFT stage is C/F/J's (same hash, folder)."""
-    from medfr_eval.resources import recipes_dir
+    from medfr_eval.core.resources import recipes_dir
 
     root = recipes_dir()
     up_path, sft_path = CHAINED[chained]
