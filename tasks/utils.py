@@ -10,10 +10,10 @@ from medfr_eval.judge.config import EnvJudgeIdentity
 from medfr_eval.judge.filter import JudgeFilter, total
 from medfr_eval.judge.filter import openqa_results as openqa_judged_results
 from medfr_eval.lmeval.warnings import install as _quiet_custom_kwargs_advice
-from medfr_eval.mcq.calibration import ece
 from medfr_eval.mcq.permute import consistency, load_set, position_bias
 from medfr_eval.mcq.results import MCQParseFilter, generated_results, single_answer_results
 from medfr_eval.metrics.bertscore import BERTScoreFilter, openqa_results
+from medfr_eval.metrics.calibration import ece
 from medfr_eval.metrics.scoring import multi_answer_choices, multi_answer_results
 
 # lm-eval imports this file while loading our task configs, before it loads their data:

@@ -1,7 +1,7 @@
 """Calibration on a model page: ECE, Brier and near-miss per MCQ set, and a reliability diagram.
 
 Every MCQ task logs, per item, the probability of each option letter
-(the ``ece`` record of :mod:`medfr_eval.mcq.calibration`) and reports ``ece``,
+(the ``ece`` record of :mod:`medfr_eval.metrics.calibration`) and reports ``ece``,
 ``brier`` and ``near_miss`` in its results row. The board shows those numbers
 per set and draws one reliability diagram per model over all its MCQ items,
 with :func:`medfr_eval.mcq.reliability.reliability_diagram` (matplotlib only:

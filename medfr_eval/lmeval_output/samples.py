@@ -51,7 +51,7 @@ class SampleLog:
     n_logged: int = 0  # records under the chosen filter, readable or not
     item_ids: list[str | None] | None = None  # doc["id"], the item's identifier in its source
     #: ``(confidence, correct)`` of each item that logged an ``ece`` record (MCQ letter
-    #: probabilities, medfr_eval.mcq.calibration); None when no item did (older runs).
+    #: probabilities, medfr_eval.metrics.calibration); None when no item did (older runs).
     calibration: list[tuple[float, float]] | None = None
 
     @property

@@ -2,7 +2,7 @@
 
 Data: the per-item ``ece`` records that every MCQ task writes into its
 sample log (``{"probs", "gold", "confidence", "correct"}``, see
-:mod:`medfr_eval.mcq.calibration`). :func:`calibration_records` collects them
+:mod:`medfr_eval.metrics.calibration`). :func:`calibration_records` collects them
 from sample-log entries; :func:`reliability_diagram` draws one curve per
 model (accuracy against mean confidence per bin of 15 equal-width bins, the
 bins that ECE uses) into a reproducible SVG.
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from medfr_eval.mcq.calibration import N_BINS, ece, reliability_bins
+from medfr_eval.metrics.calibration import N_BINS, ece, reliability_bins
 
 
 def calibration_records(samples: Iterable[Mapping]) -> list[dict]:

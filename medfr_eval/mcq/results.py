@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from lm_eval.api.filter import Filter
 
 from medfr_eval.core.sets import LETTERS
-from medfr_eval.mcq.calibration import item_calibration
 from medfr_eval.mcq.parse import parse_answer
 from medfr_eval.mcq.permute import order_metrics
 from medfr_eval.mcq.probs import renormalise, softmax
+from medfr_eval.metrics.calibration import item_calibration
 from medfr_eval.metrics.scoring import argmax, emr, hamming_score
 
 log = logging.getLogger(__name__)

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from medfr_eval.mcq.calibration import item_calibration
 from medfr_eval.mcq.probs import letter_marginals, softmax
+from medfr_eval.metrics.calibration import item_calibration
 
 ANSWER_END = "\n"
 

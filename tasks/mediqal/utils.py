@@ -12,8 +12,8 @@ from __future__ import annotations
 from medfr_eval.data.question_types import mcq_results, mean_present, multi_results, openqa_results
 from medfr_eval.judge.config import EnvJudgeIdentity
 from medfr_eval.judge.filter import total
-from medfr_eval.mcq.calibration import ece
 from medfr_eval.mcq.permute import consistency, position_bias
+from medfr_eval.metrics.calibration import ece
 
 #: ``metadata.judge`` of the open-QA task (as in ``tasks/utils.py``)
 JUDGE = EnvJudgeIdentity()

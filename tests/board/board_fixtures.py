@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from medfr_eval.core.sets import ENGLISH_TWINS, GROUPS, SETS
-from medfr_eval.mcq.calibration import ece, item_calibration
+from medfr_eval.metrics.calibration import ece, item_calibration
 
 HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">&amp;'
 BASE = "medfr-test/Mistral-base"

@@ -14,7 +14,7 @@ from medfr_eval.board.collect import read_runs
 from medfr_eval.cli import board_main as main
 from medfr_eval.core.errors import DataError
 from medfr_eval.core.sets import SETS
-from medfr_eval.mcq.calibration import ece
+from medfr_eval.metrics.calibration import ece
 
 MCQ = [s.name for s in SETS if s.kind.startswith("mcq")]
 

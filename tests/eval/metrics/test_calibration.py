@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from medfr_eval.mcq.calibration import bin_index, ece, item_calibration, reliability_bins
 from medfr_eval.mcq.probs import letter_marginals, renormalise
+from medfr_eval.metrics.calibration import bin_index, ece, item_calibration, reliability_bins
 
 
 def test_brier_and_near_miss_by_hand():

@@ -15,7 +15,7 @@ import medfr_eval
 from medfr_eval import autoload
 from medfr_eval.core.sets import GROUPS, SETS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ALL_NAMES = sorted([s.task for s in SETS] + list(GROUPS))
 
 

@@ -23,7 +23,7 @@ from medfr_eval.lmeval import task_configs
 from medfr_eval.lmeval.task_configs import FOLDERS, differences, render, write
 from medfr_eval.mcq.modes import task_name
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TASKS = ROOT / "tasks"
 SCRIPT = TASKS / "_generate_configs.py"
 
