@@ -236,6 +236,27 @@ MEDIQAL_FIELDS = ("question_type", "medical_subject")
 QUESTION_TYPES = ("Understanding", "Reasoning")
 
 
+def _mediqal(
+    config: str, *, title: str, kind: Kind, n_options: int, size: int, what: str
+) -> EvalSet:
+    """One MediQAl config: every one has an optional clinical case and MediQAl's labels."""
+    return EvalSet(
+        name=f"mediqal_{config}",
+        title=f"MediQAl {title}",
+        family="public_native",
+        kind=kind,
+        n_options=n_options,
+        study_size=size,
+        has_context=True,
+        description=what,
+        public_source=MEDIQAL,
+        context_optional=True,
+        in_study=False,
+        clinical_case=True,
+        extra_fields=MEDIQAL_FIELDS,
+    )
+
+
 def _english_twin(fr: EvalSet) -> EvalSet:
     return replace(
         fr,
@@ -266,50 +287,29 @@ PUBLIC_NATIVE: tuple[EvalSet, ...] = (
         public_source=FRENCHMEDMCQA,
         in_study=False,
     ),
-    EvalSet(
-        name="mediqal_mcqu",
-        title="MediQAl MCQU",
-        family="public_native",
+    _mediqal(
+        "mcqu",
+        title="MCQU",
         kind="mcq",
         n_options=5,
-        study_size=4343,
-        has_context=True,
-        description="QCM d'examens de médecine français à réponse unique, parfois précédés d'un cas clinique.",
-        public_source=MEDIQAL,
-        context_optional=True,
-        in_study=False,
-        clinical_case=True,
-        extra_fields=MEDIQAL_FIELDS,
+        size=4343,
+        what="QCM d'examens de médecine français à réponse unique, parfois précédés d'un cas clinique.",
     ),
-    EvalSet(
-        name="mediqal_mcqm",
-        title="MediQAl MCQM",
-        family="public_native",
+    _mediqal(
+        "mcqm",
+        title="MCQM",
         kind="mcq_multi",
         n_options=5,
-        study_size=3384,
-        has_context=True,
-        description="QCM d'examens de médecine français à réponses multiples, parfois précédés d'un cas clinique.",
-        public_source=MEDIQAL,
-        context_optional=True,
-        in_study=False,
-        clinical_case=True,
-        extra_fields=MEDIQAL_FIELDS,
+        size=3384,
+        what="QCM d'examens de médecine français à réponses multiples, parfois précédés d'un cas clinique.",
     ),
-    EvalSet(
-        name="mediqal_oeq",
-        title="MediQAl OEQ",
-        family="public_native",
+    _mediqal(
+        "oeq",
+        title="OEQ",
         kind="openqa",
         n_options=0,
-        study_size=4969,
-        has_context=True,
-        description="Questions ouvertes à réponse courte d'examens de médecine français ; score BERTScore F1.",
-        public_source=MEDIQAL,
-        context_optional=True,
-        in_study=False,
-        clinical_case=True,
-        extra_fields=MEDIQAL_FIELDS,
+        size=4969,
+        what="Questions ouvertes à réponse courte d'examens de médecine français ; score BERTScore F1.",
     ),
 )
 
