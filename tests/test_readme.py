@@ -13,8 +13,9 @@ from pathlib import Path
 
 import click
 import pytest
-import yaml
 from documented import NEEDS, Sandbox, copy_run, documented_commands, offline_env
+
+from medfr_eval.study.taskindex import load_task_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 FRONT = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -64,32 +65,11 @@ def test_console_scripts_named_in_the_readme_answer_help():
 VARIANT_FOLDERS = ("gen", "constrained", "perm")  # decoding modes and option orders of a set
 
 
-class _TaskLoader(yaml.SafeLoader):
-    """``yaml.safe_load``'s loader plus lm-eval's ``!function`` tag, kept as its text:
-    nothing is imported or run (lm-eval's own loader would import tasks/utils.py)."""
-
-
-_TaskLoader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
-
-
-def _load_task_yaml(path: Path) -> dict:
-    """One task/group YAML with its ``include:`` chain merged, as lm-eval does.
-
-    An include is resolved relative to the including file, recursively; the
-    including file's keys win (a shallow update, lm-eval's rule).
-    """
-    doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_TaskLoader)  # noqa: S506
-    if "include" in doc:
-        base = _load_task_yaml((path.parent / doc["include"]).resolve())
-        doc = {**base, **{k: v for k, v in doc.items() if k != "include"}}
-    return doc
-
-
 def _task_yamls() -> dict[str, tuple[Path, dict]]:
     """Every task and group YAML under ``tasks/`` (any depth), by task or group name."""
     found = {}
     for path in sorted((ROOT / "tasks").rglob("*.yaml")):
-        doc = _load_task_yaml(path)
+        doc = load_task_yaml(path)
         name = doc.get("group") or doc["task"]
         assert name not in found, (name, path)
         found[name] = (path.relative_to(ROOT / "tasks"), doc)

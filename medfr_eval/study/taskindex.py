@@ -42,13 +42,19 @@ class TaskFile:
 
 
 @cache
-def _load(path: Path) -> dict:
-    """One YAML with its include chain merged (cached: every leaf includes a template)."""
+def load_task_yaml(path: Path) -> dict:
+    """One task or group YAML with its include chain merged, as lm-eval merges it (the
+    including file's keys win); cached, as every leaf includes a template.
+
+    ``yaml.load`` here is ``yaml.safe_load`` with one more tag: ``safe_load`` takes no
+    loader, and the loader is a ``SafeLoader`` subclass, so nothing but plain data is
+    built. lm-eval's own loader would do, but it is private API and would import
+    lm-eval into code that reads task files without it."""
     doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_TaskLoader)  # noqa: S506 - SafeLoader subclass
     if not isinstance(doc, dict):
         return {}
     if "include" in doc:
-        base = _load((path.parent / str(doc["include"])).resolve())
+        base = load_task_yaml((path.parent / str(doc["include"])).resolve())
         doc = {**base, **{k: v for k, v in doc.items() if k != "include"}}
     return doc
 
@@ -58,7 +64,7 @@ def shipped_tasks() -> dict[str, TaskFile]:
     """Every task and group under ``tasks/`` (any depth), by name."""
     found: dict[str, TaskFile] = {}
     for path in sorted(tasks_dir().rglob("*.yaml")):
-        doc = _load(path)
+        doc = load_task_yaml(path)
         name = doc.get("group") or doc.get("task")
         if not isinstance(name, str):
             continue
