@@ -293,7 +293,7 @@ def readme_sandbox(tmp_path_factory, tiny_medfr_run):
     here in the documented formats; ``runs/``: what the marked GPU commands would
     have written, one tiny-model lm-eval run copied under each of the study's names."""
     from medfr_eval.core.resources import recipes_dir, samples_dir
-    from medfr_eval.data.public_sources import SOURCES, synthetic
+    from medfr_eval.data.public_sources import synthetic
 
     folder = tmp_path_factory.mktemp("reader")
     (folder / "recipes").symlink_to(recipes_dir())
@@ -314,9 +314,7 @@ def readme_sandbox(tmp_path_factory, tiny_medfr_run):
     shutil.copy(sft, folder / "my_sft.jsonl")
     (folder / "data").mkdir()  # a folder of training text
     shutil.copy(corpus, folder / "data" / "notes.txt")
-    synthetic.write_bioinstructqa(folder / "mirror" / SOURCES["bioinstructqa"].repo, per_corpus=3)
-    synthetic.write_frenchmedmcqa(folder / "mirror" / SOURCES["frenchmedmcqa"].repo, n=4)
-    synthetic.write_mediqal(folder / "mirror" / SOURCES["mediqal"].repo, n=4)
+    synthetic.write_mirror(folder / "mirror", per_corpus=3)
     _, lm_eval_out = tiny_medfr_run
     (run,) = [p for p in lm_eval_out.iterdir() if p.is_dir()]
     for model in STUDY_MODELS:

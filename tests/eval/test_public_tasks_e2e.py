@@ -7,7 +7,7 @@ from lmeval_run import tiny_bertscore, tiny_evaluate
 
 from medfr_eval.core.sets import GROUPS, twin_pairs
 from medfr_eval.data.fetch import fetch
-from medfr_eval.data.public_sources import SOURCES, synthetic
+from medfr_eval.data.public_sources import synthetic
 from medfr_eval.metrics import bertscore
 
 TASKS = [
@@ -23,9 +23,7 @@ TASKS = [
 @pytest.fixture(scope="module")
 def fetched(tmp_path_factory):
     root = tmp_path_factory.mktemp("repos")
-    synthetic.write_bioinstructqa(root / SOURCES["bioinstructqa"].repo, per_corpus=3)
-    synthetic.write_frenchmedmcqa(root / SOURCES["frenchmedmcqa"].repo, n=4)
-    synthetic.write_mediqal(root / SOURCES["mediqal"].repo, n=4)
+    synthetic.write_mirror(root, per_corpus=3)
     out = tmp_path_factory.mktemp("fetched") / "data"
     fetch(None, out, root)
     return out

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from medfr_eval.core.sets import BY_NAME, QUESTION_TYPES
+from medfr_eval.data.public_sources import SOURCES
 from medfr_eval.data.public_sources.bioinstructqa import ARCHIVE, CORPUS_TO_SET, MEMBER
 
 _FR_OPTIONS = ["le foie", "le rein", "la rate", "le pancréas", "le cœur"]
@@ -226,3 +227,13 @@ def write_mediqal(folder: Path, n: int = 4, *, mutate=None, lines: bool = False)
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     return paths
+
+
+def write_mirror(root: Path, per_corpus: int = 2, n: int = 4) -> Path:
+    """Every public source under ``root`` as ``--from`` reads it (``<owner>/<name>/...``, the
+    Hub's layout): BioInstructQA with ``per_corpus`` records per corpus, FrenchMedMCQA and
+    each MediQAl config with ``n`` items."""
+    write_bioinstructqa(root / SOURCES["bioinstructqa"].repo, per_corpus=per_corpus)
+    write_frenchmedmcqa(root / SOURCES["frenchmedmcqa"].repo, n=n)
+    write_mediqal(root / SOURCES["mediqal"].repo, n=n)
+    return root

@@ -23,9 +23,7 @@ from medfr_eval.data.public_sources import SOURCES, synthetic
 def repos(tmp_path) -> Path:
     """A folder of repos as on the Hub: FROM/<owner>/<name>/<files>."""
     root = tmp_path / "repos"
-    synthetic.write_bioinstructqa(root / SOURCES["bioinstructqa"].repo, per_corpus=3)
-    synthetic.write_frenchmedmcqa(root / SOURCES["frenchmedmcqa"].repo, n=4)
-    synthetic.write_mediqal(root / SOURCES["mediqal"].repo, n=4)
+    synthetic.write_mirror(root, per_corpus=3)
     return root
 
 

@@ -26,9 +26,7 @@ class FakeApi:
 @pytest.fixture()
 def repos(tmp_path) -> Path:
     root = tmp_path / "repos"
-    synthetic.write_bioinstructqa(root / SOURCES["bioinstructqa"].repo, per_corpus=2)
-    synthetic.write_frenchmedmcqa(root / SOURCES["frenchmedmcqa"].repo, n=4)
-    synthetic.write_mediqal(root / SOURCES["mediqal"].repo, n=4)
+    synthetic.write_mirror(root, per_corpus=2)
     return root
 
 

@@ -24,9 +24,7 @@ from medfr_eval.data.public_sources import SOURCES, synthetic
 @pytest.fixture()
 def repos(tmp_path) -> Path:
     root = tmp_path / "repos"
-    synthetic.write_bioinstructqa(root / SOURCES["bioinstructqa"].repo, per_corpus=2)
-    synthetic.write_frenchmedmcqa(root / SOURCES["frenchmedmcqa"].repo, n=4)
-    synthetic.write_mediqal(root / SOURCES["mediqal"].repo, n=4)
+    synthetic.write_mirror(root, per_corpus=2)
     return root
 
 
