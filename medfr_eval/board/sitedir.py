@@ -34,7 +34,7 @@ from pathlib import Path
 
 from medfr_eval.cli import command_path
 from medfr_eval.core.errors import DataError
-from medfr_eval.core.fileio import term_as_interrupt
+from medfr_eval.core.fileio import swap_in, term_as_interrupt
 
 MARKER = ".medfr-board"  # marks a folder this tool wrote, so rebuilding may replace it
 _RENAME_EXCHANGE = 2  # linux/fs.h
@@ -105,17 +105,8 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def _swap_in(tmp: Path, out: Path) -> None:
     """Put ``tmp`` at ``out``; the previous site, if any, ends up at ``tmp`` (removed later)."""
-    if not out.exists():
-        os.replace(tmp, out)
-    elif not _exchange(tmp, out):
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.replace(out, old / out.name)
-        try:
-            os.replace(tmp, out)
-        except OSError:
-            os.replace(old / out.name, out)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
+    if not out.exists() or not _exchange(tmp, out):
+        swap_in(tmp, out)
 
 
 @contextlib.contextmanager

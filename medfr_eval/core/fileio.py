@@ -29,7 +29,7 @@ import yaml
 from medfr_eval.core.errors import DataError, MedfrError
 
 
-def _umask() -> int:
+def current_umask() -> int:
     """The process umask: from /proc on Linux, else by setting it and putting it back.
 
     Why /proc first: ``os.umask`` has no getter, and setting it briefly is racy
@@ -77,7 +77,7 @@ def temp_beside(path: Path) -> Path:
     someone left a symlink there, writing it would follow the link."""
     fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())
+    os.chmod(tmp, 0o666 & ~current_umask())
     return Path(tmp)
 
 
@@ -106,7 +106,7 @@ def write_text_atomic(
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
                     fh.write(text)
-                os.chmod(tmp, (mode if mode is not None else 0o666) & ~_umask())
+                os.chmod(tmp, (mode if mode is not None else 0o666) & ~current_umask())
                 os.replace(tmp, path)
                 tmp = None
             finally:
@@ -261,7 +261,7 @@ def check_output_folder(
 
 
 @contextlib.contextmanager
-def _folder_lock(out: Path) -> Iterator[None]:
+def folder_lock(out: Path) -> Iterator[None]:
     """An exclusive lock beside ``out`` while it is swapped (POSIX; elsewhere none)."""
     try:
         import fcntl
@@ -274,6 +274,39 @@ def _folder_lock(out: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def recover_swap(out: Path) -> None:
+    """Put back the previous folder of a writer killed between the two renames of
+    :func:`swap_in`, and remove what such a writer left aside.
+
+    Call it holding :func:`folder_lock`: any ``.NAME.old-*`` folder then belongs to a
+    dead writer (a live one holds the lock while it has one), so restoring or removing
+    it is safe."""
+    for old in sorted(out.parent.glob(f".{out.name}.old-*")):
+        if not out.exists() and (old / out.name).is_dir():
+            os.replace(old / out.name, out)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def swap_in(tmp: Path, out: Path) -> None:
+    """Replace ``out`` by the finished folder ``tmp`` in two renames: readers see the old
+    folder or the new one, never a mix. On any failure between them (an OS error,
+    SIGTERM as Ctrl-C) the old folder is put back; a kill -9 there leaves it aside for
+    :func:`recover_swap`."""
+    old = None
+    if out.exists() or out.is_symlink():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.replace(out, old / out.name)
+    try:
+        os.replace(tmp, out)
+    except BaseException:
+        if old is not None:
+            os.replace(old / out.name, out)
+        raise
+    finally:
+        if old is not None and out.exists():  # else recover_swap puts it back next time
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def replace_folder(
@@ -290,7 +323,8 @@ def replace_folder(
     ``names`` (:func:`check_output_folder`, checked again under a lock just
     before the swap); readers see the old folder or the new one, never a mix;
     the new folder gets the umask's permissions (``mkdtemp`` alone makes 0700);
-    Ctrl-C, SIGTERM or an error leave the previous folder and no temp folder."""
+    Ctrl-C, SIGTERM or an error leave the previous folder and no temp folder; a kill -9
+    between the renames is repaired by the next writer (:func:`recover_swap`)."""
     out = Path(out)
     check_output_folder(out, names, error=error, field=field)
     tmp: Path | None = None
@@ -298,23 +332,12 @@ def replace_folder(
         with term_as_interrupt():
             out.parent.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-            os.chmod(tmp, 0o777 & ~_umask())
+            os.chmod(tmp, 0o777 & ~current_umask())
             build(tmp)
-            with _folder_lock(out):
+            with folder_lock(out):
+                recover_swap(out)
                 check_output_folder(out, names, error=error, field=field)
-                old = None
-                if out.exists() or out.is_symlink():
-                    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-                    os.replace(out, old / out.name)
-                try:
-                    os.replace(tmp, out)
-                except OSError:
-                    if old is not None:
-                        os.replace(old / out.name, out)
-                    raise
-                finally:
-                    if old is not None:
-                        shutil.rmtree(old, ignore_errors=True)
+                swap_in(tmp, out)
     except OSError as exc:
         raise error(f"cannot write: {exc.strerror or exc}", file=out, field=field) from None
     finally:

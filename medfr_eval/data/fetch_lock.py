@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 from medfr_eval.core.errors import DataError
-from medfr_eval.core.fileio import _umask
+from medfr_eval.core.fileio import current_umask
 
 MARKER = ".medfr-fetch-temp"
 
@@ -43,7 +43,7 @@ class FetchLock:
 
     def _open(self) -> int:
         try:
-            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666 & ~current_umask())
         except OSError as exc:
             raise DataError(
                 f"cannot create the lock file: {exc.strerror}", file=self.path
@@ -135,7 +135,7 @@ def remove_stale_temps(out: Path) -> list[Path]:
 def make_temp(out: Path) -> Path:
     """A new temp folder beside ``out``, with the umask's permissions and a marker."""
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.fetch-", dir=out.parent))
-    os.chmod(tmp, 0o777 & ~_umask())
+    os.chmod(tmp, 0o777 & ~current_umask())
     info = {"out": str(out.resolve()), "host": socket.gethostname(), "pid": os.getpid()}
     (tmp / MARKER).write_text(json.dumps(info), encoding="utf-8")
     return tmp

@@ -13,7 +13,6 @@ CSV cells cannot run as formulas, Markdown cannot carry raw HTML.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
@@ -26,7 +25,13 @@ import numpy as np
 
 from medfr_eval.cli import command_path
 from medfr_eval.core.errors import SignifError
-from medfr_eval.core.fileio import term_as_interrupt
+from medfr_eval.core.fileio import (
+    current_umask,
+    folder_lock,
+    recover_swap,
+    swap_in,
+    term_as_interrupt,
+)
 from medfr_eval.core.sets import ALL_SETS
 from medfr_eval.core.textsafe import csv_cell, markdown_text, plot_text
 
@@ -235,51 +240,12 @@ def _check_out(out: Path) -> None:
         )
 
 
-@contextlib.contextmanager
-def _locked(out: Path):
-    """An exclusive lock beside ``out`` for the swap (POSIX; elsewhere no lock)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    with open(out.parent / f".{out.name}.lock", "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _recover(out: Path) -> None:
-    """Put back the outputs of a run killed between the two renames of :func:`_swap_in`.
-
-    Called under the lock: any ``.NAME.old-*`` folder then belongs to a dead run
-    (a live one holds the lock while it has one), so it is safe to restore or remove."""
-    for old in sorted(out.parent.glob(f".{out.name}.old-*")):
-        if not out.exists() and (old / out.name).is_dir():
-            os.replace(old / out.name, out)
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def _swap_in(tmp: Path, out: Path) -> None:
-    """Replace ``out`` by ``tmp`` (two renames; ``out`` is never half old, half new)."""
-    with _locked(out):
-        _recover(out)
+    """Replace ``out`` by ``tmp`` under the lock, after repairing a killed run's swap."""
+    with folder_lock(out):
+        recover_swap(out)
         _check_out(out)
-        old = None
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.replace(out, old / out.name)
-        try:
-            os.replace(tmp, out)
-        except BaseException:  # an OS error, or SIGTERM between the renames: put it back
-            if old is not None:
-                os.replace(old / out.name, out)
-            raise
-        finally:
-            if old is not None and out.exists():  # else _recover puts it back next time
-                shutil.rmtree(old, ignore_errors=True)
+        swap_in(tmp, out)
 
 
 def write_outputs(report: Report, out_dir: str | Path) -> list[Path]:
@@ -299,7 +265,7 @@ def write_outputs(report: Report, out_dir: str | Path) -> list[Path]:
         with term_as_interrupt():
             out.parent.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-            os.chmod(tmp, 0o777 & ~_umask())
+            os.chmod(tmp, 0o777 & ~current_umask())
             for name in OUTPUT_FILES:
                 if name in payload:
                     (tmp / name).write_text(payload[name], encoding="utf-8")
@@ -314,12 +280,6 @@ def write_outputs(report: Report, out_dir: str | Path) -> list[Path]:
         if tmp is not None and tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return [out / n for n in OUTPUT_FILES]
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _save_plot(fig, path: Path, name: str) -> None:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from medfr_eval.core.errors import StudyError
-from medfr_eval.core.fileio import term_as_interrupt, write_json_atomic
+from medfr_eval.core.fileio import swap_in, term_as_interrupt, write_json_atomic
 
 from . import memo
 from .plan import Layout, Status, cache_prefix, inspect_folder, lm_eval_argv, lm_eval_env, status
@@ -108,17 +108,6 @@ def run_command(argv: list[str], log: Path, env: dict[str, str]) -> int:
             raise
 
 
-def _swap_in(tmp: Path, dest: Path) -> None:
-    """Put the finished folder in place of any older one, never leaving neither."""
-    if dest.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent))
-        os.replace(dest, old / dest.name)
-        os.replace(tmp, dest)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, dest)
-
-
 def clean_leftovers(layout: Layout, model: StudyModel) -> None:
     """Temp folders of this model left by a killed run (its cache stays: that is the resume)."""
     if layout.models.is_dir():
@@ -143,7 +132,7 @@ def evaluate_model(study: Study, layout: Layout, model: StudyModel) -> Status:
         if not got.done:
             raise StudyError(f"lm_eval finished but its results are not what the study asks: "
                              f"{'; '.join(got.problems)} (log: {log})", field=model.name)  # fmt: skip
-        _swap_in(tmp, layout.model_dir(model))
+        swap_in(tmp, layout.model_dir(model))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     # The logs were just read whole; a rename keeps their sizes and times, so the scores

@@ -97,7 +97,8 @@ def test_kill_9_between_the_renames_leaves_none_and_the_next_run_recovers(tmp_pa
     assert [n.split("-")[0] for n in strays] == [".res.lock", ".res.old", ".res.tmp"]
     # the next writer, under the lock, puts the previous outputs back before anything else
     recover = (
-        "out = report.Path(sys.argv[1])\nwith report._locked(out):\n    report._recover(out)\n"
+        "from medfr_eval.core import fileio\nout = report.Path(sys.argv[1])\n"
+        "with fileio.folder_lock(out):\n    fileio.recover_swap(out)\n"
     )
     proc = subprocess.run([sys.executable, "-c", PRELUDE + recover, str(out)],
                           capture_output=True, text=True)  # fmt: skip
