@@ -9,8 +9,9 @@ files are exactly this module's output: a set added to the table gets its varian
 running the script, not by copying files.
 
 The files are plain strings, not dumped YAML: the output is byte for byte what is
-committed, comments and flow mappings included. Only the set table is imported, so the
-script runs without lm-eval or torch.
+committed, comments and flow mappings included. Only the set table and the task-naming
+rule (:func:`medfr_eval.mcq.modes.task_name`) are imported, so the script runs without
+lm-eval or torch.
 """
 
 from __future__ import annotations
@@ -20,20 +21,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from medfr_eval.core.sets import ALL_SETS, FAMILIES, GROUPS, MEDIQAL, EvalSet
+from medfr_eval.mcq.modes import SUFFIX, task_name
 
 
 @dataclass(frozen=True)
 class Mode:
-    """A generation mode: its folder (also the task suffix) and its names in the group files."""
+    """A generation mode: its folder, its name in :mod:`medfr_eval.mcq.modes` (which makes
+    its task names) and its names in the group files."""
 
     folder: str
+    mode: str  # a key of medfr_eval.mcq.modes.MODES
     alias: str  # English, in ``group_alias``
     french: str  # as the group files' comments name it
 
+    @property
+    def suffix(self) -> str:
+        """What the mode adds to a task or group name (``_gen``)."""
+        return SUFFIX[self.mode]
+
 
 MODES: tuple[Mode, ...] = (
-    Mode("gen", "free generation", "génération libre"),
-    Mode("constrained", "constrained generation", "génération contrainte"),
+    Mode("gen", "free", "free generation", "génération libre"),
+    Mode("constrained", "constrained", "constrained generation", "génération contrainte"),
 )
 #: The option orders of a single-answer set besides its own: options shifted cyclically.
 SHIFTS: tuple[int, ...] = (1, 2)
@@ -105,21 +114,17 @@ def _leaves(sets: Sequence[EvalSet]) -> dict[str, str]:
     files: dict[str, str] = {}
     for s in filter(is_mcq, sets):
         for mode in MODES:
-            name = f"{s.name}_{mode.folder}"
-            files[f"{mode.folder}/{name}.yaml"] = _leaf(
-                f"../{_template(s, mode)}", f"medfr_{name}", f"medfr_set: {s.name}"
+            files[f"{mode.folder}/{s.name}_{mode.folder}.yaml"] = _leaf(
+                f"../{_template(s, mode)}", task_name(s.name, mode.mode), f"medfr_set: {s.name}"
             )
     for s in filter(is_permuted, sets):
-        unshifted = [(s.name, restricted_leaf(s))]
-        unshifted += [
-            (f"{s.name}_{m.folder}", f"{m.folder}/{s.name}_{m.folder}.yaml") for m in MODES
-        ]
-        for name, include in unshifted:
+        unshifted = [("restricted", restricted_leaf(s))]
+        unshifted += [(m.mode, f"{m.folder}/{s.name}_{m.folder}.yaml") for m in MODES]
+        for mode, include in unshifted:
             for shift in SHIFTS:
-                files[f"perm/{name}_perm{shift}.yaml"] = _leaf(
-                    f"../{include}",
-                    f"medfr_{name}_perm{shift}",
-                    f"medfr_set: {s.name}, medfr_shift: {shift}",
+                task = task_name(s.name, mode, shift)
+                files[f"perm/{task.removeprefix('medfr_')}.yaml"] = _leaf(
+                    f"../{include}", task, f"medfr_set: {s.name}, medfr_shift: {shift}"
                 )
     return files
 
@@ -159,7 +164,7 @@ def _members(sets: Sequence[EvalSet], mode: Mode) -> list[str]:
     members: list[str] = []
     for s in sets:
         sub = next((g for g in SUBGROUPS if s.task in GROUPS[g]), None)
-        member = f"{sub or s.task}_{mode.folder}"
+        member = f"{sub}{mode.suffix}" if sub else task_name(s.name, mode.mode)
         if member not in members:
             members.append(member)
     return members
@@ -172,29 +177,29 @@ def _mode_groups(sets: Sequence[EvalSet], mode: Mode) -> dict[str, str]:
     families only, leaving the open-QA family (one protocol) to its restricted group.
     """
     study = [s for s in sets if s.in_study and is_mcq(s)]
-    folder, files = mode.folder, {}
+    folder, suffix, files = mode.folder, mode.suffix, {}
     for sub, alias in SUBGROUPS.items():
-        members = [f"{s.task}_{folder}" for s in study if s.task in GROUPS[sub]]
-        files[sub] = _group(f"{sub}_{folder}", f"{alias}, {mode.alias}", (), members, True)
+        members = [task_name(s.name, mode.mode) for s in study if s.task in GROUPS[sub]]
+        files[sub] = _group(f"{sub}{suffix}", f"{alias}, {mode.alias}", (), members, True)
     families = [f for f in FAMILIES if any(s.family == f for s in study)]
     for family in families:
         in_family = [s for s in study if s.family == family]
         comment = [f"As medfr_{family}, in {mode.french}: {_summary(in_family)}."]
         alias = f"{FAMILIES[family]}, {mode.alias}"
         members = _members(in_family, mode)
-        files[f"medfr_{family}"] = _group(f"medfr_{family}_{folder}", alias, comment, members, True)
+        files[f"medfr_{family}"] = _group(f"medfr_{family}{suffix}", alias, comment, members, True)
     n, total = len(study), len([s for s in sets if s.in_study])
     rest = ",".join(f"medfr_{f}" for f in FAMILIES if f not in families)
     comment = [
         f"The {n} MCQ sets of medfr_all, in {mode.french}. Open QA has one protocol (greedy",
         "generation, BERTScore) and stays in medfr_openqa / medfr_all: lm-eval refuses a",
         "task in two top-level groups, so including it here would forbid",
-        f"`--tasks medfr_all,medfr_all_{folder}`. Full {total} sets in this mode:",
-        f"`--tasks medfr_all_{folder},{rest}`.",
+        f"`--tasks medfr_all,medfr_all{suffix}`. Full {total} sets in this mode:",
+        f"`--tasks medfr_all{suffix},{rest}`.",
     ]
-    members = [f"medfr_{f}_{folder}" for f in families]
+    members = [f"medfr_{f}{suffix}" for f in families]
     alias = f"medfr ({n} MCQ sets), {mode.alias}"
-    files["medfr_all"] = _group(f"medfr_all_{folder}", alias, comment, members, False)
+    files["medfr_all"] = _group(f"medfr_all{suffix}", alias, comment, members, False)
     return {f"{folder}/_{base}_{folder}.yaml": text for base, text in files.items()}
 
 
